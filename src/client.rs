@@ -1,0 +1,206 @@
+//! Receive mode (vidgear's "client"): binds, yields frames, answers each with queued data.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures::Stream;
+use tracing::debug;
+
+use crate::error::{End, Error, Result};
+use crate::options::Options;
+use crate::reply::{IntoReply, Queue, Reply};
+use crate::transport::{Role, Socket};
+use crate::wire::{self, Data, Frame, Header};
+
+/// Longest a closing client waits for its termination answer to leave.
+const ANSWER_LINGER: Duration = Duration::from_secs(2);
+
+/// A receive-mode end (vidgear's `NetGear_Async(receive_mode=True)`).
+///
+/// ```no_run
+/// # async fn demo() -> netgear::Result<()> {
+/// use futures::StreamExt;
+/// use netgear::{Client, Options};
+/// let client = Client::new(Options { bidirectional_mode: true, ..Options::default() })?;
+/// let mut frames = std::pin::pin!(client.recv_generator());
+/// while let Some(item) = frames.next().await {
+///     let (data, frame) = item?;
+///     println!("{data:?} with a {:?} frame", frame.shape());
+///     client.transceive_data("Hi, I am a client")?; // sent back with the next frame's answer
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    socket: Socket,
+    opts: Options,
+    timeout: Duration,
+    id: String,
+    queue: Queue<Reply>,
+    receiving: tokio::sync::Mutex<()>,
+    terminated: AtomicBool,
+}
+
+impl Client {
+    /// Validates the options and binds. Must be called inside a tokio runtime.
+    pub fn new(opts: Options) -> Result<Client> {
+        opts.validate()?;
+        let ctx = zmq::Context::new();
+        let socket = Socket::open(&ctx, &opts, Role::Receive)?;
+        debug!(endpoint = socket.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
+        Ok(Client {
+            socket,
+            timeout: opts.effective_timeout(),
+            queue: Queue::new(opts.queue_capacity),
+            opts,
+            id: wire::new_id(),
+            receiving: tokio::sync::Mutex::new(()),
+            terminated: AtomicBool::new(false),
+        })
+    }
+
+    /// The endpoint this end bound.
+    pub fn endpoint(&self) -> &str {
+        self.socket.endpoint()
+    }
+
+    /// The options in effect.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// This end's 8-character system id, as it appears in its confirmations.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The frames as they arrive: `(data, frame)`, with `data` the value the server sent with the
+    /// frame (`None` when it sent none, and always outside bidirectional mode with a vidgear
+    /// server). Ends when the server terminates; yields one error and ends on a timeout or a bad
+    /// message.
+    ///
+    /// In bidirectional mode each frame is answered, before it is yielded, with the oldest value
+    /// queued by [`Client::transceive_data`] (or with nothing), as vidgear does.
+    pub fn recv_generator(&self) -> impl Stream<Item = Result<(Option<Data>, Frame)>> + Send + '_ {
+        futures::stream::unfold(false, move |failed| async move {
+            if failed {
+                return None;
+            }
+            match self.recv().await {
+                Ok(Some(item)) => Some((Ok(item), false)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), true)),
+            }
+        })
+    }
+
+    /// Like [`Client::recv_generator`], frames only.
+    pub fn frames(&self) -> impl Stream<Item = Result<Frame>> + Send + '_ {
+        futures::StreamExt::map(self.recv_generator(), |r| r.map(|(_, f)| f))
+    }
+
+    /// Receives the next frame, answering it as the pattern asks; `None` once the server has
+    /// terminated.
+    pub async fn recv(&self) -> Result<Option<(Option<Data>, Frame)>> {
+        let _one_at_a_time = self.receiving.lock().await;
+        if self.terminated.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        let parts = self
+            .socket
+            .recv(self.timeout, "a frame from the server")
+            .await?;
+        let (bi_mode, data) = match wire::decode_header(&parts[0])? {
+            Header::Terminate => {
+                self.terminated.store(true, Ordering::Release);
+                if self.opts.pattern.has_replies() {
+                    let mut answer = Vec::new();
+                    wire::encode_terminated(&mut answer, &self.id);
+                    self.send(vec![answer], "room to answer termination")
+                        .await?;
+                    self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+                }
+                debug!("server terminated the stream");
+                return Ok(None);
+            }
+            Header::Frame { bi_mode, data } => (bi_mode, data),
+        };
+        wire::expect_parts("frame message", &parts, 2)?;
+        let frame = wire::decode_frame(&parts[1])?;
+        if self.opts.pattern.has_replies() {
+            match (self.opts.bidirectional_mode, bi_mode) {
+                (true, true) => self.answer().await?,
+                (false, false) => {
+                    self.send(vec![wire::confirmation(&self.id)], "room to confirm")
+                        .await?;
+                }
+                (mine, _) => {
+                    let missing_on = if mine { End::Server } else { End::Client };
+                    let mut report = Vec::new();
+                    wire::encode_mismatch(&mut report, missing_on);
+                    // Best effort: tell a netgear-rs server too; a vidgear one ignores it.
+                    let _ = self.send(vec![report], "room to report").await;
+                    self.terminated.store(true, Ordering::Release);
+                    return Err(Error::BidirectionalMismatch { missing_on });
+                }
+            }
+        }
+        Ok(Some((data, frame)))
+    }
+
+    async fn answer(&self) -> Result<()> {
+        let mut head = Vec::with_capacity(32);
+        match self.queue.pop() {
+            Some(Reply::Frame(f)) => {
+                wire::encode_reply_frame_head(&mut head);
+                self.send(vec![head, wire::encode_frame(&f)], "room to reply")
+                    .await
+            }
+            Some(Reply::Data(d)) => {
+                wire::encode_reply_data(&mut head, Some(&d));
+                self.send(vec![head], "room to reply").await
+            }
+            None => {
+                wire::encode_reply_data(&mut head, None);
+                self.send(vec![head], "room to reply").await
+            }
+        }
+    }
+
+    async fn send(&self, parts: Vec<Vec<u8>>, what: &'static str) -> Result<()> {
+        self.socket
+            .send(parts.into_iter().map(zmq::Message::from), self.timeout, what)
+            .await
+    }
+
+    /// Queues a value — any serde-serialisable value, or a [`Frame`] — to be sent back as the
+    /// answer to the next frame (vidgear's `await client.transceive_data(data)`).
+    ///
+    /// The queue is bounded ([`Options::queue_capacity`]); when values are queued faster than
+    /// frames arrive to carry them, this fails with [`Error::QueueFull`] and the value is not
+    /// queued. Outside bidirectional mode nothing is ever sent back, and this fails with
+    /// [`Error::InvalidOption`].
+    pub fn transceive_data(&self, value: impl IntoReply) -> Result<()> {
+        if !self.opts.bidirectional_mode {
+            return Err(Error::InvalidOption(
+                "transceive_data() needs bidirectional mode".into(),
+            ));
+        }
+        self.queue.push(value.into_reply()?)
+    }
+
+    /// Number of queued values not sent yet.
+    pub fn pending_replies(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether the server has terminated the stream (or a mismatch ended it).
+    pub fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::Acquire)
+    }
+
+    /// Closes the end. Waits (off the event loop, at most 2 s) for the termination answer to
+    /// leave if one was just sent; otherwise returns at once.
+    pub async fn close(self) {
+        let _ = tokio::task::spawn_blocking(move || drop(self)).await;
+    }
+}

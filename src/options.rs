@@ -1,0 +1,245 @@
+//! [`Options`] for both ends, with vidgear's defaults, and the [`Pattern`] and [`Protocol`] types.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::media::TestPattern;
+
+/// The ZeroMQ messaging pattern (vidgear's `pattern` number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pattern {
+    /// 0: PAIR ↔ PAIR, one reply per frame (the default).
+    #[default]
+    Pair,
+    /// 1: REQ ↔ REP, one reply per frame.
+    ReqRep,
+    /// 2: PUB → SUB, no reply; a slow subscriber may miss frames (high-water mark 1).
+    PubSub,
+    /// 3: PUSH → PULL, no reply.
+    PushPull,
+}
+
+impl Pattern {
+    /// vidgear's number for the pattern.
+    pub const fn number(self) -> u8 {
+        match self {
+            Pattern::Pair => 0,
+            Pattern::ReqRep => 1,
+            Pattern::PubSub => 2,
+            Pattern::PushPull => 3,
+        }
+    }
+
+    /// Whether the receive side answers every frame (patterns 0 and 1).
+    pub const fn has_replies(self) -> bool {
+        matches!(self, Pattern::Pair | Pattern::ReqRep)
+    }
+}
+
+impl std::fmt::Display for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+impl TryFrom<u8> for Pattern {
+    type Error = Error;
+    fn try_from(n: u8) -> Result<Pattern> {
+        match n {
+            0 => Ok(Pattern::Pair),
+            1 => Ok(Pattern::ReqRep),
+            2 => Ok(Pattern::PubSub),
+            3 => Ok(Pattern::PushPull),
+            _ => Err(Error::InvalidOption(format!(
+                "pattern {n}: valid patterns are 0 (PAIR), 1 (REQ/REP), 2 (PUB/SUB), 3 (PUSH/PULL)"
+            ))),
+        }
+    }
+}
+
+/// The transport protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// TCP (the default).
+    #[default]
+    Tcp,
+    /// Unix-domain sockets (ZeroMQ `ipc://`).
+    Ipc,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Protocol> {
+        match s {
+            "tcp" => Ok(Protocol::Tcp),
+            "ipc" => Ok(Protocol::Ipc),
+            _ => Err(Error::InvalidOption(format!(
+                "protocol {s:?}: valid protocols are tcp and ipc"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Ipc => "ipc",
+        })
+    }
+}
+
+/// A built-in source for a send-mode end (vidgear's `source` parameter).
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The built-in moving test pattern.
+    TestPattern(TestPattern),
+}
+
+/// vidgear's timeout when none (or 0) is given.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Default limit on one incoming message: room for a 4K (3840×2160×4) frame and its header.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
+
+/// Default capacity of the queues behind `transceive_data`.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
+
+/// Options of either end, with vidgear's defaults.
+///
+/// ```
+/// use netgear::{Options, Pattern};
+/// let opts = Options {
+///     port: 5566,
+///     pattern: Pattern::ReqRep,
+///     bidirectional_mode: true,
+///     ..Options::default()
+/// };
+/// ```
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to connect (send mode, default `localhost`) or bind (receive mode, default `*`).
+    /// For ipc, the socket file's path (default: `netgear` in the temp directory, for both
+    /// ends; vidgear's defaults name two different files).
+    pub address: Option<String>,
+    /// Port (default 5555). For ipc it is appended to the path as `:{port}`, as vidgear does.
+    pub port: u16,
+    /// tcp (default) or ipc.
+    pub protocol: Protocol,
+    /// Messaging pattern (default 0, PAIR).
+    pub pattern: Pattern,
+    /// How long to wait for the peer; zero means the default, 15 s.
+    pub timeout: Duration,
+    /// Bidirectional mode: data travels with every frame and the receive side answers each frame
+    /// with data or a frame. Patterns 0 and 1 only, custom sources only.
+    pub bidirectional_mode: bool,
+    /// A built-in source for a send-mode end (vidgear's `source`); `None` for a custom source.
+    pub source: Option<Source>,
+    /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`).
+    pub max_message_size: usize,
+    /// Capacity of the queue behind `transceive_data` on each end.
+    pub queue_capacity: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            address: None,
+            port: 5555,
+            protocol: Protocol::Tcp,
+            pattern: Pattern::Pair,
+            timeout: DEFAULT_TIMEOUT,
+            bidirectional_mode: false,
+            source: None,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        }
+    }
+}
+
+impl Options {
+    /// Checks the combination, with the errors vidgear raises at construction.
+    pub fn validate(&self) -> Result<()> {
+        if self.bidirectional_mode && !self.pattern.has_replies() {
+            return Err(Error::BidirectionalPattern(self.pattern));
+        }
+        if self.bidirectional_mode && self.source.is_some() {
+            return Err(Error::BidirectionalWithSource);
+        }
+        if self.queue_capacity == 0 {
+            return Err(Error::InvalidOption("queue_capacity must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The timeout in effect (15 s when zero).
+    pub fn effective_timeout(&self) -> Duration {
+        if self.timeout.is_zero() {
+            DEFAULT_TIMEOUT
+        } else {
+            self.timeout
+        }
+    }
+
+    /// The ZeroMQ endpoint for the given role: `{protocol}://{address}:{port}`.
+    pub fn endpoint(&self, binds: bool) -> String {
+        let address = match (&self.address, self.protocol) {
+            (Some(a), _) => a.clone(),
+            (None, Protocol::Tcp) if binds => "*".to_owned(),
+            (None, Protocol::Tcp) => "localhost".to_owned(),
+            (None, Protocol::Ipc) => std::env::temp_dir()
+                .join("netgear")
+                .to_string_lossy()
+                .into_owned(),
+        };
+        format!("{}://{}:{}", self.protocol, address, self.port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_follow_vidgear() {
+        let o = Options::default();
+        assert_eq!(o.endpoint(true), "tcp://*:5555");
+        assert_eq!(o.endpoint(false), "tcp://localhost:5555");
+        let ipc = Options {
+            protocol: Protocol::Ipc,
+            address: Some("/tmp/feed".into()),
+            ..Options::default()
+        };
+        assert_eq!(ipc.endpoint(true), "ipc:///tmp/feed:5555");
+        let ipc_default = Options {
+            protocol: Protocol::Ipc,
+            ..Options::default()
+        };
+        assert_eq!(ipc_default.endpoint(true), ipc_default.endpoint(false));
+    }
+
+    #[test]
+    fn validation_errors() {
+        for p in [Pattern::PubSub, Pattern::PushPull] {
+            let o = Options {
+                pattern: p,
+                bidirectional_mode: true,
+                ..Options::default()
+            };
+            assert!(matches!(o.validate(), Err(Error::BidirectionalPattern(q)) if q == p));
+        }
+        let o = Options {
+            bidirectional_mode: true,
+            source: Some(Source::TestPattern(TestPattern::new(8, 8))),
+            ..Options::default()
+        };
+        assert!(matches!(o.validate(), Err(Error::BidirectionalWithSource)));
+        assert!(Pattern::try_from(4).is_err());
+        assert!("udp".parse::<Protocol>().is_err());
+        let z = Options {
+            timeout: Duration::ZERO,
+            ..Options::default()
+        };
+        assert_eq!(z.effective_timeout(), DEFAULT_TIMEOUT);
+    }
+}

@@ -1,0 +1,329 @@
+//! Send mode (vidgear's "server"): connects, streams frames, collects the client's replies.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use tracing::{debug, warn};
+
+use crate::error::{Error, Result};
+use crate::options::{Options, Pattern, Source};
+use crate::reply::{Queue, Reply, Transceiver};
+use crate::transport::{Role, Socket};
+use crate::wire::{self, Data, Frame, ReplyHead};
+
+/// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
+#[derive(Debug, Clone)]
+pub enum SourceItem {
+    /// A frame without data.
+    Frame(Frame),
+    /// A frame with data (bidirectional mode).
+    WithData(Option<Data>, Frame),
+}
+
+impl From<Frame> for SourceItem {
+    fn from(f: Frame) -> SourceItem {
+        SourceItem::Frame(f)
+    }
+}
+
+impl From<(Option<Data>, Frame)> for SourceItem {
+    fn from((d, f): (Option<Data>, Frame)) -> SourceItem {
+        SourceItem::WithData(d, f)
+    }
+}
+
+impl From<(Data, Frame)> for SourceItem {
+    fn from((d, f): (Data, Frame)) -> SourceItem {
+        SourceItem::WithData(Some(d), f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    Closed,
+}
+
+/// How often the end-of-stream message is repeated to PUB/SUB subscribers until they leave.
+const PUBSUB_TERMINATE_INTERVAL: Duration = Duration::from_millis(10);
+
+/// A send-mode end (vidgear's `NetGear_Async(receive_mode=False)`).
+///
+/// ```no_run
+/// # async fn demo() -> netgear::Result<()> {
+/// use netgear::{Data, Frame, Options, Server};
+/// let mut server = Server::new(Options { bidirectional_mode: true, ..Options::default() })?;
+/// let replies = server.transceiver();
+/// let source = async_stream::stream! {
+///     for _ in 0..100 {
+///         if let Some(reply) = replies.transceive_data() {
+///             println!("client said {reply:?}");
+///         }
+///         yield (Some(Data::from("Hi, I am a server")), Frame::zeros(netgear::Dtype::U8, [480, 640, 3]).unwrap());
+///     }
+/// };
+/// server.launch(source).await?; // streams, then performs the termination handshake
+/// # Ok(()) }
+/// ```
+///
+/// There is no `recv_generator` on this type: receiving is [`crate::Client`]'s job.
+pub struct Server {
+    socket: Option<Socket>,
+    opts: Options,
+    timeout: Duration,
+    replies: Transceiver,
+    header: Vec<u8>,
+    subscribed: bool,
+    state: State,
+    evictions: u64,
+}
+
+impl Server {
+    /// Validates the options and connects. Must be called inside a tokio runtime.
+    pub fn new(opts: Options) -> Result<Server> {
+        opts.validate()?;
+        let ctx = zmq::Context::new();
+        let socket = Socket::open(&ctx, &opts, Role::Send)?;
+        debug!(endpoint = socket.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "send mode connected");
+        Ok(Server {
+            socket: Some(socket),
+            timeout: opts.effective_timeout(),
+            replies: Transceiver {
+                queue: Arc::new(Queue::new(opts.queue_capacity)),
+            },
+            opts,
+            header: Vec::with_capacity(64),
+            subscribed: false,
+            state: State::Open,
+            evictions: 0,
+        })
+    }
+
+    /// The endpoint this end connected to.
+    pub fn endpoint(&self) -> Option<&str> {
+        self.socket.as_ref().map(Socket::endpoint)
+    }
+
+    /// The options in effect.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// A handle for a custom source to take the client's replies with
+    /// [`Transceiver::transceive_data`] while this end streams it.
+    pub fn transceiver(&self) -> Transceiver {
+        self.replies.clone()
+    }
+
+    /// Takes the oldest reply from the client, or `None` (never waits). See
+    /// [`Transceiver::transceive_data`].
+    pub fn transceive_data(&self) -> Option<Reply> {
+        self.replies.transceive_data()
+    }
+
+    fn socket(&self) -> Result<&Socket> {
+        match (self.state, &self.socket) {
+            (State::Open, Some(s)) => Ok(s),
+            _ => Err(Error::Closed),
+        }
+    }
+
+    /// Streams a custom source to the end, then performs the termination handshake.
+    /// Returns the number of frames sent.
+    ///
+    /// In bidirectional mode the source must yield `(data, frame)` pairs; elsewhere bare frames
+    /// (data given with a frame outside bidirectional mode travels in the header too, and a
+    /// vidgear client ignores it). On any error the connection is dropped without the
+    /// handshake and the error returned.
+    pub async fn launch<S>(&mut self, source: S) -> Result<u64>
+    where
+        S: Stream,
+        S::Item: Into<SourceItem>,
+    {
+        let mut source = std::pin::pin!(source);
+        let mut sent = 0u64;
+        let streamed: Result<()> = async {
+            while let Some(item) = source.next().await {
+                let (data, frame) = match item.into() {
+                    SourceItem::WithData(d, f) => (d, f),
+                    SourceItem::Frame(_) if self.opts.bidirectional_mode => {
+                        return Err(Error::ExpectedDataFramePair);
+                    }
+                    SourceItem::Frame(f) => (None, f),
+                };
+                self.send(data.as_ref(), &frame).await?;
+                sent += 1;
+            }
+            Ok(())
+        }
+        .await;
+        match streamed {
+            Ok(()) => {
+                self.close().await?;
+                Ok(sent)
+            }
+            Err(e) => {
+                self.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Streams the built-in source from the options (vidgear's `source=`), `count` frames or to
+    /// its end, then terminates.
+    pub async fn run(&mut self, count: Option<u64>) -> Result<u64> {
+        match self.opts.source.clone() {
+            Some(Source::TestPattern(t)) => self.launch(t.stream(count)).await,
+            None => Err(Error::NoSource),
+        }
+    }
+
+    /// Sends one frame (with data in bidirectional mode) and, in patterns 0 and 1, waits for the
+    /// client's answer, queueing it for [`Server::transceive_data`].
+    pub async fn send(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
+        let timeout = self.timeout;
+        let socket = self.socket()?;
+        if self.opts.pattern == Pattern::PubSub && !self.subscribed {
+            Self::await_subscriber(socket, timeout).await?;
+            self.subscribed = true;
+        }
+        self.header.clear();
+        wire::encode_header(&mut self.header, self.opts.bidirectional_mode, data);
+        let parts = [
+            zmq::Message::from(&self.header[..]),
+            zmq::Message::from(wire::encode_frame(frame)),
+        ];
+        let socket = self.socket()?;
+        socket.send(parts, timeout, "room to send a frame").await?;
+        if self.opts.pattern.has_replies() {
+            self.receive_reply().await?;
+        }
+        Ok(())
+    }
+
+    async fn await_subscriber(socket: &Socket, timeout: Duration) -> Result<()> {
+        loop {
+            let msg = socket.recv(timeout, "a subscriber").await?;
+            if msg.first().and_then(|m| m.first()) == Some(&1) {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn receive_reply(&mut self) -> Result<()> {
+        let parts = self
+            .socket()?
+            .recv(self.timeout, "the client's reply")
+            .await?;
+        if !self.opts.bidirectional_mode {
+            if let Some(missing_on) = wire::decode_confirmation(&parts[0]) {
+                return Err(Error::BidirectionalMismatch { missing_on });
+            }
+            debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
+            return Ok(());
+        }
+        let reply = match wire::decode_reply(&parts[0])? {
+            ReplyHead::Mismatch(missing_on) => {
+                return Err(Error::BidirectionalMismatch { missing_on });
+            }
+            ReplyHead::Data(d) => {
+                wire::expect_parts("data reply", &parts, 1)?;
+                d.map(Reply::Data)
+            }
+            ReplyHead::FrameFollows => {
+                wire::expect_parts("frame reply", &parts, 2)?;
+                Some(Reply::Frame(wire::decode_frame(&parts[1])?))
+            }
+        };
+        if self.replies.queue.push_evicting(reply) {
+            self.evictions += 1;
+            if self.evictions == 1 {
+                warn!(
+                    capacity = self.opts.queue_capacity,
+                    "replies are not being taken with transceive_data(); dropping the oldest"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: sends `{"terminate": true}` and, in patterns 0 and 1, waits for the
+    /// client's answer — all bounded by the timeout. Safe to call twice.
+    pub async fn close(&mut self) -> Result<()> {
+        if self.state == State::Closed {
+            return Ok(());
+        }
+        let result = self.terminate().await;
+        self.state = State::Closed;
+        self.replies.queue.clear();
+        self.release().await;
+        result
+    }
+
+    async fn terminate(&mut self) -> Result<()> {
+        let socket = self.socket()?;
+        let timeout = self.timeout;
+        let mut msg = Vec::new();
+        wire::encode_terminate(&mut msg);
+        match self.opts.pattern {
+            Pattern::Pair | Pattern::ReqRep => {
+                socket
+                    .send([zmq::Message::from(&msg[..])], timeout, "room to terminate")
+                    .await?;
+                let answer = socket.recv(timeout, "the termination answer").await?;
+                let text = wire::decode_terminated(&answer[0])?;
+                debug!(%text, "client confirmed termination");
+            }
+            Pattern::PubSub => {
+                if self.subscribed {
+                    Self::terminate_subscribers(socket, &msg, timeout).await?;
+                }
+            }
+            Pattern::PushPull => {
+                socket
+                    .send([zmq::Message::from(&msg[..])], timeout, "room to terminate")
+                    .await?;
+                // Let the queued frames and the end message drain when the socket closes.
+                socket.set_linger(timeout)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// PUB/SUB drops what a slow subscriber has no room for, so the end message is repeated
+    /// until the subscribers leave (they stop at the first one) or the timeout passes.
+    async fn terminate_subscribers(socket: &Socket, msg: &[u8], timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            socket
+                .send([zmq::Message::from(msg)], timeout, "room to terminate")
+                .await?;
+            match socket.recv(PUBSUB_TERMINATE_INTERVAL, "").await {
+                Ok(m) if m.first().and_then(|p| p.first()) == Some(&0) => return Ok(()),
+                Ok(_) | Err(Error::Timeout(..)) => {}
+                Err(e) => return Err(e),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                warn!("no subscriber confirmed the end of the stream within the timeout");
+                return Ok(());
+            }
+        }
+    }
+
+    /// Drops the connection without the handshake.
+    async fn abort(&mut self) {
+        self.state = State::Closed;
+        if let Some(s) = &self.socket {
+            let _ = s.set_linger(Duration::ZERO);
+        }
+        self.release().await;
+    }
+
+    /// Closes the socket off the event loop: closing waits for the linger period.
+    async fn release(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(socket)).await;
+        }
+    }
+}
