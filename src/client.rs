@@ -168,7 +168,11 @@ impl Client {
 
     async fn send(&self, parts: Vec<Vec<u8>>, what: &'static str) -> Result<()> {
         self.socket
-            .send(parts.into_iter().map(zmq::Message::from), self.timeout, what)
+            .send(
+                parts.into_iter().map(zmq::Message::from),
+                self.timeout,
+                what,
+            )
             .await
     }
 

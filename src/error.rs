@@ -29,20 +29,28 @@ impl std::fmt::Display for End {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bidirectional mode was asked for with pattern 2 or 3 (vidgear: `ValueError`).
-    #[error("pattern {0} ({0:?}) is not valid when bidirectional mode is enabled: use pattern 0 (PAIR) or 1 (REQ/REP)")]
+    #[error(
+        "pattern {0} ({0:?}) is not valid when bidirectional mode is enabled: use pattern 0 (PAIR) or 1 (REQ/REP)"
+    )]
     BidirectionalPattern(Pattern),
     /// Bidirectional mode was asked for with a built-in source (vidgear: `ValueError`).
-    #[error("a custom source must be used when bidirectional mode is enabled, not a built-in source")]
+    #[error(
+        "a custom source must be used when bidirectional mode is enabled, not a built-in source"
+    )]
     BidirectionalWithSource,
     /// A send-mode end was run without a source to stream (vidgear: `ValueError`).
-    #[error("no source to stream: pass a custom source to launch(), or set a built-in source in the options")]
+    #[error(
+        "no source to stream: pass a custom source to launch(), or set a built-in source in the options"
+    )]
     NoSource,
     /// In bidirectional mode the custom source yielded a bare frame instead of `(data, frame)`
     /// (vidgear: `ValueError`).
     #[error("in bidirectional mode the source must yield (data, frame) pairs, not bare frames")]
     ExpectedDataFramePair,
     /// Bidirectional mode is on at one end only (vidgear: `RuntimeError`, naming the wrong end).
-    #[error("invalid configuration: bidirectional mode is not activated on the {missing_on} end; enable it on both ends or on neither")]
+    #[error(
+        "invalid configuration: bidirectional mode is not activated on the {missing_on} end; enable it on both ends or on neither"
+    )]
     BidirectionalMismatch {
         /// The end that does not have bidirectional mode on.
         missing_on: End,
@@ -80,7 +88,9 @@ pub enum Error {
     #[error("data conversion failed: {0}")]
     Data(String),
     /// The bounded queue behind `transceive_data` is full.
-    #[error("the transceive_data queue is full ({0} items): frames are not arriving as fast as data is queued")]
+    #[error(
+        "the transceive_data queue is full ({0} items): frames are not arriving as fast as data is queued"
+    )]
     QueueFull(usize),
     /// The end was closed, or has terminated, and cannot be used again.
     #[error("this end is closed")]
@@ -146,7 +156,9 @@ pub enum DecodeError {
     #[error("unsupported dtype {0:?}")]
     UnsupportedDtype(String),
     /// An object-dtype array: its payload is a pickle, which netgear-rs never unpickles.
-    #[error("refused an object-dtype array: its payload is a Python pickle, which is never unpickled")]
+    #[error(
+        "refused an object-dtype array: its payload is a Python pickle, which is never unpickled"
+    )]
     PickledObject,
     /// A structured (record) dtype array.
     #[error("refused a structured-dtype array: structured dtypes are not supported")]

@@ -1,1 +1,428 @@
-fn main() {}
+//! `netgear`: serve the built-in test pattern, receive it, or run both ends in one process.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
+use netgear::media::TestPattern;
+use netgear::stats::StreamStats;
+use netgear::{Client, Data, Error, Frame, Options, Pattern, Protocol, Reply, Server};
+use serde_json::{Value as Json, json};
+
+/// Real-time video frames over ZeroMQ, wire-compatible with vidgear's NetGear_Async.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Log what the ends do (to stderr); RUST_LOG refines it.
+    #[arg(long, global = true)]
+    log: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send mode: stream the built-in test pattern to a receiver.
+    Serve(ServeArgs),
+    /// Receive mode: bind and receive frames until the server terminates.
+    Recv(RecvArgs),
+    /// Both ends in one process on loopback, bidirectional, data both ways.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Clone)]
+struct Conn {
+    /// Address to connect (serve; default localhost) or bind (recv; default *).
+    #[arg(long)]
+    address: Option<String>,
+    /// Port.
+    #[arg(long, default_value_t = 5555)]
+    port: u16,
+    /// tcp or ipc.
+    #[arg(long, default_value = "tcp")]
+    protocol: String,
+    /// 0 PAIR, 1 REQ/REP, 2 PUB/SUB, 3 PUSH/PULL.
+    #[arg(long, default_value_t = 0)]
+    pattern: u8,
+    /// Seconds to wait for the peer (0 means 15).
+    #[arg(long, default_value_t = 15.0)]
+    timeout: f64,
+    /// Bidirectional mode (patterns 0 and 1).
+    #[arg(long)]
+    bidirectional: bool,
+}
+
+impl Conn {
+    fn options(&self) -> Result<Options, Error> {
+        if !self.timeout.is_finite() || self.timeout < 0.0 {
+            return Err(Error::InvalidOption(format!(
+                "timeout {}: must be 0 or more seconds",
+                self.timeout
+            )));
+        }
+        Ok(Options {
+            address: self.address.clone(),
+            port: self.port,
+            protocol: self.protocol.parse::<Protocol>()?,
+            pattern: Pattern::try_from(self.pattern)?,
+            timeout: Duration::from_secs_f64(self.timeout),
+            bidirectional_mode: self.bidirectional,
+            ..Options::default()
+        })
+    }
+}
+
+#[derive(Args)]
+struct Output {
+    /// Print a one-line JSON summary as the last line of stdout.
+    #[arg(long)]
+    json: bool,
+    /// Leave the SHA-256 of the frames out (it costs time per frame).
+    #[arg(long)]
+    no_hash: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(flatten)]
+    out: Output,
+    /// Frame width.
+    #[arg(long, default_value_t = 640)]
+    width: usize,
+    /// Frame height.
+    #[arg(long, default_value_t = 480)]
+    height: usize,
+    /// Frames to send.
+    #[arg(long, default_value_t = 300)]
+    frames: u64,
+    /// Text sent as data with every frame (bidirectional mode).
+    #[arg(long, conflicts_with = "data_json")]
+    data: Option<String>,
+    /// A JSON value sent as data with every frame (bidirectional mode).
+    #[arg(long)]
+    data_json: Option<String>,
+    /// Pace the stream at this many frames per second (default: as fast as it goes).
+    #[arg(long)]
+    fps: Option<f64>,
+}
+
+#[derive(Args)]
+struct RecvArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[command(flatten)]
+    out: Output,
+    /// Text sent back with the answer to each frame (bidirectional mode).
+    #[arg(long, conflicts_with_all = ["reply_json", "reply_frame"])]
+    reply: Option<String>,
+    /// A JSON value sent back with the answer to each frame (bidirectional mode).
+    #[arg(long, conflicts_with = "reply_frame")]
+    reply_json: Option<String>,
+    /// Send each received frame back as the answer to the next one, as in video chat.
+    #[arg(long)]
+    reply_frame: bool,
+    /// Stop after this many frames.
+    #[arg(long)]
+    frames: Option<u64>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Port on loopback.
+    #[arg(long, default_value_t = 5555)]
+    port: u16,
+    /// Frames to stream.
+    #[arg(long, default_value_t = 300)]
+    frames: u64,
+    /// Frame width.
+    #[arg(long, default_value_t = 640)]
+    width: usize,
+    /// Frame height.
+    #[arg(long, default_value_t = 480)]
+    height: usize,
+}
+
+fn parse_json(text: &str, flag: &str) -> Result<Data, Error> {
+    serde_json::from_str::<Json>(text)
+        .map(|j| Data::from_json(&j))
+        .map_err(|e| Error::InvalidOption(format!("{flag}: not JSON: {e}")))
+}
+
+fn print_summary(out: &Output, summary: serde_json::Map<String, Json>) {
+    if out.json {
+        println!("{}", Json::Object(summary));
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Error> {
+    let data = match (&args.data, &args.data_json) {
+        (Some(t), _) => Some(Data::from(t.as_str())),
+        (None, Some(j)) => Some(parse_json(j, "--data-json")?),
+        _ => None,
+    };
+    let opts = args.conn.options()?;
+    let bidirectional = opts.bidirectional_mode;
+    if data.is_some() && !bidirectional {
+        return Err(Error::InvalidOption(
+            "--data and --data-json need --bidirectional".into(),
+        ));
+    }
+    let mut pace = match args.fps {
+        Some(fps) if fps.is_finite() && fps > 0.0 => {
+            let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / fps));
+            i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            Some(i)
+        }
+        Some(fps) => {
+            return Err(Error::InvalidOption(format!(
+                "--fps {fps}: must be a positive number"
+            )));
+        }
+        None => None,
+    };
+    let mut server = Server::new(opts)?;
+    let pattern = TestPattern::new(args.width, args.height);
+    let replies = server.transceiver();
+    let mut stats = StreamStats::new(!args.out.no_hash);
+    let mut tally = ReplyTally::new(!args.out.no_hash);
+    let (stats_in, tally_in) = (&mut stats, &mut tally);
+    let source = async_stream::stream! {
+        for n in 0..args.frames {
+            if let Some(p) = pace.as_mut() {
+                p.tick().await;
+            }
+            if let Some(r) = replies.transceive_data() {
+                tally_in.add(&r);
+            }
+            let frame = pattern.frame(n);
+            stats_in.record(&frame);
+            if bidirectional {
+                yield (data.clone(), frame).into();
+            } else {
+                yield netgear::SourceItem::Frame(frame);
+            }
+        }
+    };
+    let result = server.launch(source).await;
+    // The answer to the last frame is queued after the source has ended.
+    while let Some(r) = server.transceive_data() {
+        tally.add(&r);
+    }
+    result?;
+    eprintln!(
+        "served {} frames of {}x{} at {:.1} fps{}",
+        stats.frames(),
+        args.width,
+        args.height,
+        stats.fps(),
+        if bidirectional {
+            format!(", {} replies ({} frames)", tally.replies, tally.frames)
+        } else {
+            String::new()
+        }
+    );
+    let mut summary = stats.to_json();
+    tally.write_json(&mut summary);
+    print_summary(&args.out, summary);
+    Ok(())
+}
+
+/// What the server got back: counts, the first data values, a hash of reply frames.
+struct ReplyTally {
+    replies: u64,
+    frames: u64,
+    data: Vec<Json>,
+    frame_stats: StreamStats,
+}
+
+impl ReplyTally {
+    fn new(hash: bool) -> ReplyTally {
+        ReplyTally {
+            replies: 0,
+            frames: 0,
+            data: Vec::new(),
+            frame_stats: StreamStats::new(hash),
+        }
+    }
+
+    fn add(&mut self, r: &Reply) {
+        self.replies += 1;
+        match r {
+            Reply::Data(d) if self.data.len() < 5 => self.data.push(d.to_json()),
+            Reply::Data(_) => {}
+            Reply::Frame(f) => {
+                self.frames += 1;
+                self.frame_stats.record(f);
+            }
+        }
+    }
+
+    fn write_json(&self, m: &mut serde_json::Map<String, Json>) {
+        m.insert("replies".into(), self.replies.into());
+        m.insert("reply_data".into(), Json::Array(self.data.clone()));
+        m.insert("reply_frames".into(), self.frames.into());
+        if let Some(h) = self.frame_stats.sha256() {
+            m.insert("reply_sha256".into(), h.into());
+        }
+    }
+}
+
+async fn recv(args: RecvArgs) -> Result<(), Error> {
+    let reply = match (&args.reply, &args.reply_json) {
+        (Some(t), _) => Some(Data::from(t.as_str())),
+        (None, Some(j)) => Some(parse_json(j, "--reply-json")?),
+        _ => None,
+    };
+    let opts = args.conn.options()?;
+    if (reply.is_some() || args.reply_frame) && !opts.bidirectional_mode {
+        return Err(Error::InvalidOption(
+            "--reply, --reply-json and --reply-frame need --bidirectional".into(),
+        ));
+    }
+    let client = Client::new(opts)?;
+    let mut stats = StreamStats::new(!args.out.no_hash);
+    // A frame queued as a reply is sent with the answer to the next frame: hash it then.
+    let mut reply_stats = StreamStats::new(!args.out.no_hash);
+    let mut queued: Option<Frame> = None;
+    let mut data = Vec::new();
+    let limit = args.frames.unwrap_or(u64::MAX);
+    let mut outcome = Ok(());
+    {
+        let mut frames = std::pin::pin!(client.recv_generator());
+        while stats.frames() < limit {
+            let (d, frame) = match frames.next().await {
+                Some(Ok(item)) => item,
+                Some(Err(e)) => {
+                    outcome = Err(e);
+                    break;
+                }
+                None => break,
+            };
+            if let Some(sent) = queued.take() {
+                reply_stats.record(&sent);
+            }
+            stats.record(&frame);
+            if data.len() < 10 {
+                data.push(d.as_ref().map_or(Json::Null, Data::to_json));
+            }
+            if let Some(r) = &reply {
+                client.transceive_data(r.clone())?;
+            } else if args.reply_frame {
+                client.transceive_data(frame.clone())?;
+                queued = Some(frame);
+            }
+        }
+    }
+    client.close().await;
+    eprintln!(
+        "received {} frames at {:.1} fps",
+        stats.frames(),
+        stats.fps()
+    );
+    let mut summary = stats.to_json();
+    summary.insert("data".into(), Json::Array(data));
+    summary.insert("reply_frames".into(), reply_stats.frames().into());
+    if let Some(h) = reply_stats.sha256() {
+        summary.insert("reply_sha256".into(), h.into());
+    }
+    if let Err(e) = &outcome {
+        summary.insert("error".into(), e.to_string().into());
+    }
+    print_summary(&args.out, summary);
+    outcome
+}
+
+async fn demo(args: DemoArgs) -> Result<(), Error> {
+    let opts = Options {
+        address: Some("127.0.0.1".into()),
+        port: args.port,
+        bidirectional_mode: true,
+        timeout: Duration::from_secs(5),
+        ..Options::default()
+    };
+    let client = Client::new(opts.clone())?;
+    let mut server = Server::new(opts)?;
+    let replies = server.transceiver();
+    let pattern = TestPattern::new(args.width, args.height);
+    let total = args.frames;
+    let source = async_stream::stream! {
+        for n in 0..total {
+            if let Some(r) = replies.transceive_data() {
+                if n < 4 || n % 100 == 0 {
+                    match r {
+                        Reply::Data(d) => println!("server got: {d}"),
+                        Reply::Frame(f) => println!("server got: a {:?} frame", f.shape()),
+                    }
+                }
+            }
+            let data = Data::from_json(&json!({"frame": n, "msg": "Hello from the server"}));
+            yield (Some(data), pattern.frame(n));
+        }
+    };
+    let receiver = async {
+        let mut stats = StreamStats::new(false);
+        let mut frames = std::pin::pin!(client.recv_generator());
+        while let Some(item) = frames.next().await {
+            let (data, frame) = item?;
+            stats.record(&frame);
+            let n = stats.frames();
+            if n <= 4 || n % 100 == 0 {
+                let shown = data.map_or("nothing".to_owned(), |d| d.to_string());
+                println!("client got: {:?} frame with {shown}", frame.shape());
+            }
+            if n % 50 == 0 {
+                client.transceive_data(frame)?; // now and then, a frame back: video chat
+            } else {
+                client.transceive_data(format!("Hello from the client, frame {n}"))?;
+            }
+        }
+        Ok::<_, Error>(stats)
+    };
+    let (sent, stats) = tokio::try_join!(server.launch(source), receiver)?;
+    println!(
+        "demo: {sent} frames of {}x{} sent, {} received, {:.1} fps, bidirectional, data both ways",
+        args.width,
+        args.height,
+        stats.frames(),
+        stats.fps()
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if cli.log { "netgear=debug" } else { "error" })
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(a) => serve(a).await,
+            Command::Recv(a) => recv(a).await,
+            Command::Demo(a) => demo(a).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

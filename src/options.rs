@@ -167,7 +167,9 @@ impl Options {
             return Err(Error::BidirectionalWithSource);
         }
         if self.queue_capacity == 0 {
-            return Err(Error::InvalidOption("queue_capacity must be at least 1".into()));
+            return Err(Error::InvalidOption(
+                "queue_capacity must be at least 1".into(),
+            ));
         }
         Ok(())
     }

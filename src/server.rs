@@ -250,13 +250,15 @@ impl Server {
 
     /// Ends the stream: sends `{"terminate": true}` and, in patterns 0 and 1, waits for the
     /// client's answer — all bounded by the timeout. Safe to call twice.
+    ///
+    /// Replies not taken yet stay available to [`Server::transceive_data`] (vidgear empties
+    /// its queue here, losing the answer to the last frame).
     pub async fn close(&mut self) -> Result<()> {
         if self.state == State::Closed {
             return Ok(());
         }
         let result = self.terminate().await;
         self.state = State::Closed;
-        self.replies.queue.clear();
         self.release().await;
         result
     }

@@ -142,7 +142,21 @@ macro_rules! data_from {
     )*};
 }
 data_from!(
-    &str, String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, &[u8]
+    &str,
+    String,
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    Vec<u8>,
+    &[u8]
 );
 
 impl std::fmt::Display for Data {

@@ -241,7 +241,11 @@ impl Frame {
     /// A frame of `dtype` and `shape` over `data` (C order, `dtype`'s byte order).
     ///
     /// Fails when the byte count is not `product(shape) × itemsize`.
-    pub fn new(dtype: Dtype, shape: impl Into<Vec<usize>>, data: impl Into<Bytes>) -> Result<Frame> {
+    pub fn new(
+        dtype: Dtype,
+        shape: impl Into<Vec<usize>>,
+        data: impl Into<Bytes>,
+    ) -> Result<Frame> {
         let shape = shape.into();
         let data = data.into();
         if shape.len() > MAX_DIMS {
@@ -280,7 +284,10 @@ impl Frame {
     }
 
     /// A frame from typed elements in native byte order, e.g. `Frame::from_elements(&[1.0f32, 2.0], [2])`.
-    pub fn from_elements<T: Element>(elements: &[T], shape: impl Into<Vec<usize>>) -> Result<Frame> {
+    pub fn from_elements<T: Element>(
+        elements: &[T],
+        shape: impl Into<Vec<usize>>,
+    ) -> Result<Frame> {
         let mut bytes = Vec::with_capacity(std::mem::size_of_val(elements));
         for e in elements {
             e.write_ne(&mut bytes);
@@ -477,7 +484,10 @@ mod tests {
             Dtype::parse("|u2"),
             Err(DecodeError::UnsupportedDtype(_))
         ));
-        assert!(matches!(Dtype::parse(""), Err(DecodeError::UnsupportedDtype(_))));
+        assert!(matches!(
+            Dtype::parse(""),
+            Err(DecodeError::UnsupportedDtype(_))
+        ));
     }
 
     #[test]

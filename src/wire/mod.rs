@@ -128,7 +128,10 @@ fn frame_prefix(out: &mut Vec<u8>, frame: &Frame) {
     put_bin(out, b"kind");
     put_bin(out, b"");
     put_bin(out, b"shape");
-    infallible(rmp::encode::write_array_len(out, frame.shape().len() as u32));
+    infallible(rmp::encode::write_array_len(
+        out,
+        frame.shape().len() as u32,
+    ));
     for &d in frame.shape() {
         infallible(rmp::encode::write_uint(out, d as u64));
     }
@@ -485,7 +488,10 @@ mod tests {
         assert_eq!(decode_reply(&out).unwrap(), ReplyHead::FrameFollows);
         out.clear();
         encode_mismatch(&mut out, End::Server);
-        assert_eq!(decode_reply(&out).unwrap(), ReplyHead::Mismatch(End::Server));
+        assert_eq!(
+            decode_reply(&out).unwrap(),
+            ReplyHead::Mismatch(End::Server)
+        );
         assert_eq!(decode_confirmation(&out), Some(End::Server));
         assert_eq!(decode_confirmation(&confirmation("ABCD1234")), None);
         out.clear();
@@ -497,6 +503,9 @@ mod tests {
     fn ids_are_eight_uppercase_alphanumerics() {
         let id = new_id();
         assert_eq!(id.len(), 8);
-        assert!(id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        );
     }
 }
