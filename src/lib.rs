@@ -38,3 +38,8 @@ pub use options::{
 pub use reply::{IntoReply, Reply, Transceiver};
 pub use server::{Server, SourceItem};
 pub use wire::{ByteOrder, Data, Dtype, Element, Frame, Scalar};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
