@@ -19,5 +19,5 @@ scripts/setup-venv.sh >/dev/null
 cargo fmt --check
 cargo clippy --all-targets --all-features -- -D warnings
 cargo test --all-features
-cargo run --release --quiet -- demo --frames 60 --port 5599 >/dev/null
+cargo run --quiet -- demo --frames 60 --port 5599 >/dev/null
 echo "all tests passed"

@@ -350,13 +350,12 @@ async fn demo(args: DemoArgs) -> Result<(), Error> {
     let total = args.frames;
     let source = async_stream::stream! {
         for n in 0..total {
-            if let Some(r) = replies.transceive_data() {
-                if n < 4 || n % 100 == 0 {
-                    match r {
-                        Reply::Data(d) => println!("server got: {d}"),
-                        Reply::Frame(f) => println!("server got: a {:?} frame", f.shape()),
-                    }
+            match replies.transceive_data() {
+                Some(Reply::Data(d)) if n <= 4 || n.is_multiple_of(100) => {
+                    println!("server got: {d}");
                 }
+                Some(Reply::Frame(f)) => println!("server got: a {:?} frame back", f.shape()),
+                _ => {}
             }
             let data = Data::from_json(&json!({"frame": n, "msg": "Hello from the server"}));
             yield (Some(data), pattern.frame(n));
@@ -369,11 +368,11 @@ async fn demo(args: DemoArgs) -> Result<(), Error> {
             let (data, frame) = item?;
             stats.record(&frame);
             let n = stats.frames();
-            if n <= 4 || n % 100 == 0 {
+            if n <= 4 || n.is_multiple_of(100) {
                 let shown = data.map_or("nothing".to_owned(), |d| d.to_string());
                 println!("client got: {:?} frame with {shown}", frame.shape());
             }
-            if n % 50 == 0 {
+            if n.is_multiple_of(50) {
                 client.transceive_data(frame)?; // now and then, a frame back: video chat
             } else {
                 client.transceive_data(format!("Hello from the client, frame {n}"))?;

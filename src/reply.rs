@@ -117,10 +117,6 @@ impl<T> Queue<T> {
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }
-
-    pub(crate) fn clear(&self) {
-        self.lock().clear();
-    }
 }
 
 /// The send-mode end's view of the replies: a cloneable handle, so that a custom source can

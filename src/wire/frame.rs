@@ -254,6 +254,12 @@ impl Frame {
                 shape.len()
             )));
         }
+        if u32::try_from(data.len()).is_err() {
+            return Err(Error::InvalidFrame(format!(
+                "{} bytes: msgpack carries at most 4 GiB in one frame",
+                data.len()
+            )));
+        }
         match byte_len(dtype, &shape) {
             Some(n) if n == data.len() => Ok(Frame { dtype, shape, data }),
             Some(n) => Err(Error::InvalidFrame(format!(
@@ -454,6 +460,26 @@ mod nd {
             let shape = array.shape().to_vec();
             let elements: Vec<T> = array.iter().copied().collect();
             Frame::from_elements(&elements, shape)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn ndarray_round_trip() {
+            let a = ndarray::Array3::<u16>::from_shape_fn((2, 3, 4), |(i, j, k)| {
+                (i * 100 + j * 10 + k) as u16
+            });
+            let f = Frame::from_ndarray(&a).unwrap();
+            assert_eq!(f.shape(), &[2, 3, 4]);
+            assert_eq!(f.dtype().as_str(), "<u2");
+            assert_eq!(f.to_ndarray::<u16>().unwrap(), a.into_dyn());
+            // A transposed (non-contiguous) view is laid out in C order.
+            let t = ndarray::array![[1u8, 2], [3, 4]];
+            let g = Frame::from_ndarray(&t.t()).unwrap();
+            assert_eq!(g.as_bytes(), &[1, 3, 2, 4]);
         }
     }
 }

@@ -236,8 +236,7 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()
         .ok_or_else(|| DecodeError::ShapeOverflow(shape64.clone()))?;
-    let expected =
-        frame::byte_len(dtype, &shape).ok_or_else(|| DecodeError::ShapeOverflow(shape64))?;
+    let expected = frame::byte_len(dtype, &shape).ok_or(DecodeError::ShapeOverflow(shape64))?;
     if expected != range.len() {
         return Err(DecodeError::SizeMismatch {
             expected,
