@@ -278,7 +278,15 @@ impl Server {
                 debug!(%text, "client confirmed termination");
             }
             Pattern::PubSub => {
-                if self.subscribed {
+                // With no frame sent yet, a subscriber may still be on its way: wait for it
+                // (a timeout here means there is nobody to tell).
+                let subscribed = self.subscribed
+                    || match Self::await_subscriber(socket, timeout).await {
+                        Ok(()) => true,
+                        Err(Error::Timeout(..)) => false,
+                        Err(e) => return Err(e),
+                    };
+                if subscribed {
                     Self::terminate_subscribers(socket, &msg, timeout).await?;
                 }
             }

@@ -1,0 +1,107 @@
+//! Helpers shared by the integration tests: free ports, short-timeout options, small frames,
+//! and draining a client's stream.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol};
+
+/// Upper bound on any one test: a hang becomes a failure, not a stuck suite.
+pub const TEST_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs `fut`, failing the test if it takes longer than [`TEST_LIMIT`].
+pub async fn within<F: Future>(fut: F) -> F::Output {
+    tokio::time::timeout(TEST_LIMIT, fut)
+        .await
+        .expect("the test hung")
+}
+
+/// A TCP port that was free a moment ago (bound on 127.0.0.1:0, then released).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// Options for either end over tcp on loopback, with a short timeout.
+pub fn tcp(pattern: Pattern, port: u16, bidirectional: bool, timeout_ms: u64) -> Options {
+    Options {
+        address: Some("127.0.0.1".into()),
+        port,
+        protocol: Protocol::Tcp,
+        pattern,
+        timeout: Duration::from_millis(timeout_ms),
+        bidirectional_mode: bidirectional,
+        ..Options::default()
+    }
+}
+
+/// A unique socket path under the temp directory (the endpoint appends `:{port}` to it).
+pub fn ipc_path(tag: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    std::env::temp_dir().join(format!(
+        "netgear-test-{}-{tag}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Options for either end over ipc at `path`, with a short timeout.
+pub fn ipc(
+    pattern: Pattern,
+    path: &std::path::Path,
+    bidirectional: bool,
+    timeout_ms: u64,
+) -> Options {
+    Options {
+        address: Some(path.to_string_lossy().into_owned()),
+        port: 5555,
+        protocol: Protocol::Ipc,
+        pattern,
+        timeout: Duration::from_millis(timeout_ms),
+        bidirectional_mode: bidirectional,
+        ..Options::default()
+    }
+}
+
+/// Removes the socket file an ipc end may have left behind.
+pub fn remove_ipc(opts: &Options) {
+    if let Some(a) = &opts.address {
+        let _ = std::fs::remove_file(format!("{a}:{}", opts.port));
+    }
+}
+
+/// A small 6×8×3 BGR frame whose bytes depend on `i`, so that every frame of a stream differs.
+pub fn frame(i: usize) -> Frame {
+    let bytes: Vec<u8> = (0..6 * 8 * 3)
+        .map(|j| (i.wrapping_mul(37).wrapping_add(j * 7) % 256) as u8)
+        .collect();
+    Frame::new(Dtype::U8, vec![6, 8, 3], bytes).expect("valid frame")
+}
+
+/// Everything a client's stream yielded: the items before the end, and the error if it ended
+/// with one.
+pub struct Drained {
+    pub items: Vec<(Option<Data>, Frame)>,
+    pub error: Option<Error>,
+}
+
+/// Reads `client.recv_generator()` to its end.
+pub async fn drain(client: &Client) -> Drained {
+    let mut items = Vec::new();
+    let mut error = None;
+    let mut stream = std::pin::pin!(client.recv_generator());
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(it) => items.push(it),
+            Err(e) => {
+                assert!(error.is_none(), "the stream went on after an error");
+                error = Some(e);
+            }
+        }
+    }
+    Drained { items, error }
+}

@@ -1,0 +1,825 @@
+//! Both ends in one process over real ZeroMQ sockets (tcp and ipc on loopback): streams in every
+//! pattern, data of every msgpack kind both ways, frames of every dtype both ways, the step API,
+//! and dropping an end mid-stream.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use netgear::{
+    ByteOrder, Client, Data, Dtype, Error, Frame, Options, Pattern, Reply, Scalar, Server,
+};
+use rmpv::Value;
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------------
+// 1. every pattern, tcp and ipc
+
+/// Streams `n` frames from a server to a client and checks what arrives: the same frames in
+/// order, the data sent with them (bidirectional mode), and a clean end.
+async fn stream_and_check(client_opts: Options, server_opts: Options, n: usize) {
+    let bidi = server_opts.bidirectional_mode;
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(client_opts).expect("client binds");
+    let mut server = Server::new(server_opts).expect("server connects");
+    let source = sent.clone();
+    let server_side = async move {
+        if bidi {
+            let items = source
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (Some(Data::from(i as u64)), f));
+            server.launch(futures::stream::iter(items)).await
+        } else {
+            server.launch(futures::stream::iter(source)).await
+        }
+    };
+    let (launched, drained) = within(async { tokio::join!(server_side, drain(&client)) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(
+        drained.error.is_none(),
+        "the stream ended with an error: {:?}",
+        drained.error
+    );
+    assert_eq!(drained.items.len(), n, "frame count");
+    for (i, (data, f)) in drained.items.iter().enumerate() {
+        assert_eq!(f, &sent[i], "frame {i}");
+        assert_eq!(f.as_bytes(), sent[i].as_bytes(), "bytes of frame {i}");
+        if bidi {
+            assert_eq!(data, &Some(Data::from(i as u64)), "data of frame {i}");
+        } else {
+            assert_eq!(data, &None, "data of frame {i}");
+        }
+    }
+    assert!(client.is_terminated());
+    assert!(matches!(client.recv().await, Ok(None)));
+}
+
+async fn tcp_stream(pattern: Pattern, bidi: bool) {
+    let port = free_port();
+    stream_and_check(
+        tcp(pattern, port, bidi, 2000),
+        tcp(pattern, port, bidi, 2000),
+        12,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern0_pair() {
+    tcp_stream(Pattern::Pair, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern1_req_rep() {
+    tcp_stream(Pattern::ReqRep, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern3_push_pull() {
+    tcp_stream(Pattern::PushPull, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern0_bidirectional() {
+    tcp_stream(Pattern::Pair, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern1_bidirectional() {
+    tcp_stream(Pattern::ReqRep, true).await;
+}
+
+async fn ipc_stream(pattern: Pattern, tag: &str) {
+    let path = ipc_path(tag);
+    let opts = ipc(pattern, &path, false, 2000);
+    stream_and_check(opts.clone(), opts.clone(), 10).await;
+    remove_ipc(&opts);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipc_pattern0_pair() {
+    ipc_stream(Pattern::Pair, "p0").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipc_pattern1_req_rep() {
+    ipc_stream(Pattern::ReqRep, "p1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipc_pattern3_push_pull() {
+    ipc_stream(Pattern::PushPull, "p3").await;
+}
+
+/// PUB/SUB with high-water mark 1 may drop frames: what arrives is a subsequence of what was
+/// sent, at least one frame arrives, and the stream still ends cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_pattern2_pub_sub_paced() {
+    let port = free_port();
+    let n = 15;
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(tcp(Pattern::PubSub, port, false, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(Pattern::PubSub, port, false, 1000)).expect("connects");
+    let source_frames = sent.clone();
+    let source = async_stream::stream! {
+        for f in source_frames {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            yield f;
+        }
+    };
+    let client_side = async move {
+        let drained = drain(&client).await;
+        let terminated = client.is_terminated();
+        // Leaving lets the server stop repeating its terminate message.
+        client.close().await;
+        (drained, terminated)
+    };
+    let started = Instant::now();
+    let (launched, (drained, terminated)) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(
+        drained.error.is_none(),
+        "the stream ended with an error: {:?}",
+        drained.error
+    );
+    assert!(terminated, "the client saw the terminate message");
+    assert!(!drained.items.is_empty(), "at least one frame arrives");
+    let mut last = None;
+    for (data, f) in &drained.items {
+        assert_eq!(data, &None);
+        let idx = sent
+            .iter()
+            .position(|s| s == f)
+            .expect("every received frame is one that was sent");
+        assert!(last.is_none_or(|l| idx > l), "order preserved");
+        last = Some(idx);
+    }
+    // The subscriber left at once, so the server did not wait out its timeout repeating.
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. data of every msgpack kind, both ways
+
+/// What a source records while it streams, read by the test afterwards.
+type Shared<T> = Arc<Mutex<Vec<T>>>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Pose {
+    x: f64,
+    label: String,
+    ids: Vec<u32>,
+    visible: bool,
+}
+
+fn pose() -> Pose {
+    Pose {
+        x: -1.25,
+        label: "camera-7".into(),
+        ids: vec![3, 1, 4, 1, 5],
+        visible: true,
+    }
+}
+
+/// Index of the serde struct in [`data_cases`].
+const STRUCT_CASE: usize = 15;
+
+/// (value sent, value expected on arrival): vidgear's no-data markers nil and "" arrive as None.
+fn data_cases() -> Vec<(Option<Data>, Option<Data>)> {
+    let same = |d: Data| (Some(d.clone()), Some(d));
+    let nested = Value::Map(vec![
+        (
+            Value::from("outer"),
+            Value::Map(vec![
+                (
+                    Value::from("inner"),
+                    Value::Array(vec![Value::from(1), Value::from(-2), Value::from(2.5)]),
+                ),
+                (Value::from("empty"), Value::Map(vec![])),
+            ]),
+        ),
+        (Value::from("nil"), Value::Nil),
+        (Value::from(7), Value::from("int key")),
+    ]);
+    let cases = vec![
+        (Some(Data(Value::Nil)), None),
+        same(Data::from(true)),
+        same(Data::from(false)),
+        same(Data::from(0)),
+        same(Data::from(42)),
+        same(Data::from(-42)),
+        same(Data::from(u64::MAX)),
+        same(Data::from(i64::MIN)),
+        same(Data::from(std::f64::consts::PI)),
+        same(Data::from(-0.5f32)),
+        same(Data::from("héllo, netgear ✓")),
+        (Some(Data::from("")), None),
+        same(Data::from(vec![0u8, 1, 127, 128, 255])),
+        same(Data(Value::Array(vec![
+            Value::from(1),
+            Value::from("two"),
+            Value::Nil,
+            Value::Array(vec![Value::from(true)]),
+        ]))),
+        same(Data(nested)),
+        same(Data::from_serde(&pose()).expect("serialisable")),
+        (None, None),
+    ];
+    assert_eq!(
+        cases[STRUCT_CASE]
+            .0
+            .as_ref()
+            .unwrap()
+            .deserialize::<Pose>()
+            .unwrap(),
+        pose()
+    );
+    cases
+}
+
+/// The server sends each value with a frame; the client answers each with the same value. A
+/// value queued after frame k answers frame k+1, so a trailing frame carries the last answer,
+/// and the source takes one reply before each item and one after the last.
+async fn data_both_ways(pattern: Pattern) {
+    let port = free_port();
+    let cases = data_cases();
+    let n = cases.len();
+    let client = Client::new(tcp(pattern, port, true, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, true, 2000)).expect("connects");
+    let replies = server.transceiver();
+    // (pending before the take, what was taken)
+    let taken: Shared<(usize, Option<Reply>)> = Arc::default();
+    let source = {
+        let taken = taken.clone();
+        let items: Vec<(Option<Data>, Frame)> = cases
+            .iter()
+            .map(|c| c.0.clone())
+            .chain([None]) // the trailing frame
+            .enumerate()
+            .map(|(i, d)| (d, frame(i)))
+            .collect();
+        async_stream::stream! {
+            for item in items {
+                taken.lock().unwrap().push((replies.pending(), replies.transceive_data()));
+                yield item;
+            }
+            taken.lock().unwrap().push((replies.pending(), replies.transceive_data()));
+        }
+    };
+    let client_side = async {
+        let mut received = Vec::new();
+        let mut stream = std::pin::pin!(client.recv_generator());
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            let (data, f) = item?;
+            let k = received.len();
+            if k < n {
+                if k == STRUCT_CASE {
+                    let p: Pose = data.as_ref().expect("struct data").deserialize()?;
+                    assert_eq!(p, pose());
+                    client.transceive_data(p)?;
+                } else {
+                    // Option<Data> is serde: None is sent as nil, a no-data answer.
+                    client.transceive_data(cases[k].0.clone())?;
+                }
+            }
+            received.push((data, f));
+        }
+        Ok::<_, Error>(received)
+    };
+    let (launched, received) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64 + 1);
+    let received = received.expect("client side succeeds");
+    assert_eq!(received.len(), n + 1);
+    for (k, (data, f)) in received.iter().enumerate().take(n) {
+        assert_eq!(data, &cases[k].1, "server→client data of case {k}");
+        assert_eq!(f, &frame(k));
+    }
+    let taken = taken.lock().unwrap();
+    assert_eq!(taken.len(), n + 2);
+    assert_eq!(taken[0].0, 0, "no reply before the first frame");
+    assert!(taken[0].1.is_none());
+    for (j, (pending, _)) in taken.iter().enumerate().skip(1) {
+        assert_eq!(*pending, 1, "one reply queued per frame (take {j})");
+    }
+    assert!(taken[1].1.is_none(), "frame 0 is answered with nothing");
+    for k in 0..n {
+        let want = cases[k].1.clone().map(Reply::Data);
+        assert_eq!(taken[k + 2].1, want, "client→server data of case {k}");
+    }
+    let back = taken[STRUCT_CASE + 2]
+        .1
+        .as_ref()
+        .and_then(Reply::as_data)
+        .unwrap();
+    assert_eq!(back.deserialize::<Pose>().unwrap(), pose());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_of_every_kind_both_ways_pattern0() {
+    data_both_ways(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_of_every_kind_both_ways_pattern1() {
+    data_both_ways(Pattern::ReqRep).await;
+}
+
+/// The answer to the last frame arrives during the last send; it must still be there for
+/// `server.transceive_data()` once `launch()` has returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_answer_is_available_after_launch() {
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::Pair, port, true, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(Pattern::Pair, port, true, 2000)).expect("connects");
+    let items: Vec<(Data, Frame)> = (0..3).map(|i| (Data::from(i), frame(i as usize))).collect();
+    let client_side = async {
+        let mut stream = std::pin::pin!(client.recv_generator());
+        let mut k = 0;
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            item?;
+            client.transceive_data(format!("answer {k}"))?;
+            k += 1;
+        }
+        Ok::<_, Error>(k)
+    };
+    let (launched, got) =
+        within(async { tokio::join!(server.launch(futures::stream::iter(items)), client_side) })
+            .await;
+    assert_eq!(launched.unwrap(), 3);
+    assert_eq!(got.unwrap(), 3);
+    // Answers to frames 0, 1, 2: nothing, "answer 0", "answer 1".
+    assert_eq!(server.transceiver().pending(), 3);
+    assert_eq!(server.transceive_data(), None);
+    assert_eq!(
+        server.transceive_data(),
+        Some(Reply::Data(Data::from("answer 0")))
+    );
+    assert_eq!(
+        server.transceive_data(),
+        Some(Reply::Data(Data::from("answer 1")))
+    );
+    assert_eq!(server.transceive_data(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. frames of every dtype, both ways
+
+/// Frames of every dtype, both byte orders for multi-byte ones, alternating 2-D and 3-D shapes.
+fn dtype_frames() -> Vec<Frame> {
+    let scalars = [
+        Scalar::Bool,
+        Scalar::U8,
+        Scalar::I8,
+        Scalar::U16,
+        Scalar::I16,
+        Scalar::U32,
+        Scalar::I32,
+        Scalar::U64,
+        Scalar::I64,
+        Scalar::F16,
+        Scalar::F32,
+        Scalar::F64,
+    ];
+    let mut frames = Vec::new();
+    for s in scalars {
+        let orders: &[ByteOrder] = if s.itemsize() == 1 {
+            &[ByteOrder::Little]
+        } else {
+            &[ByteOrder::Little, ByteOrder::Big]
+        };
+        for &order in orders {
+            let dtype = Dtype::with_order(s, order);
+            let i = frames.len();
+            let shape = if i % 2 == 0 {
+                vec![4, 5]
+            } else {
+                vec![3, 4, 2]
+            };
+            let len: usize = shape.iter().product::<usize>() * dtype.itemsize();
+            let bytes: Vec<u8> = (0..len)
+                .map(|j| {
+                    if s == Scalar::Bool {
+                        ((i + j) % 2) as u8
+                    } else {
+                        (i * 41 + j * 13 + 5) as u8
+                    }
+                })
+                .collect();
+            frames.push(Frame::new(dtype, shape, bytes).expect("valid frame"));
+        }
+    }
+    frames
+}
+
+async fn frames_both_ways(pattern: Pattern) {
+    let port = free_port();
+    let frames = dtype_frames();
+    assert_eq!(frames.len(), 21);
+    let n = frames.len();
+    let client = Client::new(tcp(pattern, port, true, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, true, 2000)).expect("connects");
+    let replies = server.transceiver();
+    let echoed: Shared<Option<Reply>> = Arc::default();
+    let source = {
+        let echoed = echoed.clone();
+        let items: Vec<(Option<Data>, Frame)> = frames
+            .iter()
+            .cloned()
+            .chain([frame(0)]) // the trailing frame carries the last echo
+            .map(|f| (None, f))
+            .collect();
+        async_stream::stream! {
+            for item in items {
+                echoed.lock().unwrap().push(replies.transceive_data());
+                yield item;
+            }
+            echoed.lock().unwrap().push(replies.transceive_data());
+        }
+    };
+    let client_side = async {
+        let mut received = Vec::new();
+        let mut stream = std::pin::pin!(client.recv_generator());
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            let (_, f) = item?;
+            if received.len() < n {
+                client.transceive_data(f.clone())?;
+            }
+            received.push(f);
+        }
+        Ok::<_, Error>(received)
+    };
+    let (launched, received) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64 + 1);
+    let received = received.expect("client side succeeds");
+    assert_eq!(received.len(), n + 1);
+    let echoed = echoed.lock().unwrap();
+    assert_eq!(echoed.len(), n + 2);
+    for (k, sent) in frames.iter().enumerate() {
+        let got = &received[k];
+        assert_eq!(
+            got.dtype(),
+            sent.dtype(),
+            "dtype of frame {k} at the client"
+        );
+        assert_eq!(
+            got.shape(),
+            sent.shape(),
+            "shape of frame {k} at the client"
+        );
+        assert_eq!(
+            got.as_bytes(),
+            sent.as_bytes(),
+            "bytes of frame {k} at the client"
+        );
+        let back = echoed[k + 2]
+            .clone()
+            .and_then(Reply::into_frame)
+            .unwrap_or_else(|| panic!("frame {k} ({}) was echoed back", sent.dtype()));
+        assert_eq!(back.dtype(), sent.dtype(), "dtype of echo {k}");
+        assert_eq!(back.shape(), sent.shape(), "shape of echo {k}");
+        assert_eq!(back.as_bytes(), sent.as_bytes(), "bytes of echo {k}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_of_every_dtype_both_ways_pattern0() {
+    frames_both_ways(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_of_every_dtype_both_ways_pattern1() {
+    frames_both_ways(Pattern::ReqRep).await;
+}
+
+/// Typed values survive the trip: big-endian elements read back as the same numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_endian_elements_read_back() {
+    let port = free_port();
+    let values = [1.5f32, -2.25, 1e-3, f32::MAX, 0.0, -0.0];
+    let be: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let sent = Frame::new(
+        Dtype::with_order(Scalar::F32, ByteOrder::Big),
+        vec![2, 3],
+        be,
+    )
+    .unwrap();
+    let client = Client::new(tcp(Pattern::PushPull, port, false, 2000)).unwrap();
+    let mut server = Server::new(tcp(Pattern::PushPull, port, false, 2000)).unwrap();
+    let (launched, drained) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter([sent.clone()])),
+            drain(&client)
+        )
+    })
+    .await;
+    assert_eq!(launched.unwrap(), 1);
+    assert!(drained.error.is_none());
+    let got = &drained.items[0].1;
+    assert_eq!(got.dtype().order(), Some(ByteOrder::Big));
+    let read: Vec<f32> = got.to_vec().expect("f32 frame");
+    assert_eq!(read, values);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. the step API
+
+async fn step_api(pattern: Pattern, bidi: bool) {
+    let port = free_port();
+    let n = 6;
+    let client = Client::new(tcp(pattern, port, bidi, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, bidi, 2000)).expect("connects");
+    let server_side = async {
+        for i in 0..n {
+            server
+                .send(Some(&Data::from(format!("step {i}"))), &frame(i))
+                .await?;
+        }
+        server.close().await?;
+        // Closing twice is harmless; sending after closing is not allowed.
+        server.close().await?;
+        assert!(matches!(
+            server.send(None, &frame(0)).await,
+            Err(Error::Closed)
+        ));
+        Ok::<_, Error>(())
+    };
+    let client_side = async {
+        let mut got = Vec::new();
+        for _ in 0..n {
+            got.push(client.recv().await?);
+        }
+        let after = client.recv().await?;
+        Ok::<_, Error>((got, after))
+    };
+    let (sent, received) = within(async { tokio::join!(server_side, client_side) }).await;
+    sent.expect("server side succeeds");
+    let (got, after) = received.expect("client side succeeds");
+    for (i, item) in got.into_iter().enumerate() {
+        let (data, f) = item.unwrap_or_else(|| panic!("frame {i} arrives"));
+        assert_eq!(data, Some(Data::from(format!("step {i}"))));
+        assert_eq!(f, frame(i));
+    }
+    assert!(after.is_none(), "recv returns None after the close");
+    assert!(client.recv().await.expect("still fine").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_api_pattern0_bidirectional() {
+    step_api(Pattern::Pair, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_api_pattern1() {
+    step_api(Pattern::ReqRep, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_api_pattern3() {
+    step_api(Pattern::PushPull, false).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. dropping an end mid-stream
+
+/// Drops a value off the event loop, failing if that takes more than a few seconds.
+async fn drop_within<T: Send + 'static>(value: T) {
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::task::spawn_blocking(move || drop(value)),
+    )
+    .await
+    .expect("dropping never hangs")
+    .expect("drop did not panic");
+}
+
+async fn server_dropped_mid_stream(pattern: Pattern) {
+    let port = free_port();
+    let timeout = Duration::from_millis(300);
+    let client = Client::new(tcp(pattern, port, false, 300)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, false, 2000)).expect("connects");
+    let server_side = async move {
+        // An endless paced source, abandoned mid-stream.
+        let source = async_stream::stream! {
+            for i in 0.. {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                yield frame(i % 50);
+            }
+        };
+        let cut = tokio::time::timeout(Duration::from_millis(150), server.launch(source)).await;
+        assert!(cut.is_err(), "the endless launch was still running");
+        drop_within(server).await;
+        Instant::now()
+    };
+    let client_side = async {
+        let mut frames = 0;
+        loop {
+            match client.recv().await {
+                Ok(Some(_)) => frames += 1,
+                other => return (frames, other, Instant::now()),
+            }
+        }
+    };
+    let (dropped_at, (frames, end, failed_at)) =
+        within(async { tokio::join!(server_side, client_side) }).await;
+    assert!(frames > 0, "frames arrived before the drop");
+    assert!(
+        matches!(end, Err(Error::Timeout(t, _)) if t == timeout),
+        "client ends with a timeout, got {end:?}"
+    );
+    let waited = failed_at.saturating_duration_since(dropped_at);
+    assert!(
+        waited < timeout * 3,
+        "client failed {waited:?} after the drop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_server_mid_stream_pattern0() {
+    server_dropped_mid_stream(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_server_mid_stream_pattern1() {
+    server_dropped_mid_stream(Pattern::ReqRep).await;
+}
+
+async fn client_dropped_mid_stream(pattern: Pattern) {
+    let port = free_port();
+    let timeout = Duration::from_millis(300);
+    let client = Client::new(tcp(pattern, port, false, 2000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, false, 300)).expect("connects");
+    let client_side = async move {
+        for i in 0..3 {
+            let (_, f) = client
+                .recv()
+                .await
+                .expect("frame arrives")
+                .expect("not terminated");
+            assert_eq!(f, frame(i));
+        }
+        drop_within(client).await;
+        Instant::now()
+    };
+    let server_side = async {
+        let r = server
+            .launch(futures::stream::iter((0..20).map(frame)))
+            .await;
+        (r, Instant::now())
+    };
+    let ((launched, failed_at), dropped_at) =
+        within(async { tokio::join!(server_side, client_side) }).await;
+    assert!(
+        matches!(launched, Err(Error::Timeout(t, _)) if t == timeout),
+        "server ends with a timeout, got {launched:?}"
+    );
+    let waited = failed_at.saturating_duration_since(dropped_at);
+    assert!(
+        waited < timeout * 3,
+        "server failed {waited:?} after the drop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_client_mid_stream_pattern0() {
+    client_dropped_mid_stream(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_client_mid_stream_pattern1() {
+    client_dropped_mid_stream(Pattern::ReqRep).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// edges: empty streams, large frames, the default ipc address, the message size limit
+
+async fn empty_stream(pattern: Pattern) {
+    let port = free_port();
+    stream_and_check(
+        tcp(pattern, port, false, 1000),
+        tcp(pattern, port, false, 1000),
+        0,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_stream_pattern0() {
+    empty_stream(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_stream_pattern1() {
+    empty_stream(Pattern::ReqRep).await;
+}
+
+/// A subscriber waiting on an empty PUB/SUB stream should see the end, not time out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_stream_pattern2() {
+    empty_stream(Pattern::PubSub).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_stream_pattern3() {
+    empty_stream(Pattern::PushPull).await;
+}
+
+/// Frames above the size where received messages are shared rather than copied, both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_frames_both_ways() {
+    let port = free_port();
+    let big = |i: usize| {
+        let bytes: Vec<u8> = (0..120 * 160 * 3)
+            .map(|j| ((i * 7 + j * 3) % 251) as u8)
+            .collect();
+        Frame::from_bgr(160, 120, bytes).unwrap()
+    };
+    let n = 5;
+    let client = Client::new(tcp(Pattern::Pair, port, true, 2000)).unwrap();
+    let mut server = Server::new(tcp(Pattern::Pair, port, true, 2000)).unwrap();
+    let replies = server.transceiver();
+    let echoed: Shared<Option<Reply>> = Arc::default();
+    let source = {
+        let echoed = echoed.clone();
+        async_stream::stream! {
+            for i in 0..=n {
+                echoed.lock().unwrap().push(replies.transceive_data());
+                yield (Some(Data::from(i as u64)), big(i));
+            }
+            echoed.lock().unwrap().push(replies.transceive_data());
+        }
+    };
+    let client_side = async {
+        let mut received = Vec::new();
+        let mut stream = std::pin::pin!(client.recv_generator());
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            let (_, f) = item?;
+            client.transceive_data(f.clone())?;
+            received.push(f);
+        }
+        Ok::<_, Error>(received)
+    };
+    let (launched, received) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.unwrap(), n as u64 + 1);
+    let received = received.unwrap();
+    let echoed = echoed.lock().unwrap();
+    for i in 0..n {
+        assert_eq!(received[i], big(i), "frame {i} at the client");
+        assert_eq!(
+            echoed[i + 2].clone().and_then(Reply::into_frame),
+            Some(big(i)),
+            "echo of frame {i}"
+        );
+    }
+}
+
+/// With no address, both ends of an ipc connection meet at the same default socket file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipc_default_address_meets() {
+    let opts = Options {
+        address: None,
+        port: free_port(),
+        protocol: netgear::Protocol::Ipc,
+        timeout: Duration::from_millis(2000),
+        ..Options::default()
+    };
+    assert_eq!(opts.endpoint(true), opts.endpoint(false));
+    stream_and_check(opts.clone(), opts.clone(), 5).await;
+    let _ = std::fs::remove_file(opts.endpoint(true).trim_start_matches("ipc://"));
+}
+
+/// A message above the receiver's size limit is refused: no frame is yielded, and both ends
+/// fail with a timeout rather than hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_frame_is_refused() {
+    let port = free_port();
+    let client = Client::new(Options {
+        max_message_size: 1000,
+        ..tcp(Pattern::Pair, port, false, 500)
+    })
+    .unwrap();
+    let mut server = Server::new(tcp(Pattern::Pair, port, false, 500)).unwrap();
+    let big = Frame::zeros(Dtype::U8, vec![40, 40, 3]).unwrap();
+    let (launched, drained) =
+        within(async { tokio::join!(server.launch(futures::stream::iter([big])), drain(&client)) })
+            .await;
+    assert!(
+        drained.items.is_empty(),
+        "the oversized frame was not delivered"
+    );
+    assert!(
+        matches!(drained.error, Some(Error::Timeout(..))),
+        "client: {:?}",
+        drained.error
+    );
+    assert!(
+        matches!(launched, Err(Error::Timeout(..))),
+        "server: {launched:?}"
+    );
+}

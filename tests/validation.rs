@@ -1,0 +1,373 @@
+//! Every error a user can meet, with its variant: invalid options, missing source, bind and
+//! connect failures, no runtime, bidirectional mismatch from both sides, timeouts, the
+//! `transceive_data` queue, and the state after termination.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use netgear::media::TestPattern;
+use netgear::{
+    Client, Data, End, Error, Frame, Options, Pattern, Protocol, Server, Source, SourceItem,
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. options and construction
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidirectional_needs_pattern_0_or_1() {
+    for p in [Pattern::PubSub, Pattern::PushPull] {
+        let opts = tcp(p, free_port(), true, 500);
+        assert!(matches!(opts.validate(), Err(Error::BidirectionalPattern(q)) if q == p));
+        assert!(matches!(
+            Server::new(opts.clone()),
+            Err(Error::BidirectionalPattern(q)) if q == p
+        ));
+        assert!(matches!(
+            Client::new(opts),
+            Err(Error::BidirectionalPattern(q)) if q == p
+        ));
+    }
+    for p in [Pattern::Pair, Pattern::ReqRep] {
+        assert!(tcp(p, 1, true, 500).validate().is_ok());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidirectional_refuses_a_built_in_source() {
+    let opts = Options {
+        source: Some(Source::TestPattern(TestPattern::new(8, 6))),
+        ..tcp(Pattern::Pair, free_port(), true, 500)
+    };
+    assert!(matches!(
+        opts.validate(),
+        Err(Error::BidirectionalWithSource)
+    ));
+    assert!(matches!(
+        Server::new(opts.clone()),
+        Err(Error::BidirectionalWithSource)
+    ));
+    assert!(matches!(
+        Client::new(opts),
+        Err(Error::BidirectionalWithSource)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_queue_capacity_is_invalid() {
+    let opts = Options {
+        queue_capacity: 0,
+        ..tcp(Pattern::Pair, free_port(), true, 500)
+    };
+    assert!(matches!(opts.validate(), Err(Error::InvalidOption(_))));
+    assert!(matches!(Client::new(opts), Err(Error::InvalidOption(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_without_a_source_is_no_source() {
+    let mut server = Server::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("connects");
+    let r = within(server.run(Some(3))).await;
+    assert!(matches!(r, Err(Error::NoSource)), "got {r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_streams_the_built_in_source() {
+    let port = free_port();
+    let pattern = TestPattern::new(8, 6);
+    let client = Client::new(tcp(Pattern::Pair, port, false, 2000)).expect("client binds");
+    let mut server = Server::new(Options {
+        source: Some(Source::TestPattern(pattern.clone())),
+        ..tcp(Pattern::Pair, port, false, 2000)
+    })
+    .expect("connects");
+    let (ran, drained) = within(async { tokio::join!(server.run(Some(5)), drain(&client)) }).await;
+    assert_eq!(ran.expect("run succeeds"), 5);
+    assert!(drained.error.is_none(), "{:?}", drained.error);
+    let frames: Vec<Frame> = drained.items.into_iter().map(|(_, f)| f).collect();
+    let want: Vec<Frame> = (0..5).map(|n| pattern.frame(n)).collect();
+    assert_eq!(frames, want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidirectional_source_must_yield_pairs() {
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::Pair, port, true, 500)).expect("client binds");
+    let mut server = Server::new(tcp(Pattern::Pair, port, true, 500)).expect("connects");
+    let source = futures::stream::iter((0..3).map(|i| SourceItem::Frame(frame(i))));
+    let r = within(server.launch(source)).await;
+    assert!(matches!(r, Err(Error::ExpectedDataFramePair)), "got {r:?}");
+    // Nothing was sent before the error.
+    let r = within(client.recv()).await;
+    assert!(matches!(r, Err(Error::Timeout(..))), "got {r:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binding_a_bound_port_is_bind_error() {
+    let port = free_port();
+    let _first = Client::new(tcp(Pattern::Pair, port, false, 500)).expect("first bind");
+    let second = Client::new(tcp(Pattern::Pair, port, false, 500));
+    assert!(
+        matches!(&second, Err(Error::Bind { endpoint, pattern: 0, .. }) if endpoint.ends_with(&format!(":{port}"))),
+        "got {:?}",
+        second.as_ref().err()
+    );
+    // A port held by something else entirely.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let held = listener.local_addr().unwrap().port();
+    let r = Client::new(tcp(Pattern::PushPull, held, false, 500));
+    assert!(
+        matches!(&r, Err(Error::Bind { pattern: 3, .. })),
+        "got {:?}",
+        r.as_ref().err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_an_invalid_endpoint_is_connect_error() {
+    let bad_host = Options {
+        address: Some("not a host:".into()),
+        ..tcp(Pattern::Pair, free_port(), false, 500)
+    };
+    let r = Server::new(bad_host);
+    assert!(
+        matches!(&r, Err(Error::Connect { pattern: 0, .. })),
+        "got {:?}",
+        r.as_ref().err()
+    );
+    // A socket path longer than a Unix socket address can hold.
+    let long = std::env::temp_dir().join("x".repeat(300));
+    let bad_ipc = ipc(Pattern::ReqRep, &long, false, 500);
+    let r = Server::new(bad_ipc);
+    assert!(
+        matches!(&r, Err(Error::Connect { pattern: 1, .. })),
+        "got {:?}",
+        r.as_ref().err()
+    );
+}
+
+#[test]
+fn ends_need_a_tokio_runtime() {
+    let port = free_port();
+    let r = Client::new(tcp(Pattern::Pair, port, false, 500));
+    assert!(matches!(r, Err(Error::NoRuntime)), "got {:?}", r.err());
+    let r = Server::new(tcp(Pattern::Pair, port, false, 500));
+    assert!(matches!(r, Err(Error::NoRuntime)), "got {:?}", r.err());
+}
+
+#[test]
+fn invalid_pattern_and_protocol() {
+    for n in [4u8, 7, 255] {
+        assert!(matches!(Pattern::try_from(n), Err(Error::InvalidOption(_))));
+    }
+    for (n, p) in [
+        (0u8, Pattern::Pair),
+        (1, Pattern::ReqRep),
+        (2, Pattern::PubSub),
+        (3, Pattern::PushPull),
+    ] {
+        assert_eq!(Pattern::try_from(n).unwrap(), p);
+    }
+    assert!(matches!(
+        "udp".parse::<Protocol>(),
+        Err(Error::InvalidOption(_))
+    ));
+    assert_eq!("ipc".parse::<Protocol>().unwrap(), Protocol::Ipc);
+    assert_eq!("tcp".parse::<Protocol>().unwrap(), Protocol::Tcp);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. bidirectional mode on one end only
+
+/// Streams with bidirectional mode on at the server only (or the client only) and checks that
+/// both ends fail naming the end that lacks it.
+async fn mismatch(pattern: Pattern, server_bidi: bool) {
+    let missing = if server_bidi {
+        End::Client
+    } else {
+        End::Server
+    };
+    let port = free_port();
+    let client = Client::new(tcp(pattern, port, !server_bidi, 1000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, server_bidi, 1000)).expect("connects");
+    let source = futures::stream::iter(
+        (0..5).map(|i| SourceItem::WithData(Some(Data::from(i)), frame(i as usize))),
+    );
+    let (launched, drained) =
+        within(async { tokio::join!(server.launch(source), drain(&client)) }).await;
+    assert!(drained.items.is_empty(), "no frame is yielded");
+    assert!(
+        matches!(drained.error, Some(Error::BidirectionalMismatch { missing_on }) if missing_on == missing),
+        "client: got {:?}",
+        drained.error
+    );
+    assert!(
+        matches!(launched, Err(Error::BidirectionalMismatch { missing_on }) if missing_on == missing),
+        "server: got {launched:?}"
+    );
+    assert!(client.is_terminated());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatch_server_bidirectional_pattern0() {
+    mismatch(Pattern::Pair, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatch_server_bidirectional_pattern1() {
+    mismatch(Pattern::ReqRep, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatch_client_bidirectional_pattern0() {
+    mismatch(Pattern::Pair, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mismatch_client_bidirectional_pattern1() {
+    mismatch(Pattern::ReqRep, false).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. timeouts
+
+const SHORT: Duration = Duration::from_millis(200);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_with_nobody_sending_times_out() {
+    for pattern in [
+        Pattern::Pair,
+        Pattern::ReqRep,
+        Pattern::PubSub,
+        Pattern::PushPull,
+    ] {
+        let client = Client::new(tcp(pattern, free_port(), false, 200)).expect("client binds");
+        let start = Instant::now();
+        let r = within(client.recv()).await;
+        let took = start.elapsed();
+        assert!(
+            matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
+            "pattern {pattern}: got {r:?}"
+        );
+        assert!(
+            took >= SHORT && took < SHORT * 5,
+            "pattern {pattern}: {took:?}"
+        );
+    }
+}
+
+/// A server with nobody receiving fails with a timeout, within a few timeouts.
+async fn server_with_nobody_receiving(pattern: Pattern) {
+    let mut server = Server::new(tcp(pattern, free_port(), false, 200)).expect("connects");
+    let start = Instant::now();
+    let r = within(server.launch(futures::stream::iter((0..5).map(frame)))).await;
+    let took = start.elapsed();
+    assert!(
+        matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
+        "pattern {pattern}: got {r:?}"
+    );
+    assert!(took < SHORT * 5, "pattern {pattern}: took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_pattern0_with_nobody_receiving_times_out() {
+    server_with_nobody_receiving(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_pattern1_with_nobody_receiving_times_out() {
+    server_with_nobody_receiving(Pattern::ReqRep).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_pattern2_without_subscriber_times_out() {
+    server_with_nobody_receiving(Pattern::PubSub).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_send_with_nobody_receiving_times_out() {
+    let mut server = Server::new(tcp(Pattern::Pair, free_port(), true, 200)).expect("connects");
+    let r = within(server.send(Some(&Data::from("hi")), &frame(0))).await;
+    assert!(matches!(r, Err(Error::Timeout(..))), "got {r:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. the transceive_data queue
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transceive_data_needs_bidirectional_mode() {
+    let client = Client::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("binds");
+    assert!(matches!(
+        client.transceive_data("hello"),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        client.transceive_data(frame(0)),
+        Err(Error::InvalidOption(_))
+    ));
+    assert_eq!(client.pending_replies(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transceive_data_queue_is_bounded() {
+    let client = Client::new(Options {
+        queue_capacity: 2,
+        ..tcp(Pattern::Pair, free_port(), true, 500)
+    })
+    .expect("binds");
+    client.transceive_data("one").expect("first fits");
+    client.transceive_data(frame(1)).expect("second fits");
+    assert!(matches!(
+        client.transceive_data("three"),
+        Err(Error::QueueFull(2))
+    ));
+    assert_eq!(client.pending_replies(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. after termination
+
+async fn recv_after_termination(pattern: Pattern) {
+    let port = free_port();
+    let client = Client::new(tcp(pattern, port, false, 1000)).expect("client binds");
+    let mut server = Server::new(tcp(pattern, port, false, 1000)).expect("connects");
+    let client_side = async {
+        let mut frames = 0;
+        while client.recv().await?.is_some() {
+            frames += 1;
+        }
+        Ok::<_, Error>(frames)
+    };
+    let (launched, got) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter((0..4).map(frame))),
+            client_side
+        )
+    })
+    .await;
+    assert_eq!(launched.expect("launch succeeds"), 4);
+    assert_eq!(got.expect("client side succeeds"), 4);
+    assert!(client.is_terminated());
+    for _ in 0..2 {
+        assert!(matches!(within(client.recv()).await, Ok(None)));
+    }
+    // The stream API agrees: it ends at once.
+    let drained = within(drain(&client)).await;
+    assert!(drained.items.is_empty() && drained.error.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recv_after_termination_pattern0() {
+    recv_after_termination(Pattern::Pair).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recv_after_termination_pattern3() {
+    recv_after_termination(Pattern::PushPull).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_terminated_before_the_end() {
+    let client = Client::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("binds");
+    assert!(!client.is_terminated());
+}
