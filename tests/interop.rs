@@ -371,3 +371,37 @@ fn wire_bytes_match_vidgear() {
     wire::encode_reply_frame_head(&mut mine);
     assert_eq!(mine, hex(&v["reply_frame_head"]));
 }
+
+/// The reverse mismatch: a bidirectional vidgear server and a netgear-rs client without
+/// bidirectional mode — the client fails at once and names itself as the end that lacks it.
+#[test]
+fn mismatch_against_vidgear_server() {
+    let port = free_port();
+    let rx = with_timeout(Impl::Rust, "recv", port, 0, false, &[], "3")
+        .spawn()
+        .expect("start netgear");
+    std::thread::sleep(Duration::from_millis(300));
+    let tx = with_timeout(
+        Impl::Vidgear,
+        "serve",
+        port,
+        0,
+        true,
+        &args(&["--frames", "3"]),
+        "1",
+    )
+    .spawn()
+    .expect("start vidgear");
+    let out = rx.wait_with_output().expect("netgear ran");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bidirectional mode is not activated on the client end"),
+        "stderr: {err}"
+    );
+    let vg = tx.wait_with_output().expect("vidgear ran");
+    assert!(
+        !vg.status.success(),
+        "vidgear should time out waiting for a reply"
+    );
+}
