@@ -371,20 +371,7 @@ async fn last_answer_is_available_after_launch() {
 
 /// Frames of every dtype, both byte orders for multi-byte ones, alternating 2-D and 3-D shapes.
 fn dtype_frames() -> Vec<Frame> {
-    let scalars = [
-        Scalar::Bool,
-        Scalar::U8,
-        Scalar::I8,
-        Scalar::U16,
-        Scalar::I16,
-        Scalar::U32,
-        Scalar::I32,
-        Scalar::U64,
-        Scalar::I64,
-        Scalar::F16,
-        Scalar::F32,
-        Scalar::F64,
-    ];
+    let scalars = Scalar::ALL;
     let mut frames = Vec::new();
     for s in scalars {
         let orders: &[ByteOrder] = if s.itemsize() == 1 {

@@ -79,7 +79,8 @@ impl Scalar {
         }
     }
 
-    const ALL: [Scalar; 12] = [
+    /// Every element type, smallest first.
+    pub const ALL: [Scalar; 12] = [
         Scalar::Bool,
         Scalar::U8,
         Scalar::I8,
