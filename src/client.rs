@@ -109,8 +109,9 @@ impl Client {
             .socket
             .recv(self.timeout, "a frame from the server")
             .await?;
-        let (bi_mode, data) = match wire::decode_header(&parts[0])? {
-            Header::Terminate => {
+        let (bi_mode, data, frame) = match self.decode(&parts) {
+            Ok(Some(message)) => message,
+            Ok(None) => {
                 self.terminated.store(true, Ordering::Release);
                 if self.opts.pattern.has_replies() {
                     let mut answer = Vec::new();
@@ -122,10 +123,22 @@ impl Client {
                 debug!("server terminated the stream");
                 return Ok(None);
             }
-            Header::Frame { bi_mode, data } => (bi_mode, data),
+            Err(e) => {
+                if self.opts.pattern.has_replies() {
+                    // Answer anyway, so that a REP socket can go on and the peer is not left
+                    // waiting for its timeout.
+                    let empty = if self.opts.bidirectional_mode {
+                        let mut head = Vec::new();
+                        wire::encode_reply_data(&mut head, None);
+                        head
+                    } else {
+                        wire::confirmation(&self.id)
+                    };
+                    let _ = self.send(vec![empty], "room to reply").await;
+                }
+                return Err(e);
+            }
         };
-        wire::expect_parts("frame message", &parts, 2)?;
-        let frame = wire::decode_frame(&parts[1])?;
         if self.opts.pattern.has_replies() {
             match (self.opts.bidirectional_mode, bi_mode) {
                 (true, true) => self.answer().await?,
@@ -145,6 +158,19 @@ impl Client {
             }
         }
         Ok(Some((data, frame)))
+    }
+
+    /// Decodes a message from the server: `None` for its terminate.
+    fn decode(&self, parts: &[bytes::Bytes]) -> Result<Option<(bool, Option<Data>, Frame)>> {
+        wire::check_data_size(&parts[0], self.opts.max_data_size)?;
+        match wire::decode_header(&parts[0])? {
+            Header::Terminate => Ok(None),
+            Header::Frame { bi_mode, data } => {
+                wire::expect_parts("frame message", parts, 2)?;
+                let frame = wire::decode_frame(&parts[1])?;
+                Ok(Some((bi_mode, data, frame)))
+            }
+        }
     }
 
     async fn answer(&self) -> Result<()> {

@@ -185,6 +185,14 @@ pub enum DecodeError {
         /// How many bytes were left.
         count: usize,
     },
+    /// The data part is larger than `Options::max_data_size`.
+    #[error("{size} bytes of data, more than the {limit}-byte limit")]
+    DataTooLarge {
+        /// Bytes received.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A message that has no place at this point of the protocol.
     #[error("unexpected message: {0}")]
     Unexpected(String),

@@ -32,8 +32,8 @@ pub mod wire;
 pub use client::Client;
 pub use error::{DecodeError, End, Error, Result};
 pub use options::{
-    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, Options, Pattern, Protocol,
-    Source,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
+    Options, Pattern, Protocol, Source,
 };
 pub use reply::{IntoReply, Reply, Transceiver};
 pub use server::{Server, SourceItem};

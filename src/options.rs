@@ -102,6 +102,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default limit on one incoming message: room for a 4K (3840×2160×4) frame and its header.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 
+/// Default limit on the msgpack data that travels with one frame or reply (decoded data takes
+/// up to about 40 times its encoded size in memory).
+pub const DEFAULT_MAX_DATA_SIZE: usize = 1 << 20;
+
 /// Default capacity of the queues behind `transceive_data`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
@@ -137,6 +141,9 @@ pub struct Options {
     pub source: Option<Source>,
     /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`).
     pub max_message_size: usize,
+    /// Largest encoded data (the first part of a frame message or of a reply) accepted from a
+    /// peer, in bytes.
+    pub max_data_size: usize,
     /// Capacity of the queue behind `transceive_data` on each end.
     pub queue_capacity: usize,
 }
@@ -152,6 +159,7 @@ impl Default for Options {
             bidirectional_mode: false,
             source: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_data_size: DEFAULT_MAX_DATA_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
         }
     }

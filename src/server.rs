@@ -181,7 +181,18 @@ impl Server {
 
     /// Sends one frame (with data in bidirectional mode) and, in patterns 0 and 1, waits for the
     /// client's answer, queueing it for [`Server::transceive_data`].
+    ///
+    /// After an error the end is closed: a late answer would otherwise be taken for the next
+    /// frame's.
     pub async fn send(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
+        let result = self.send_frame(data, frame).await;
+        if result.is_err() {
+            self.abort().await;
+        }
+        result
+    }
+
+    async fn send_frame(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
         let timeout = self.timeout;
         let socket = self.socket()?;
         if self.opts.pattern == Pattern::PubSub && !self.subscribed {
@@ -216,6 +227,7 @@ impl Server {
             .socket()?
             .recv(self.timeout, "the client's reply")
             .await?;
+        wire::check_data_size(&parts[0], self.opts.max_data_size)?;
         if !self.opts.bidirectional_mode {
             if let Some(missing_on) = wire::decode_confirmation(&parts[0]) {
                 return Err(Error::BidirectionalMismatch { missing_on });

@@ -104,7 +104,7 @@ pub fn decode_header(part: &[u8]) -> Result<Header, DecodeError> {
                 bi_mode = Some(r.bool()?);
             }
             b"data" => data = Some(r.value()?),
-            _ => drop(r.value()?),
+            _ => r.skip()?,
         }
     }
     r.finish()?;
@@ -176,7 +176,7 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
                 r.key = "type";
                 if r.next_is_array() {
                     structured_type = true;
-                    drop(r.value()?);
+                    r.skip()?;
                 } else {
                     type_str = Some(r.str_or_bin()?);
                 }
@@ -203,7 +203,7 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
                 let start = r.pos() - bytes.len();
                 data = Some(start..r.pos());
             }
-            _ => drop(r.value()?),
+            _ => r.skip()?,
         }
     }
     r.finish()?;
@@ -314,7 +314,7 @@ pub fn decode_reply(part: &[u8]) -> Result<ReplyHead, DecodeError> {
                     _ => End::Client,
                 });
             }
-            _ => drop(r.value()?),
+            _ => r.skip()?,
         }
     }
     r.finish()?;
@@ -363,7 +363,7 @@ pub fn decode_terminated(part: &[u8]) -> Result<String, DecodeError> {
                 r.key = "terminated";
                 text = Some(String::from_utf8_lossy(r.str_or_bin()?).into_owned());
             }
-            _ => drop(r.value()?),
+            _ => r.skip()?,
         }
     }
     r.finish()?;
@@ -371,6 +371,17 @@ pub fn decode_terminated(part: &[u8]) -> Result<String, DecodeError> {
         what: WHAT,
         key: "terminated",
     })
+}
+
+/// Checks the size of a data part before it is decoded.
+pub(crate) fn check_data_size(part: &[u8], limit: usize) -> Result<(), DecodeError> {
+    if part.len() > limit {
+        return Err(DecodeError::DataTooLarge {
+            size: part.len(),
+            limit,
+        });
+    }
+    Ok(())
 }
 
 /// Checks that a message has `expected` parts.

@@ -9,6 +9,9 @@ use rmpv::Value;
 
 use crate::error::DecodeError;
 
+/// Deepest nesting of arrays and maps accepted in data (a stack-depth guard).
+pub(crate) const MAX_DEPTH: usize = 64;
+
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -153,13 +156,57 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Any msgpack value (depth-limited by rmpv; allocations bounded by the input length).
+    /// Any msgpack value, nested at most [`MAX_DEPTH`] deep (allocations are bounded by the
+    /// input length, which the ends cap at `Options::max_data_size`).
     pub(crate) fn value(&mut self) -> Result<Value, DecodeError> {
         let mut rest = &self.buf[self.pos..];
         let before = rest.len();
-        let v = rmpv::decode::read_value(&mut rest).map_err(|e| self.malformed(e.to_string()))?;
+        let v = rmpv::decode::read_value_with_max_depth(&mut rest, 2 * MAX_DEPTH)
+            .map_err(|e| self.malformed(e.to_string()))?;
         self.pos += before - rest.len();
         Ok(v)
+    }
+
+    /// Steps over one value without allocating anything.
+    pub(crate) fn skip(&mut self) -> Result<(), DecodeError> {
+        self.skip_nested(MAX_DEPTH)
+    }
+
+    fn skip_nested(&mut self, depth: usize) -> Result<(), DecodeError> {
+        let Some(depth) = depth.checked_sub(1) else {
+            return Err(self.malformed(format!("nested deeper than {MAX_DEPTH}")));
+        };
+        let (items, bytes) = match self.marker()? {
+            Marker::FixArray(n) => (usize::from(n), 0),
+            Marker::Array16 => (self.be(2)? as usize, 0),
+            Marker::Array32 => (self.be(4)? as usize, 0),
+            Marker::FixMap(n) => (2 * usize::from(n), 0),
+            Marker::Map16 => (2 * self.be(2)? as usize, 0),
+            Marker::Map32 => (2 * self.be(4)? as usize, 0),
+            Marker::FixStr(n) => (0, usize::from(n)),
+            Marker::Str8 | Marker::Bin8 => (0, self.be(1)? as usize),
+            Marker::Str16 | Marker::Bin16 => (0, self.be(2)? as usize),
+            Marker::Str32 | Marker::Bin32 => (0, self.be(4)? as usize),
+            Marker::Ext8 => (0, self.be(1)? as usize + 1),
+            Marker::Ext16 => (0, self.be(2)? as usize + 1),
+            Marker::Ext32 => (0, self.be(4)? as usize + 1),
+            Marker::FixExt1 => (0, 2),
+            Marker::FixExt2 => (0, 3),
+            Marker::FixExt4 => (0, 5),
+            Marker::FixExt8 => (0, 9),
+            Marker::FixExt16 => (0, 17),
+            Marker::U8 | Marker::I8 => (0, 1),
+            Marker::U16 | Marker::I16 => (0, 2),
+            Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
+            Marker::U64 | Marker::I64 | Marker::F64 => (0, 8),
+            Marker::Reserved => return Err(self.malformed("reserved marker 0xc1")),
+            _ => (0, 0),
+        };
+        self.take(bytes)?;
+        for _ in 0..items {
+            self.skip_nested(depth)?;
+        }
+        Ok(())
     }
 
     /// Fails unless every byte was consumed.
@@ -185,6 +232,25 @@ mod tests {
         assert!(matches!(r.str_or_bin(), Err(DecodeError::Msgpack { .. })));
         let mut r = Reader::new(&[], "t");
         assert!(r.bool().is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded_and_skip_allocates_nothing() {
+        let mut deep = vec![0x91u8; 500];
+        deep.push(0xc0);
+        assert!(Reader::new(&deep, "t").value().is_err());
+        assert!(Reader::new(&deep, "t").skip().is_err());
+        let mut ok = vec![0x91u8; 20];
+        ok.push(0xc0);
+        let mut r = Reader::new(&ok, "t");
+        r.skip().unwrap();
+        r.finish().unwrap();
+        // an array32 claiming 4 Gi items with none behind it
+        assert!(
+            Reader::new(&[0xdd, 0xff, 0xff, 0xff, 0xff], "t")
+                .skip()
+                .is_err()
+        );
     }
 
     #[test]

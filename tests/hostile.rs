@@ -1,0 +1,99 @@
+//! Bytes a hostile or broken peer sends: each gives a typed error, nothing panics, and the
+//! receive end stays usable.
+
+mod common;
+
+use common::{free_port, tcp, within};
+use netgear::wire;
+use netgear::{Client, DecodeError, Error, Frame, Pattern};
+
+/// A raw REQ peer: what a hostile sender on the network looks like.
+fn raw_req(port: u16) -> zmq::Socket {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::REQ).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(2000).expect("rcvtimeo");
+    s.connect(&format!("tcp://127.0.0.1:{port}"))
+        .expect("connect");
+    s
+}
+
+fn good_frame_message() -> Vec<Vec<u8>> {
+    let mut header = Vec::new();
+    wire::encode_header(&mut header, false, None);
+    let frame = Frame::from_bgr(2, 2, vec![7u8; 12]).expect("frame");
+    vec![header, wire::encode_frame(&frame)]
+}
+
+/// After a bad message a REP client answers anyway, so both it and the peer can go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rep_client_recovers_after_garbage() {
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::ReqRep, port, false, 2000)).expect("binds");
+    let peer = std::thread::spawn(move || {
+        let s = raw_req(port);
+        s.send(&b"garbage"[..], 0).expect("send");
+        let first = s.recv_bytes(0).expect("an answer to the garbage");
+        s.send_multipart(good_frame_message(), 0).expect("send");
+        let second = s.recv_bytes(0).expect("an answer to the frame");
+        (first, second)
+    });
+    let bad = within(client.recv()).await;
+    assert!(
+        matches!(bad, Err(Error::Decode(DecodeError::Msgpack { .. }))),
+        "{bad:?}"
+    );
+    let (_, frame) = within(client.recv())
+        .await
+        .expect("the next frame decodes")
+        .expect("not terminated");
+    assert_eq!(frame.as_bytes(), &[7u8; 12]);
+    let (first, second) = peer.join().expect("peer");
+    assert!(first.starts_with(b"Data received on client"));
+    assert!(second.starts_with(b"Data received on client"));
+}
+
+/// Data beyond `max_data_size`, and data nested too deep, are refused before decoding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_deep_data_are_refused() {
+    let port = free_port();
+    let mut opts = tcp(Pattern::ReqRep, port, false, 2000);
+    opts.max_data_size = 1024;
+    let client = Client::new(opts).expect("binds");
+    let peer = std::thread::spawn(move || {
+        let s = raw_req(port);
+        // a header whose data is a 4 KiB string
+        let mut big = good_frame_message();
+        big[0].clear();
+        let text = "x".repeat(4096);
+        wire::encode_header(
+            &mut big[0],
+            false,
+            Some(&netgear::Data::from(text.as_str())),
+        );
+        s.send_multipart(big, 0).expect("send");
+        s.recv_bytes(0).expect("answer");
+        // a header whose data is 500 nested arrays (about 500 bytes)
+        let mut deep = good_frame_message();
+        let keep = deep[0].len() - 1; // drop the empty-string data
+        deep[0].truncate(keep);
+        deep[0].extend(std::iter::repeat_n(0x91u8, 500));
+        deep[0].push(0xc0);
+        s.send_multipart(deep, 0).expect("send");
+        s.recv_bytes(0).expect("answer");
+    });
+    let big = within(client.recv()).await;
+    assert!(
+        matches!(
+            big,
+            Err(Error::Decode(DecodeError::DataTooLarge { limit: 1024, .. }))
+        ),
+        "{big:?}"
+    );
+    let deep = within(client.recv()).await;
+    assert!(
+        matches!(deep, Err(Error::Decode(DecodeError::Msgpack { .. }))),
+        "{deep:?}"
+    );
+    peer.join().expect("peer");
+}
