@@ -145,10 +145,19 @@ struct DemoArgs {
     height: usize,
 }
 
-fn parse_json(text: &str, flag: &str) -> Result<Data, Error> {
-    serde_json::from_str::<Json>(text)
-        .map(|j| Data::from_json(&j))
-        .map_err(|e| Error::InvalidOption(format!("{flag}: not JSON: {e}")))
+/// The data a `--TEXT`/`--TEXT-json` flag pair gives, if any.
+fn text_or_json(
+    text: &Option<String>,
+    json: &Option<String>,
+    json_flag: &str,
+) -> Result<Option<Data>, Error> {
+    match (text, json) {
+        (Some(t), _) => Ok(Some(Data::from(t.as_str()))),
+        (None, Some(j)) => serde_json::from_str::<Json>(j)
+            .map(|j| Some(Data::from_json(&j)))
+            .map_err(|e| Error::InvalidOption(format!("{json_flag}: not JSON: {e}"))),
+        (None, None) => Ok(None),
+    }
 }
 
 fn print_summary(out: &Output, summary: serde_json::Map<String, Json>) {
@@ -158,11 +167,7 @@ fn print_summary(out: &Output, summary: serde_json::Map<String, Json>) {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Error> {
-    let data = match (&args.data, &args.data_json) {
-        (Some(t), _) => Some(Data::from(t.as_str())),
-        (None, Some(j)) => Some(parse_json(j, "--data-json")?),
-        _ => None,
-    };
+    let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
     let opts = args.conn.options()?;
     let bidirectional = opts.bidirectional_mode;
     if data.is_some() && !bidirectional {
@@ -271,11 +276,7 @@ impl ReplyTally {
 }
 
 async fn recv(args: RecvArgs) -> Result<(), Error> {
-    let reply = match (&args.reply, &args.reply_json) {
-        (Some(t), _) => Some(Data::from(t.as_str())),
-        (None, Some(j)) => Some(parse_json(j, "--reply-json")?),
-        _ => None,
-    };
+    let reply = text_or_json(&args.reply, &args.reply_json, "--reply-json")?;
     let opts = args.conn.options()?;
     if (reply.is_some() || args.reply_frame) && !opts.bidirectional_mode {
         return Err(Error::InvalidOption(
