@@ -4,12 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3 -m venv needs Debian's python3-venv where Python comes from apt.
-if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    if command -v apt-get >/dev/null; then
-        SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-venv
-    fi
+# Debian packages: ffmpeg (video sources, recording), Xvfb (the display check), and
+# python3-venv where Python comes from apt.
+need=()
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v Xvfb >/dev/null || need+=(xvfb)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 # The vidgear 0.3.6 peer for the interop tests (pinned, idempotent).
@@ -20,4 +24,9 @@ cargo fmt --check
 cargo clippy --all-targets --all-features -- -D warnings
 cargo test --all-features
 cargo run --quiet -- demo --frames 60 --port 5599 >/dev/null
+# The seed's examples, as the README runs them, and the display under Xvfb.
+cargo run --quiet --example bare_minimum >/dev/null
+cargo run --quiet --example variable_parameters >/dev/null
+cargo run --quiet --example video_chat >/dev/null
+scripts/display-check.sh
 echo "all tests passed"

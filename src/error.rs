@@ -98,6 +98,9 @@ pub enum Error {
     /// An invalid option value (parsed at the edge, e.g. from the CLI).
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A media part (ffmpeg source or recorder, reducer, display) failed.
+    #[error("{0}")]
+    Media(String),
     /// An end was created outside a tokio runtime.
     #[error("netgear ends must be created inside a tokio runtime")]
     NoRuntime,

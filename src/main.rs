@@ -1,13 +1,16 @@
 //! `netgear`: serve the built-in test pattern, receive it, or run both ends in one process.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
-use netgear::media::TestPattern;
+use netgear::media::{Interpolation, Recorder, TestPattern, VideoOptions, reducer};
 use netgear::stats::StreamStats;
-use netgear::{Client, Data, Error, Frame, Options, Pattern, Protocol, Reply, Server};
+use netgear::{
+    Client, Data, Error, Frame, Options, Pattern, Protocol, Reply, Server, Source, SourceItem,
+};
 use serde_json::{Value as Json, json};
 
 /// Real-time video frames over ZeroMQ, wire-compatible with vidgear's NetGear_Async.
@@ -95,9 +98,14 @@ struct ServeArgs {
     /// Frame height.
     #[arg(long, default_value_t = 480)]
     height: usize,
-    /// Frames to send.
-    #[arg(long, default_value_t = 300)]
-    frames: u64,
+    /// Frames to send (default: 300 of the test pattern, or all of a video).
+    #[arg(long)]
+    frames: Option<u64>,
+    #[command(flatten)]
+    media: MediaArgs,
+    /// Shrink each frame by this percentage (0 < PCT < 90) with vidgear's reducer (Lanczos).
+    #[arg(long)]
+    reduce: Option<f64>,
     /// Text sent as data with every frame (bidirectional mode).
     #[arg(long, conflicts_with = "data_json")]
     data: Option<String>,
@@ -107,6 +115,37 @@ struct ServeArgs {
     /// Pace the stream at this many frames per second (default: as fast as it goes).
     #[arg(long)]
     fps: Option<f64>,
+}
+
+/// Where frames come from.
+#[derive(Args)]
+struct MediaArgs {
+    /// `testsrc` (the built-in test pattern), a video file, an image sequence, a stream URL, or a
+    /// camera device (with --demuxer v4l2).
+    #[arg(long, default_value = "testsrc")]
+    source: String,
+    /// ffmpeg's input format for devices (v4l2, ...).
+    #[arg(long)]
+    demuxer: Option<String>,
+    /// The ffmpeg executable to use.
+    #[arg(long)]
+    ffmpeg: Option<PathBuf>,
+}
+
+impl MediaArgs {
+    /// The source this names; the test pattern (and cameras) take `width × height`.
+    fn source(&self, spec: &str, width: usize, height: usize) -> Source {
+        if spec == "testsrc" {
+            return Source::TestPattern(TestPattern::new(width, height));
+        }
+        let mut video = VideoOptions::new(spec);
+        video.demuxer = self.demuxer.clone();
+        video.ffmpeg = self.ffmpeg.clone();
+        if self.demuxer.is_some() {
+            video.resolution = Some((width as u32, height as u32));
+        }
+        Source::Video(video)
+    }
 }
 
 #[derive(Args)]
@@ -124,9 +163,24 @@ struct RecvArgs {
     /// Send each received frame back as the answer to the next one, as in video chat.
     #[arg(long)]
     reply_frame: bool,
+    /// Send frames from this source back with the answer to each frame (video chat):
+    /// `testsrc`, a video file, a stream URL or a device.
+    #[arg(long, conflicts_with_all = ["reply", "reply_json", "reply_frame"])]
+    reply_source: Option<String>,
     /// Stop after this many frames.
     #[arg(long)]
     frames: Option<u64>,
+    /// Show the frames in a window, with the frame rate in its title.
+    #[arg(long)]
+    display: bool,
+    /// Record the frames into this video file (H.264; ffmpeg).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Frame rate written into the recording.
+    #[arg(long, default_value_t = 25.0)]
+    save_fps: f64,
+    #[command(flatten)]
+    media: MediaArgs,
 }
 
 #[derive(Args)]
@@ -189,39 +243,50 @@ async fn serve(args: ServeArgs) -> Result<(), Error> {
         None => None,
     };
     let mut server = Server::new(opts)?;
-    let pattern = TestPattern::new(args.width, args.height);
+    let source = args
+        .media
+        .source(&args.media.source, args.width, args.height);
+    let default_count = matches!(source, Source::TestPattern(_)).then_some(300);
+    let limit = args.frames.or(default_count).unwrap_or(u64::MAX);
+    let mut frames = source.open().await?;
+    let reduce = args.reduce;
     let replies = server.transceiver();
     let mut stats = StreamStats::new(!args.out.no_hash);
     let mut tally = ReplyTally::new(!args.out.no_hash);
     let (stats_in, tally_in) = (&mut stats, &mut tally);
-    let source = async_stream::stream! {
-        for n in 0..args.frames {
+    let source = async_stream::try_stream! {
+        let mut n = 0;
+        while n < limit {
+            let Some(frame) = frames.next().await else { break };
+            let mut frame = frame?;
+            if let Some(pct) = reduce {
+                frame = reducer(&frame, pct, Interpolation::Lanczos)?;
+            }
             if let Some(p) = pace.as_mut() {
                 p.tick().await;
             }
             if let Some(r) = replies.transceive_data() {
                 tally_in.add(&r);
             }
-            let frame = pattern.frame(n);
             stats_in.record(&frame);
+            n += 1;
             if bidirectional {
-                yield (data.clone(), frame).into();
+                yield SourceItem::from((data.clone(), frame));
             } else {
-                yield netgear::SourceItem::Frame(frame);
+                yield SourceItem::Frame(frame);
             }
         }
     };
-    let result = server.launch(source).await;
+    let result = server.launch_try(source).await;
     // The answer to the last frame is queued after the source has ended.
     while let Some(r) = server.transceive_data() {
         tally.add(&r);
     }
     result?;
     eprintln!(
-        "served {} frames of {}x{} at {:.1} fps{}",
+        "served {} frames of {:?} at {:.1} fps{}",
         stats.frames(),
-        args.width,
-        args.height,
+        stats.shape().unwrap_or_default(),
         stats.fps(),
         if bidirectional {
             format!(", {} replies ({} frames)", tally.replies, tally.frames)
@@ -278,16 +343,27 @@ impl ReplyTally {
 async fn recv(args: RecvArgs) -> Result<(), Error> {
     let reply = text_or_json(&args.reply, &args.reply_json, "--reply-json")?;
     let opts = args.conn.options()?;
-    if (reply.is_some() || args.reply_frame) && !opts.bidirectional_mode {
+    let replies_frames = args.reply_frame || args.reply_source.is_some();
+    if (reply.is_some() || replies_frames) && !opts.bidirectional_mode {
         return Err(Error::InvalidOption(
-            "--reply, --reply-json and --reply-frame need --bidirectional".into(),
+            "--reply, --reply-json, --reply-frame and --reply-source need --bidirectional".into(),
         ));
     }
+    let mut reply_source = match &args.reply_source {
+        Some(spec) => Some(args.media.source(spec, 640, 480).open().await?),
+        None => None,
+    };
+    let display = if args.display {
+        Some(open_display()?)
+    } else {
+        None
+    };
     let client = Client::new(opts)?;
     let mut stats = StreamStats::new(!args.out.no_hash);
     // A frame queued as a reply is sent with the answer to the next frame: hash it then.
     let mut reply_stats = StreamStats::new(!args.out.no_hash);
     let mut queued: Option<Frame> = None;
+    let mut recorder: Option<Recorder> = None;
     let mut data = Vec::new();
     let limit = args.frames.unwrap_or(u64::MAX);
     let mut outcome = Ok(());
@@ -309,15 +385,35 @@ async fn recv(args: RecvArgs) -> Result<(), Error> {
             if data.len() < 10 {
                 data.push(d.as_ref().map_or(Json::Null, Data::to_json));
             }
+            if let Some(window) = &display {
+                show(window, &frame)?;
+            }
+            if let Some(path) = &args.save {
+                if recorder.is_none() {
+                    let ffmpeg = args.media.ffmpeg.as_deref();
+                    recorder = Some(Recorder::for_frame(path, &frame, args.save_fps, ffmpeg)?);
+                }
+                if let Some(r) = recorder.as_mut() {
+                    r.write(&frame).await?;
+                }
+            }
+            let back = match reply_source.as_mut() {
+                Some(src) => src.next().await.transpose()?,
+                None => args.reply_frame.then(|| frame.clone()),
+            };
             if let Some(r) = &reply {
                 client.transceive_data(r.clone())?;
-            } else if args.reply_frame {
-                client.transceive_data(frame.clone())?;
-                queued = Some(frame);
+            } else if let Some(f) = back {
+                client.transceive_data(f.clone())?;
+                queued = Some(f);
             }
         }
     }
     client.close().await;
+    if let Some(r) = recorder {
+        let written = r.finish().await?;
+        eprintln!("recorded {written} frames");
+    }
     eprintln!(
         "received {} frames at {:.1} fps",
         stats.frames(),
@@ -334,6 +430,37 @@ async fn recv(args: RecvArgs) -> Result<(), Error> {
     }
     print_summary(&args.out, summary);
     outcome
+}
+
+#[cfg(feature = "display")]
+type Window = netgear::media::Display;
+#[cfg(not(feature = "display"))]
+type Window = ();
+
+#[cfg(feature = "display")]
+fn open_display() -> Result<Window, Error> {
+    netgear::media::Display::open("netgear")
+}
+
+#[cfg(not(feature = "display"))]
+fn open_display() -> Result<Window, Error> {
+    Err(Error::InvalidOption(
+        "--display: this netgear was built without the `display` feature".into(),
+    ))
+}
+
+/// Shows a frame; a closed window ends nothing but the display.
+#[cfg(feature = "display")]
+fn show(window: &Window, frame: &Frame) -> Result<(), Error> {
+    match window.show(frame) {
+        Ok(()) | Err(Error::Closed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(feature = "display"))]
+fn show(_: &Window, _: &Frame) -> Result<(), Error> {
+    Ok(())
 }
 
 async fn demo(args: DemoArgs) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::media::TestPattern;
+use crate::media::{TestPattern, VideoOptions};
 
 /// The ZeroMQ messaging pattern (vidgear's `pattern` number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,6 +94,8 @@ impl std::fmt::Display for Protocol {
 pub enum Source {
     /// The built-in moving test pattern.
     TestPattern(TestPattern),
+    /// A video file, image sequence, network stream or camera, decoded by ffmpeg.
+    Video(VideoOptions),
 }
 
 /// vidgear's timeout when none (or 0) is given.

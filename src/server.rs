@@ -7,7 +7,7 @@ use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
 use crate::error::{Error, Result};
-use crate::options::{Options, Pattern, Source};
+use crate::options::{Options, Pattern};
 use crate::reply::{Queue, Reply, Transceiver};
 use crate::transport::{Role, Socket};
 use crate::wire::{self, Data, Frame, ReplyHead};
@@ -141,18 +141,28 @@ impl Server {
         S: Stream,
         S::Item: Into<SourceItem>,
     {
+        self.launch_try(source.map(Ok)).await
+    }
+
+    /// Like [`Server::launch`], for a source that can fail (a camera, a file being decoded): its
+    /// first error ends the stream without the handshake and is returned.
+    pub async fn launch_try<S, I>(&mut self, source: S) -> Result<u64>
+    where
+        S: Stream<Item = Result<I>>,
+        I: Into<SourceItem>,
+    {
         let mut source = std::pin::pin!(source);
         let mut sent = 0u64;
         let streamed: Result<()> = async {
             while let Some(item) = source.next().await {
-                let (data, frame) = match item.into() {
+                let (data, frame) = match item?.into() {
                     SourceItem::WithData(d, f) => (d, f),
                     SourceItem::Frame(_) if self.opts.bidirectional_mode => {
                         return Err(Error::ExpectedDataFramePair);
                     }
                     SourceItem::Frame(f) => (None, f),
                 };
-                self.send(data.as_ref(), &frame).await?;
+                self.send_frame(data.as_ref(), &frame).await?;
                 sent += 1;
             }
             Ok(())
@@ -173,10 +183,10 @@ impl Server {
     /// Streams the built-in source from the options (vidgear's `source=`), `count` frames or to
     /// its end, then terminates.
     pub async fn run(&mut self, count: Option<u64>) -> Result<u64> {
-        match self.opts.source.clone() {
-            Some(Source::TestPattern(t)) => self.launch(t.stream(count)).await,
-            None => Err(Error::NoSource),
-        }
+        let source = self.opts.source.clone().ok_or(Error::NoSource)?;
+        let limit = usize::try_from(count.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+        let frames = source.open().await?;
+        self.launch_try(frames.take(limit)).await
     }
 
     /// Sends one frame (with data in bidirectional mode) and, in patterns 0 and 1, waits for the

@@ -14,8 +14,14 @@ use crate::error::{Error, Result};
 /// Compatibility note: vidgear turns every falsy value (`""`, `0`, `False`, `[]`, `{}`) into
 /// `None` on arrival. netgear-rs treats only `""` and nil as "no data" (so a Python peer's
 /// `None` arrives as `None`) and delivers `0`, `false`, `[]` and `{}` as they were sent.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Data(pub Value);
+
+impl std::fmt::Debug for Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Data({})", self.0)
+    }
+}
 
 impl Data {
     /// Builds data from any serde-serialisable value.

@@ -363,6 +363,7 @@ def cmd_recv(args):
     except Exception as e:  # e.g. ValueError: bidirectional mode with pattern 2/3
         return emit(result(err_str(e)), 1)
     queue = getattr(client, "_NetGear_Async__queue", None)
+    raw_out = open(args.save_raw, "wb") if args.save_raw else None
 
     async def main():
         agen = client.recv_generator()
@@ -374,6 +375,8 @@ def cmd_recv(args):
                     data, frame = None, item
                 st["frames"] += 1
                 st["sha"].update(frame_bytes(frame))
+                if raw_out is not None:
+                    raw_out.write(frame_bytes(frame))
                 st["shape"] = list(frame.shape)
                 st["dtype"] = frame.dtype.name
                 st["dtype_str"] = frame.dtype.str
@@ -410,6 +413,8 @@ def cmd_recv(args):
         client.loop.run_until_complete(main())
     except Exception as e:  # vidgear's TimeoutError, RuntimeError...
         error = err_str(e)
+    if raw_out is not None:
+        raw_out.close()
     try:
         client.loop.run_until_complete(client.loop.shutdown_asyncgens())
         client.loop.close()
@@ -461,6 +466,8 @@ def build_parser():
     g.add_argument("--reply", default=None, help="text queued as reply after each frame")
     g.add_argument("--reply-json", default=None, help="JSON value queued as reply after each frame")
     g.add_argument("--reply-frame", action="store_true", help="queue each received frame back (echo)")
+    r.add_argument("--save-raw", default=None,
+                   help="append the raw bytes of every received frame to this file")
     r.set_defaults(func=cmd_recv)
     return p
 

@@ -1,0 +1,330 @@
+//! [`VideoSource`]: frames from a video file, an image sequence, a network stream or a camera,
+//! decoded by an ffmpeg process into raw frames on a pipe (vidgear's CamGear/FFGear role).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+
+use bytes::BytesMut;
+use futures::Stream;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, ChildStdout, Command};
+
+use crate::error::{Error, Result};
+use crate::wire::{Dtype, Frame};
+
+/// How much of ffmpeg's error output is kept for error messages.
+const STDERR_TAIL: usize = 4096;
+
+/// What to open and how (vidgear's `source`, `source_demuxer`, `frame_format`, `custom_ffmpeg`,
+/// `resolution`, `framerate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoOptions {
+    /// A file path, an image sequence (`img%03d.png`, or a glob with `*`), a URL
+    /// (`rtsp://…`, `http://…`) or a device (`/dev/video0`, with `demuxer` `v4l2`).
+    pub source: String,
+    /// ffmpeg's input format (`-f`), for devices: `v4l2`, `dshow`, `avfoundation`, …
+    pub demuxer: Option<String>,
+    /// Pixel layout of the frames: `bgr24` (default), `rgb24`, `bgra`, `rgba` or `gray`.
+    pub frame_format: String,
+    /// The ffmpeg executable (default: `ffmpeg` on the PATH); `ffprobe` is looked for beside it.
+    pub ffmpeg: Option<PathBuf>,
+    /// Capture size for cameras (`-video_size`).
+    pub resolution: Option<(u32, u32)>,
+    /// Capture rate for cameras (`-framerate`).
+    pub framerate: Option<f64>,
+    /// Read a file at its own frame rate (ffmpeg's `-re`) instead of as fast as it decodes.
+    pub realtime: bool,
+}
+
+impl VideoOptions {
+    /// Options for `source` with the defaults.
+    pub fn new(source: impl Into<String>) -> VideoOptions {
+        VideoOptions {
+            source: source.into(),
+            demuxer: None,
+            frame_format: "bgr24".into(),
+            ffmpeg: None,
+            resolution: None,
+            framerate: None,
+            realtime: false,
+        }
+    }
+
+    fn ffmpeg(&self) -> PathBuf {
+        self.ffmpeg
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("ffmpeg"))
+    }
+
+    fn ffprobe(&self) -> PathBuf {
+        match &self.ffmpeg {
+            Some(p) => p.with_file_name("ffprobe"),
+            None => PathBuf::from("ffprobe"),
+        }
+    }
+
+    /// Channels of `frame_format`.
+    fn channels(&self) -> Result<usize> {
+        match self.frame_format.as_str() {
+            "bgr24" | "rgb24" => Ok(3),
+            "bgra" | "rgba" => Ok(4),
+            "gray" => Ok(1),
+            other => Err(Error::InvalidOption(format!(
+                "frame format {other:?}: use bgr24, rgb24, bgra, rgba or gray"
+            ))),
+        }
+    }
+
+    /// The input options shared by ffprobe and ffmpeg.
+    fn input_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(f) = &self.demuxer {
+            args.extend(["-f".into(), f.clone()]);
+        }
+        if self.source.contains('*') && self.demuxer.is_none() {
+            args.extend(["-f".into(), "image2".into()]);
+            args.extend(["-pattern_type".into(), "glob".into()]);
+        }
+        if let Some((w, h)) = self.resolution {
+            args.extend(["-video_size".into(), format!("{w}x{h}")]);
+        }
+        if let Some(r) = self.framerate {
+            args.extend(["-framerate".into(), r.to_string()]);
+        }
+        args
+    }
+}
+
+/// A running ffmpeg decoder and the size of its frames.
+///
+/// The ffmpeg process is killed when the source is dropped (and, on Linux, when this process
+/// dies), so it never outlives the source.
+pub struct VideoSource {
+    child: Child,
+    stdout: ChildStdout,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    width: usize,
+    height: usize,
+    channels: usize,
+    fps: Option<f64>,
+    frames: u64,
+    done: bool,
+}
+
+fn spawn_error(program: &std::path::Path, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::Media(format!(
+            "{} not found: install ffmpeg (e.g. apt-get install ffmpeg) or give its path",
+            program.display()
+        ))
+    } else {
+        Error::Media(format!("cannot start {}: {e}", program.display()))
+    }
+}
+
+/// Asks the kernel to kill the child when this process dies.
+fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `prctl(PR_SET_PDEATHSIG)` is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cmd;
+}
+
+impl VideoSource {
+    /// Probes the source with ffprobe and starts decoding it.
+    ///
+    /// A missing ffmpeg, a missing or undecodable source gives one [`Error::Media`] naming the
+    /// source and what ffmpeg said.
+    pub async fn open(opts: VideoOptions) -> Result<VideoSource> {
+        let channels = opts.channels()?;
+        let (width, height, fps) = probe(&opts).await?;
+        let mut cmd = Command::new(opts.ffmpeg());
+        cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
+        if opts.realtime {
+            cmd.arg("-re");
+        }
+        cmd.args(opts.input_args())
+            .arg("-i")
+            .arg(&opts.source)
+            .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"])
+            .arg(&opts.frame_format)
+            .arg("pipe:1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        die_with_parent(&mut cmd);
+        let mut child = cmd.spawn().map_err(|e| spawn_error(&opts.ffmpeg(), e))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error::Media("ffmpeg has no stdout".into()))?;
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(keep_tail(err, stderr.clone()));
+        }
+        Ok(VideoSource {
+            child,
+            stdout,
+            stderr,
+            width,
+            height,
+            channels,
+            fps,
+            frames: 0,
+            done: false,
+        })
+    }
+
+    /// Frame width.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Frame height.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The source's frame rate, when ffprobe knows it.
+    pub fn fps(&self) -> Option<f64> {
+        self.fps
+    }
+
+    /// The ffmpeg process id (while it runs).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    fn frame_bytes(&self) -> usize {
+        self.width * self.height * self.channels
+    }
+
+    /// The next frame; `None` at the end of the source.
+    pub async fn read(&mut self) -> Result<Option<Frame>> {
+        if self.done {
+            return Ok(None);
+        }
+        let n = self.frame_bytes();
+        let mut buf = BytesMut::with_capacity(n);
+        while buf.len() < n {
+            let got = self
+                .stdout
+                .read_buf(&mut buf)
+                .await
+                .map_err(|e| Error::Media(format!("reading from ffmpeg: {e}")))?;
+            if got == 0 {
+                return self.finish(buf.len()).await;
+            }
+        }
+        self.frames += 1;
+        let shape = if self.channels == 1 {
+            vec![self.height, self.width]
+        } else {
+            vec![self.height, self.width, self.channels]
+        };
+        Frame::new(Dtype::U8, shape, buf.freeze()).map(Some)
+    }
+
+    /// At the end of ffmpeg's output: a clean end, or the error ffmpeg reported.
+    async fn finish(&mut self, partial: usize) -> Result<Option<Frame>> {
+        self.done = true;
+        let status = self
+            .child
+            .wait()
+            .await
+            .map_err(|e| Error::Media(format!("waiting for ffmpeg: {e}")))?;
+        if status.success() && (partial == 0 || self.frames > 0) {
+            return Ok(None);
+        }
+        // Let the stderr reader catch up with the last lines.
+        tokio::task::yield_now().await;
+        let said =
+            String::from_utf8_lossy(&self.stderr.lock().map(|s| s.clone()).unwrap_or_default())
+                .trim()
+                .to_owned();
+        Err(Error::Media(format!(
+            "ffmpeg failed after {} frame(s) ({status}): {said}",
+            self.frames
+        )))
+    }
+
+    /// The frames as a stream, ending at the end of the source or after one error.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Frame>> + Send + 'static {
+        futures::stream::unfold(Some(self), |src| async move {
+            let mut src = src?;
+            match src.read().await {
+                Ok(Some(f)) => Some((Ok(f), Some(src))),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), None)),
+            }
+        })
+    }
+}
+
+async fn keep_tail(mut from: impl AsyncRead + Unpin, into: Arc<Mutex<Vec<u8>>>) {
+    let mut chunk = [0u8; 1024];
+    while let Ok(n) = from.read(&mut chunk).await {
+        if n == 0 {
+            break;
+        }
+        if let Ok(mut tail) = into.lock() {
+            tail.extend_from_slice(&chunk[..n]);
+            let excess = tail.len().saturating_sub(STDERR_TAIL);
+            tail.drain(..excess);
+        }
+    }
+}
+
+/// Width, height and frame rate of the source's first video stream, by ffprobe.
+async fn probe(opts: &VideoOptions) -> Result<(usize, usize, Option<f64>)> {
+    let program = opts.ffprobe();
+    let out = Command::new(&program)
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=width,height,avg_frame_rate,r_frame_rate",
+        ])
+        .args(["-of", "json"])
+        .args(opts.input_args())
+        .arg(&opts.source)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .map_err(|e| spawn_error(&program, e))?;
+    let fail = |why: String| Error::Media(format!("cannot open {:?}: {why}", opts.source));
+    if !out.status.success() {
+        return Err(fail(String::from_utf8_lossy(&out.stderr).trim().to_owned()));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| fail(format!("unreadable ffprobe output: {e}")))?;
+    let stream = &json["streams"][0];
+    let dim = |k: &str| {
+        stream[k]
+            .as_u64()
+            .filter(|&d| d > 0 && d <= 1 << 15)
+            .map(|d| d as usize)
+    };
+    let (Some(width), Some(height)) = (dim("width"), dim("height")) else {
+        return Err(fail("no video stream".into()));
+    };
+    let rate = |k: &str| {
+        let s = stream[k].as_str()?;
+        let (n, d) = s.split_once('/')?;
+        let (n, d): (f64, f64) = (n.parse().ok()?, d.parse().ok()?);
+        (n > 0.0 && d > 0.0).then(|| n / d)
+    };
+    Ok((
+        width,
+        height,
+        rate("avg_frame_rate").or_else(|| rate("r_frame_rate")),
+    ))
+}

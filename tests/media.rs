@@ -1,0 +1,336 @@
+//! Media against the real thing: clips made by ffmpeg at test time, decoded by our ffmpeg
+//! source, compared with OpenCV's decoding (in the interop venv) and streamed end to end,
+//! Rust→Rust and Rust→vidgear; recording checked with ffprobe.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{free_port, tcp, within};
+use futures::StreamExt;
+use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
+use netgear::{Client, Error, Frame, Options, Pattern, Server, Source};
+
+const CLIP_FRAMES: usize = 30;
+const W: usize = 320;
+const H: usize = 240;
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("NETGEAR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let py = venv.join("bin").join("python");
+    assert!(
+        py.exists(),
+        "the venv is missing: run scripts/setup-venv.sh"
+    );
+    py
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// A short H.264 clip of ffmpeg's `testsrc2`.
+fn make_clip(dir: &Path) -> PathBuf {
+    let path = dir.join("clip.mp4");
+    let ok = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args(["-i", &format!("testsrc2=size={W}x{H}:rate=25")])
+        .args(["-frames:v", &CLIP_FRAMES.to_string()])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs")
+        .success();
+    assert!(ok, "ffmpeg made the clip");
+    path
+}
+
+/// Frames of `path` as OpenCV decodes them (raw BGR, concatenated).
+fn opencv_frames(path: &Path, dir: &Path) -> Vec<u8> {
+    let raw = dir.join("opencv.raw");
+    let out = Command::new(python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cv2_decode.py"))
+        .arg(path)
+        .arg(&raw)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(raw).expect("raw frames")
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// Every frame within `min_db` of OpenCV's, and as many frames.
+fn assert_like_opencv(ours: &[u8], opencv: &[u8], min_db: f64) {
+    let frame = W * H * 3;
+    assert_eq!(ours.len(), opencv.len(), "frame counts differ");
+    assert_eq!(ours.len(), CLIP_FRAMES * frame);
+    for (i, (a, b)) in ours.chunks(frame).zip(opencv.chunks(frame)).enumerate() {
+        let db = psnr(a, b);
+        assert!(db >= min_db, "frame {i}: PSNR {db:.1} dB < {min_db}");
+    }
+}
+
+async fn decode_all(opts: VideoOptions) -> Vec<Frame> {
+    let src = VideoSource::open(opts).await.expect("opens");
+    src.into_stream()
+        .map(|f| f.expect("decodes"))
+        .collect()
+        .await
+}
+
+#[tokio::test]
+async fn video_source_decodes_like_opencv() {
+    let dir = scratch("decode");
+    let clip = make_clip(&dir);
+    let src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
+        .await
+        .expect("opens");
+    assert_eq!((src.width(), src.height()), (W, H));
+    assert_eq!(src.fps(), Some(25.0));
+    let frames: Vec<Frame> = src.into_stream().map(|f| f.expect("frame")).collect().await;
+    assert!(frames.iter().all(|f| f.shape() == [H, W, 3]));
+    let ours: Vec<u8> = frames.iter().flat_map(|f| f.as_bytes().to_vec()).collect();
+    assert_like_opencv(&ours, &opencv_frames(&clip, &dir), 35.0);
+}
+
+#[tokio::test]
+async fn image_sequences_and_gray_frames() {
+    let dir = scratch("images");
+    let ok = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc2=size=64x48:rate=5", "-frames:v", "5"])
+        .arg(dir.join("img%03d.png"))
+        .status()
+        .expect("ffmpeg")
+        .success();
+    assert!(ok);
+    let numbered = dir.join("img%03d.png").to_string_lossy().into_owned();
+    let globbed = dir.join("*.png").to_string_lossy().into_owned();
+    for source in [numbered.clone(), globbed] {
+        let frames = decode_all(VideoOptions::new(source)).await;
+        assert_eq!(frames.len(), 5);
+    }
+    let mut gray = VideoOptions::new(numbered);
+    gray.frame_format = "gray".into();
+    let frames = decode_all(gray).await;
+    assert_eq!(frames[0].shape(), &[48, 64]);
+}
+
+#[tokio::test]
+async fn bad_sources_give_one_clear_error() {
+    let dir = scratch("bad");
+    let missing = VideoSource::open(VideoOptions::new("/nonexistent/clip.mp4")).await;
+    assert!(
+        matches!(&missing, Err(Error::Media(m)) if m.contains("No such file")),
+        "{:?}",
+        missing.err()
+    );
+    let garbage = dir.join("garbage.mp4");
+    std::fs::write(&garbage, vec![0x5au8; 4096]).expect("write");
+    let undecodable = VideoSource::open(VideoOptions::new(garbage.to_string_lossy())).await;
+    assert!(matches!(undecodable, Err(Error::Media(_))));
+    let mut no_ffmpeg = VideoOptions::new(make_clip(&dir).to_string_lossy());
+    no_ffmpeg.ffmpeg = Some("/nonexistent/bin/ffmpeg".into());
+    let r = VideoSource::open(no_ffmpeg).await;
+    assert!(
+        matches!(&r, Err(Error::Media(m)) if m.contains("not found")),
+        "{:?}",
+        r.err()
+    );
+    let mut format = VideoOptions::new("x.mp4");
+    format.frame_format = "yuv420p".into();
+    assert!(matches!(
+        VideoSource::open(format).await,
+        Err(Error::InvalidOption(_))
+    ));
+}
+
+#[tokio::test]
+async fn ffmpeg_never_outlives_its_source() {
+    let dir = scratch("child");
+    let clip = make_clip(&dir);
+    let mut src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
+        .await
+        .expect("opens");
+    src.read().await.expect("reads").expect("a frame");
+    let pid = src.pid().expect("ffmpeg runs");
+    drop(src);
+    let stat = format!("/proc/{pid}/stat");
+    for _ in 0..100 {
+        let state = std::fs::read_to_string(&stat).ok();
+        // gone, or a zombie waiting to be reaped: not running either way
+        if state.as_deref().is_none_or(|s| s.contains(") Z ")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("ffmpeg {pid} still runs after its source was dropped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn built_in_video_source_streams_rust_to_rust() {
+    let dir = scratch("r2r");
+    let clip = make_clip(&dir);
+    let expected = decode_all(VideoOptions::new(clip.to_string_lossy())).await;
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::Pair, port, false, 3000)).expect("binds");
+    let mut server = Server::new(Options {
+        source: Some(Source::Video(VideoOptions::new(clip.to_string_lossy()))),
+        ..tcp(Pattern::Pair, port, false, 3000)
+    })
+    .expect("connects");
+    let receive = async {
+        let frames: Vec<Frame> = client.frames().map(|f| f.expect("frame")).collect().await;
+        frames
+    };
+    let (sent, got) = within(async { tokio::join!(server.run(None), receive) }).await;
+    assert_eq!(sent.expect("streams"), CLIP_FRAMES as u64);
+    assert_eq!(got, expected, "frames arrive byte for byte");
+    // vidgear refuses bidirectional mode with a built-in source, and so do we
+    let bi = Options {
+        bidirectional_mode: true,
+        source: Some(Source::Video(VideoOptions::new("x.mp4"))),
+        ..Options::default()
+    };
+    assert!(matches!(
+        Server::new(bi),
+        Err(Error::BidirectionalWithSource)
+    ));
+}
+
+/// `netgear serve --source clip.mp4` → vidgear client: what arrives matches OpenCV's decoding.
+#[test]
+fn video_file_to_vidgear_client() {
+    let dir = scratch("vg");
+    let clip = make_clip(&dir);
+    let raw = dir.join("vidgear.raw");
+    let port = free_port().to_string();
+    let common = ["--address", "127.0.0.1", "--port", &port, "--timeout", "5"];
+    let rx = Command::new(python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
+        .arg("recv")
+        .args(common)
+        .arg("--save-raw")
+        .arg(&raw)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("vidgear starts");
+    std::thread::sleep(Duration::from_millis(300));
+    let tx = Command::new(env!("CARGO_BIN_EXE_netgear"))
+        .arg("serve")
+        .args(common)
+        .arg("--source")
+        .arg(&clip)
+        .output()
+        .expect("netgear runs");
+    assert!(
+        tx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tx.stderr)
+    );
+    let rx = rx.wait_with_output().expect("vidgear ends");
+    assert!(
+        rx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rx.stdout)
+    );
+    let received = std::fs::read(&raw).expect("raw frames");
+    assert_like_opencv(&received, &opencv_frames(&clip, &dir), 35.0);
+}
+
+fn ffprobe_frames(path: &Path) -> (u64, String) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames,width,height"])
+        .args(["-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let frames = text
+        .rsplit(',')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (frames, text)
+}
+
+#[tokio::test]
+async fn recorder_writes_a_playable_file() {
+    let dir = scratch("rec");
+    let path = dir.join("rec.mp4");
+    let pattern = TestPattern::new(161, 121);
+    let mut rec = Recorder::for_frame(&path, &pattern.frame(0), 25.0, None).expect("starts");
+    for n in 0..20 {
+        rec.write(&pattern.frame(n)).await.expect("writes");
+    }
+    let wrong = Frame::from_bgr(2, 2, vec![0u8; 12]).expect("frame");
+    assert!(rec.write(&wrong).await.is_err());
+    assert_eq!(rec.finish().await.expect("finishes"), 20);
+    let (frames, text) = ffprobe_frames(&path);
+    assert_eq!(frames, 20, "ffprobe: {text}");
+    assert!(text.starts_with("162,122"), "padded to even sizes: {text}");
+}
+
+/// The end-to-end check: `netgear serve --source clip.mp4` → `netgear recv --save out.mp4`.
+#[test]
+fn serve_file_recv_save() {
+    let dir = scratch("cli");
+    let clip = make_clip(&dir);
+    let out = dir.join("out.mp4");
+    let port = free_port().to_string();
+    let common = ["--address", "127.0.0.1", "--port", &port, "--timeout", "5"];
+    let netgear = env!("CARGO_BIN_EXE_netgear");
+    let rx = Command::new(netgear)
+        .arg("recv")
+        .args(common)
+        .arg("--save")
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("recv starts");
+    std::thread::sleep(Duration::from_millis(200));
+    let tx = Command::new(netgear)
+        .arg("serve")
+        .args(common)
+        .args(["--reduce", "50"])
+        .arg("--source")
+        .arg(&clip)
+        .spawn()
+        .expect("serve starts");
+    let tx = tx.wait_with_output().expect("serve ends");
+    let rx = rx.wait_with_output().expect("recv ends");
+    assert!(tx.status.success());
+    assert!(
+        rx.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rx.stderr)
+    );
+    let (frames, text) = ffprobe_frames(&out);
+    assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
+    assert!(text.starts_with("160,120"), "reduced by half: {text}");
+}
