@@ -9,7 +9,7 @@ use tracing::debug;
 use crate::error::{End, Error, Result};
 use crate::options::Options;
 use crate::reply::{IntoReply, Queue, Reply};
-use crate::transport::{Role, Socket};
+use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, Frame, Header};
 
 /// Longest a closing client waits for its termination answer to leave.
@@ -116,7 +116,7 @@ impl Client {
                 if self.opts.pattern.has_replies() {
                     let mut answer = Vec::new();
                     wire::encode_terminated(&mut answer, &self.id);
-                    self.send(vec![answer], "room to answer termination")
+                    self.send([Part::Copy(&answer)], "room to answer termination")
                         .await?;
                     self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
                 }
@@ -134,7 +134,7 @@ impl Client {
                     } else {
                         wire::confirmation(&self.id)
                     };
-                    let _ = self.send(vec![empty], "room to reply").await;
+                    let _ = self.send([Part::Copy(&empty)], "room to reply").await;
                 }
                 return Err(e);
             }
@@ -143,15 +143,18 @@ impl Client {
             match (self.opts.bidirectional_mode, bi_mode) {
                 (true, true) => self.answer().await?,
                 (false, false) => {
-                    self.send(vec![wire::confirmation(&self.id)], "room to confirm")
-                        .await?;
+                    self.send(
+                        [Part::Copy(&wire::confirmation(&self.id))],
+                        "room to confirm",
+                    )
+                    .await?;
                 }
                 (mine, _) => {
                     let missing_on = if mine { End::Server } else { End::Client };
                     let mut report = Vec::new();
                     wire::encode_mismatch(&mut report, missing_on);
                     // Best effort: tell a netgear-rs server too; a vidgear one ignores it.
-                    let _ = self.send(vec![report], "room to report").await;
+                    let _ = self.send([Part::Copy(&report)], "room to report").await;
                     self.terminated.store(true, Ordering::Release);
                     return Err(Error::BidirectionalMismatch { missing_on });
                 }
@@ -178,28 +181,29 @@ impl Client {
         match self.queue.pop() {
             Some(Reply::Frame(f)) => {
                 wire::encode_reply_frame_head(&mut head);
-                self.send(vec![head, wire::encode_frame(&f)], "room to reply")
-                    .await
+                self.send(
+                    [Part::Copy(&head), Part::Share(wire::frame_part(&f))],
+                    "room to reply",
+                )
+                .await
             }
             Some(Reply::Data(d)) => {
                 wire::encode_reply_data(&mut head, Some(&d));
-                self.send(vec![head], "room to reply").await
+                self.send([Part::Copy(&head)], "room to reply").await
             }
             None => {
                 wire::encode_reply_data(&mut head, None);
-                self.send(vec![head], "room to reply").await
+                self.send([Part::Copy(&head)], "room to reply").await
             }
         }
     }
 
-    async fn send(&self, parts: Vec<Vec<u8>>, what: &'static str) -> Result<()> {
-        self.socket
-            .send(
-                parts.into_iter().map(zmq::Message::from),
-                self.timeout,
-                what,
-            )
-            .await
+    async fn send(
+        &self,
+        parts: impl IntoIterator<Item = Part<'_>>,
+        what: &'static str,
+    ) -> Result<()> {
+        self.socket.send(parts, self.timeout, what).await
     }
 
     /// Queues a value — any serde-serialisable value, or a [`Frame`] — to be sent back as the

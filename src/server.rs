@@ -9,7 +9,7 @@ use tracing::{debug, warn};
 use crate::error::{Error, Result};
 use crate::options::{Options, Pattern};
 use crate::reply::{Queue, Reply, Transceiver};
-use crate::transport::{Role, Socket};
+use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, Frame, ReplyHead};
 
 /// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
@@ -212,8 +212,8 @@ impl Server {
         self.header.clear();
         wire::encode_header(&mut self.header, self.opts.bidirectional_mode, data);
         let parts = [
-            zmq::Message::from(&self.header[..]),
-            zmq::Message::from(wire::encode_frame(frame)),
+            Part::Copy(&self.header),
+            Part::Share(wire::frame_part(frame)),
         ];
         let socket = self.socket()?;
         socket.send(parts, timeout, "room to send a frame").await?;
@@ -293,7 +293,7 @@ impl Server {
         match self.opts.pattern {
             Pattern::Pair | Pattern::ReqRep => {
                 socket
-                    .send([zmq::Message::from(&msg[..])], timeout, "room to terminate")
+                    .send([Part::Copy(&msg)], timeout, "room to terminate")
                     .await?;
                 let answer = socket.recv(timeout, "the termination answer").await?;
                 let text = wire::decode_terminated(&answer[0])?;
@@ -314,7 +314,7 @@ impl Server {
             }
             Pattern::PushPull => {
                 socket
-                    .send([zmq::Message::from(&msg[..])], timeout, "room to terminate")
+                    .send([Part::Copy(&msg)], timeout, "room to terminate")
                     .await?;
                 // Let the queued frames and the end message drain when the socket closes.
                 socket.set_linger(timeout)?;
@@ -329,7 +329,7 @@ impl Server {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             socket
-                .send([zmq::Message::from(msg)], timeout, "room to terminate")
+                .send([Part::Copy(msg)], timeout, "room to terminate")
                 .await?;
             match socket.recv(PUBSUB_TERMINATE_INTERVAL, "").await {
                 Ok(m) if m.first().and_then(|p| p.first()) == Some(&0) => return Ok(()),

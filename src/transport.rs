@@ -5,6 +5,8 @@
 //! tokio and always tries the non-blocking operation first, waits only on `EAGAIN`, and re-reads
 //! `ZMQ_EVENTS` after every wake-up — so no wake-up is lost and no thread is added.
 
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::os::fd::RawFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -43,6 +45,46 @@ fn into_bytes(msg: zmq::Message) -> Bytes {
     } else {
         Bytes::from_owner(ZmqBuf(msg))
     }
+}
+
+/// One part of an outgoing message.
+pub(crate) enum Part<'a> {
+    /// Small bytes, copied into the message.
+    Copy(&'a [u8]),
+    /// Bytes handed to libzmq without a copy (when large enough to be worth it).
+    Share(Bytes),
+}
+
+/// Drops the `Bytes` a zero-copy message was made from, once libzmq is done with it (called on
+/// libzmq's I/O thread; `Bytes` is `Send`).
+unsafe extern "C" fn release_bytes(_data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the `Box<Bytes>` leaked in `send_shared`, released exactly once here.
+    drop(unsafe { Box::from_raw(hint.cast::<Bytes>()) });
+}
+
+/// Sends `bytes` as one part without copying them: libzmq keeps a reference until the bytes
+/// are on the wire.
+fn send_shared(sock: &mut zmq::Socket, bytes: Bytes, flags: i32) -> Result<()> {
+    let data = bytes.as_ptr().cast_mut().cast::<c_void>();
+    let len = bytes.len();
+    let hint = Box::into_raw(Box::new(bytes)).cast::<c_void>();
+    let mut msg = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
+    // SAFETY: `data`/`len` point into the boxed `Bytes`, which stays alive (and never moves its
+    // buffer) until libzmq calls `release_bytes`, which frees it once. libzmq never writes to
+    // the buffer of a message it sends. On every failure path the message is closed (or was
+    // never made), which releases the box exactly once.
+    unsafe {
+        if zmq_sys::zmq_msg_init_data(msg.as_mut_ptr(), data, len, Some(release_bytes), hint) != 0 {
+            drop(Box::from_raw(hint.cast::<Bytes>()));
+            return Err(zmq::Error::from_raw(zmq_sys::zmq_errno()).into());
+        }
+        if zmq_sys::zmq_msg_send(msg.as_mut_ptr(), sock.as_mut_ptr(), flags) == -1 {
+            let err = zmq::Error::from_raw(zmq_sys::zmq_errno());
+            zmq_sys::zmq_msg_close(msg.as_mut_ptr());
+            return Err(err.into());
+        }
+    }
+    Ok(())
 }
 
 /// Which side of the pattern a socket is.
@@ -147,15 +189,21 @@ impl Socket {
         }
     }
 
-    async fn send_one(&self, msg: zmq::Message, more: bool) -> Result<()> {
+    async fn send_one(&self, part: Part<'_>, more: bool) -> Result<()> {
         let flags = zmq::DONTWAIT | if more { zmq::SNDMORE } else { 0 };
         loop {
             {
-                // `send` consumes the message even when it fails, so only try once there is
-                // room; nothing else sends on this socket, so the room is still there.
-                let sock = self.sock();
+                // A failed send consumes the message, so only try once there is room; nothing
+                // else sends on this socket, so the room is still there.
+                let mut sock = self.sock();
                 if sock.get_events()?.contains(zmq::POLLOUT) {
-                    return Ok(sock.send(msg, flags)?);
+                    return match part {
+                        Part::Copy(bytes) => Ok(sock.send(bytes, flags)?),
+                        Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => {
+                            Ok(sock.send(&bytes[..], flags)?)
+                        }
+                        Part::Share(bytes) => send_shared(&mut sock, bytes, flags),
+                    };
                 }
             }
             self.ready(zmq::POLLOUT).await?;
@@ -163,9 +211,9 @@ impl Socket {
     }
 
     /// Sends one multipart message, waiting at most `timeout` for room.
-    pub(crate) async fn send(
+    pub(crate) async fn send<'a>(
         &self,
-        parts: impl IntoIterator<Item = zmq::Message>,
+        parts: impl IntoIterator<Item = Part<'a>>,
         timeout: Duration,
         what: &'static str,
     ) -> Result<()> {

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use futures::Stream;
 
-use crate::wire::Frame;
+use crate::wire::{Dtype, Frame};
 
 /// Memory the pre-rendered cycle may take.
 const CYCLE_BUDGET: usize = 24 << 20;
 const MAX_CYCLE: usize = 60;
+/// Largest width or height of the test pattern.
+const MAX_SIDE: usize = 16384;
 
 /// 3×5 bitmaps of the digits 0-9, one row per 3 bits.
 const DIGITS: [[u8; 5]; 10] = [
@@ -38,9 +40,9 @@ pub struct TestPattern {
 }
 
 impl TestPattern {
-    /// Renders the cycle for `width × height` frames (each at least 1).
+    /// Renders the cycle for `width × height` frames (each clamped to 1..=16384).
     pub fn new(width: usize, height: usize) -> TestPattern {
-        let (width, height) = (width.max(1), height.max(1));
+        let (width, height) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));
         let frame_bytes = width * height * 3;
         let len = (CYCLE_BUDGET / frame_bytes).clamp(2, MAX_CYCLE);
         let cycle = (0..len).map(|i| render(width, height, i, len)).collect();
@@ -74,24 +76,26 @@ impl TestPattern {
 }
 
 fn render(width: usize, height: usize, index: usize, len: usize) -> Frame {
-    let mut px = vec![0u8; width * height * 3];
     let bar_x = index * width / len;
     let bar_w = (width / 40).max(1);
-    for y in 0..height {
-        let row = &mut px[y * width * 3..(y + 1) * width * 3];
-        for (x, p) in row.chunks_exact_mut(3).enumerate() {
-            let moving = (x + index * width / len) % width;
-            p[0] = (moving * 255 / width) as u8;
-            p[1] = (y * 255 / height) as u8;
-            p[2] = (255 - moving * 255 / width) as u8;
-            if x >= bar_x && x < bar_x + bar_w {
-                p.fill(255);
+    // Built with room for its header: streaming it never copies the pixels.
+    Frame::build(Dtype::U8, vec![height, width, 3], |px| {
+        for y in 0..height {
+            let row = &mut px[y * width * 3..(y + 1) * width * 3];
+            for (x, p) in row.chunks_exact_mut(3).enumerate() {
+                let moving = (x + index * width / len) % width;
+                p[0] = (moving * 255 / width) as u8;
+                p[1] = (y * 255 / height) as u8;
+                p[2] = (255 - moving * 255 / width) as u8;
+                if x >= bar_x && x < bar_x + bar_w {
+                    p.fill(255);
+                }
             }
         }
-    }
-    draw_number(&mut px, width, height, index);
-    // A frame built from correct sizes cannot fail.
-    Frame::from_bgr(width, height, px).unwrap_or_else(|_| unreachable!())
+        draw_number(px, width, height, index);
+    })
+    // Sizes are at most a few GiB here; a failure would be a bug in `build`.
+    .unwrap_or_else(|e| unreachable!("test pattern {width}x{height}: {e}"))
 }
 
 /// Draws `n` in white on black, top-left, scaled to the frame.

@@ -208,29 +208,39 @@ impl VideoSource {
     }
 
     /// The next frame; `None` at the end of the source.
+    ///
+    /// Frames are read behind room for their msgpack_numpy header, so sending them copies
+    /// nothing.
     pub async fn read(&mut self) -> Result<Option<Frame>> {
         if self.done {
             return Ok(None);
         }
+        let shape = if self.channels == 1 {
+            vec![self.height, self.width]
+        } else {
+            vec![self.height, self.width, self.channels]
+        };
         let n = self.frame_bytes();
-        let mut buf = BytesMut::with_capacity(n);
-        while buf.len() < n {
+        let header = crate::wire::frame_header(Dtype::U8, &shape, n);
+        let mut buf = BytesMut::with_capacity(header.len() + n);
+        buf.extend_from_slice(&header);
+        while buf.len() < header.len() + n {
             let got = self
                 .stdout
                 .read_buf(&mut buf)
                 .await
                 .map_err(|e| Error::Media(format!("reading from ffmpeg: {e}")))?;
             if got == 0 {
-                return self.finish(buf.len()).await;
+                return self.finish(buf.len() - header.len()).await;
             }
         }
         self.frames += 1;
-        let shape = if self.channels == 1 {
-            vec![self.height, self.width]
-        } else {
-            vec![self.height, self.width, self.channels]
-        };
-        Frame::new(Dtype::U8, shape, buf.freeze()).map(Some)
+        Ok(Some(Frame::from_wire(
+            Dtype::U8,
+            shape,
+            buf.freeze(),
+            header.len(),
+        )))
     }
 
     /// At the end of ffmpeg's output: a clean end, or the error ffmpeg reported.

@@ -214,12 +214,26 @@ pub const MAX_DIMS: usize = 32;
 /// The bytes are a [`Bytes`], so cloning a frame, slicing a received message into frames and
 /// echoing a frame back costs no copy. Images are `height × width × 3` BGR `u8` frames, as OpenCV
 /// gives them; see [`Frame::from_bgr`].
-#[derive(Clone, PartialEq, Eq)]
+///
+/// A frame that arrived from a peer, or was made with [`Frame::build`], also remembers its
+/// encoded form (the msgpack_numpy map with its bytes right behind it): sending it again costs no
+/// copy at all.
+#[derive(Clone)]
 pub struct Frame {
     dtype: Dtype,
     shape: Vec<usize>,
     data: Bytes,
+    /// The whole msgpack_numpy encoding, of which `data` is the tail, when there is one.
+    wire: Option<Bytes>,
 }
+
+impl PartialEq for Frame {
+    fn eq(&self, other: &Frame) -> bool {
+        self.dtype == other.dtype && self.shape == other.shape && self.data == other.data
+    }
+}
+
+impl Eq for Frame {}
 
 impl std::fmt::Debug for Frame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -262,7 +276,12 @@ impl Frame {
             )));
         }
         match byte_len(dtype, &shape) {
-            Some(n) if n == data.len() => Ok(Frame { dtype, shape, data }),
+            Some(n) if n == data.len() => Ok(Frame {
+                dtype,
+                shape,
+                data,
+                wire: None,
+            }),
             Some(n) => Err(Error::InvalidFrame(format!(
                 "shape {shape:?} of {dtype} needs {n} bytes, got {}",
                 data.len()
@@ -271,10 +290,46 @@ impl Frame {
         }
     }
 
-    /// Internal constructor for already-checked parts.
-    pub(crate) fn from_checked(dtype: Dtype, shape: Vec<usize>, data: Bytes) -> Frame {
+    /// A frame decoded from `wire`, the whole encoded part, whose bytes start at `offset`.
+    pub(crate) fn from_wire(dtype: Dtype, shape: Vec<usize>, wire: Bytes, offset: usize) -> Frame {
+        let data = wire.slice(offset..);
         debug_assert_eq!(byte_len(dtype, &shape), Some(data.len()));
-        Frame { dtype, shape, data }
+        Frame {
+            dtype,
+            shape,
+            data,
+            wire: Some(wire),
+        }
+    }
+
+    /// The encoded form, when the frame has one and its header is exactly what
+    /// [`crate::wire::encode_frame`] would write.
+    pub(crate) fn wire(&self) -> Option<&Bytes> {
+        self.wire.as_ref()
+    }
+
+    /// A frame of `dtype` and `shape` whose bytes `fill` writes, laid out behind room for its
+    /// msgpack_numpy header, so that sending it never copies the bytes.
+    pub fn build(
+        dtype: Dtype,
+        shape: impl Into<Vec<usize>>,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<Frame> {
+        let shape = shape.into();
+        let n = byte_len(dtype, &shape)
+            .filter(|&n| u32::try_from(n).is_ok())
+            .ok_or_else(|| Error::InvalidFrame(format!("shape {shape:?} is too large")))?;
+        if shape.len() > MAX_DIMS {
+            return Err(Error::InvalidFrame(format!(
+                "{} dimensions, at most {MAX_DIMS}",
+                shape.len()
+            )));
+        }
+        let mut buf = crate::wire::frame_header(dtype, &shape, n);
+        let offset = buf.len();
+        buf.resize(offset + n, 0);
+        fill(&mut buf[offset..]);
+        Ok(Frame::from_wire(dtype, shape, Bytes::from(buf), offset))
     }
 
     /// A `height × width × 3` BGR `u8` image (OpenCV's layout) over `data`.

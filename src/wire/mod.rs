@@ -118,37 +118,47 @@ pub fn decode_header(part: &[u8]) -> Result<Header, DecodeError> {
     })
 }
 
-/// Length of the msgpack_numpy map that precedes a frame's bytes.
-fn frame_prefix(out: &mut Vec<u8>, frame: &Frame) {
+/// The msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to and
+/// including the bin header of its `data`.
+pub(crate) fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + shape.len() * 9);
     out.push(0x85);
-    put_bin(out, b"nd");
+    put_bin(&mut out, b"nd");
     out.push(0xc3);
-    put_bin(out, b"type");
-    put_str(out, &frame.dtype().as_str());
-    put_bin(out, b"kind");
-    put_bin(out, b"");
-    put_bin(out, b"shape");
-    infallible(rmp::encode::write_array_len(
-        out,
-        frame.shape().len() as u32,
-    ));
-    for &d in frame.shape() {
-        infallible(rmp::encode::write_uint(out, d as u64));
+    put_bin(&mut out, b"type");
+    put_str(&mut out, &dtype.as_str());
+    put_bin(&mut out, b"kind");
+    put_bin(&mut out, b"");
+    put_bin(&mut out, b"shape");
+    infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
+    for &d in shape {
+        infallible(rmp::encode::write_uint(&mut out, d as u64));
     }
-    put_bin(out, b"data");
-    infallible(rmp::encode::write_bin_len(
-        out,
-        frame.as_bytes().len() as u32,
-    ));
+    put_bin(&mut out, b"data");
+    infallible(rmp::encode::write_bin_len(&mut out, len as u32));
+    out
 }
 
-/// Encodes a frame as msgpack_numpy does: `{b"nd": true, b"type": "<dtype>", b"kind": b"",
-/// b"shape": [...], b"data": <bytes>}` — one allocation, one copy of the pixels.
-pub fn encode_frame(frame: &Frame) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + frame.shape().len() * 9 + frame.as_bytes().len());
-    frame_prefix(&mut out, frame);
+/// The frame as msgpack_numpy encodes it: `{b"nd": true, b"type": "<dtype>", b"kind": b"",
+/// b"shape": [...], b"data": <bytes>}`. Shared without a copy when the frame still has the
+/// encoded form it arrived in (or was built with); otherwise one allocation, one copy.
+pub fn frame_part(frame: &Frame) -> Bytes {
+    let header = frame_header(frame.dtype(), frame.shape(), frame.as_bytes().len());
+    if let Some(wire) = frame
+        .wire()
+        .filter(|w| w.len() == header.len() + frame.as_bytes().len() && w.starts_with(&header))
+    {
+        return wire.clone();
+    }
+    let mut out = Vec::with_capacity(header.len() + frame.as_bytes().len());
+    out.extend_from_slice(&header);
     out.extend_from_slice(frame.as_bytes());
-    out
+    Bytes::from(out)
+}
+
+/// Encodes a frame as msgpack_numpy does (see [`frame_part`]), as a `Vec`.
+pub fn encode_frame(frame: &Frame) -> Vec<u8> {
+    frame_part(frame).into()
 }
 
 /// Decodes a msgpack_numpy frame. The frame's bytes are a slice of `part` (no copy).
@@ -243,7 +253,12 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
             got: range.len(),
         });
     }
-    Ok(Frame::from_checked(dtype, shape, part.slice(range)))
+    if range.end != part.len() {
+        // Only a trailing `data` makes the part re-sendable as it is; keep just the bytes.
+        return Frame::new(dtype, shape, part.slice(range))
+            .map_err(|e| DecodeError::Unexpected(e.to_string()));
+    }
+    Ok(Frame::from_wire(dtype, shape, part.clone(), range.start))
 }
 
 /// What the receive side sent back for one frame in bidirectional mode.
@@ -454,6 +469,33 @@ mod tests {
         let p = g.as_bytes().as_ptr() as usize;
         let base = enc.as_ptr() as usize;
         assert!(p >= base && p < base + enc.len());
+    }
+
+    #[test]
+    fn built_and_received_frames_are_sent_without_a_copy() {
+        let built = Frame::build(Dtype::U8, vec![2, 4, 3], |px| px.fill(9)).unwrap();
+        let part = frame_part(&built);
+        assert_eq!(part.as_ptr(), built.wire().unwrap().as_ptr());
+        let received = decode_frame(&part).unwrap();
+        assert_eq!(frame_part(&received).as_ptr(), part.as_ptr());
+        // A part whose data is not last (another packer's key order) is re-encoded.
+        let mut odd = vec![0x85];
+        put_bin(&mut odd, b"data");
+        put_bin(&mut odd, &[1, 2, 3]);
+        for (k, v) in [(&b"nd"[..], &[0xc3][..]), (b"kind", &[0xc4, 0x00])] {
+            put_bin(&mut odd, k);
+            odd.extend_from_slice(v);
+        }
+        put_bin(&mut odd, b"type");
+        put_str(&mut odd, "|u1");
+        put_bin(&mut odd, b"shape");
+        odd.extend_from_slice(&[0x91, 0x03]);
+        let odd = Bytes::from(odd);
+        let f = decode_frame(&odd).unwrap();
+        assert_eq!(f.as_bytes(), &[1, 2, 3]);
+        let again = frame_part(&f);
+        assert_ne!(again, odd);
+        assert_eq!(decode_frame(&again).unwrap(), f);
     }
 
     #[test]
