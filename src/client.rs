@@ -1,13 +1,13 @@
 //! Receive mode (vidgear's "client"): binds, yields frames, answers each with queued data.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::Stream;
-use tracing::debug;
+use tracing::{debug, warn};
 
 use crate::error::{End, Error, Result};
-use crate::options::Options;
+use crate::options::{OnBadMessage, Options};
 use crate::reply::{IntoReply, Queue, Reply};
 use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, Frame, Header};
@@ -38,6 +38,7 @@ pub struct Client {
     queue: Queue<Reply>,
     receiving: tokio::sync::Mutex<()>,
     terminated: AtomicBool,
+    skipped: AtomicU64,
 }
 
 impl Client {
@@ -55,6 +56,7 @@ impl Client {
             id: wire::new_id(),
             receiving: tokio::sync::Mutex::new(()),
             terminated: AtomicBool::new(false),
+            skipped: AtomicU64::new(0),
         })
     }
 
@@ -105,38 +107,52 @@ impl Client {
         if self.terminated.load(Ordering::Acquire) {
             return Ok(None);
         }
-        let parts = self
-            .socket
-            .recv(self.timeout, "a frame from the server")
-            .await?;
-        let (bi_mode, data, frame) = match self.decode(&parts) {
-            Ok(Some(message)) => message,
-            Ok(None) => {
-                self.terminated.store(true, Ordering::Release);
-                if self.opts.pattern.has_replies() {
-                    let mut answer = Vec::new();
-                    wire::encode_terminated(&mut answer, &self.id);
-                    self.send([Part::Copy(&answer)], "room to answer termination")
-                        .await?;
-                    self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+        let (bi_mode, data, frame) = loop {
+            let decoded = match self
+                .socket
+                .recv(self.timeout, "a frame from the server")
+                .await
+            {
+                Ok(parts) => self.decode(&parts),
+                // Too many parts: refused by the transport, answered here like any bad message.
+                Err(e @ Error::Decode(_)) => Err(e),
+                Err(e) => return Err(e),
+            };
+            match decoded {
+                Ok(Some(message)) => break message,
+                Ok(None) => {
+                    self.terminated.store(true, Ordering::Release);
+                    if self.opts.pattern.has_replies() {
+                        let mut answer = Vec::new();
+                        wire::encode_terminated(&mut answer, &self.id);
+                        self.send([Part::Copy(&answer)], "room to answer termination")
+                            .await?;
+                        self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+                    }
+                    debug!("server terminated the stream");
+                    return Ok(None);
                 }
-                debug!("server terminated the stream");
-                return Ok(None);
-            }
-            Err(e) => {
-                if self.opts.pattern.has_replies() {
-                    // Answer anyway, so that a REP socket can go on and the peer is not left
-                    // waiting for its timeout.
-                    let empty = if self.opts.bidirectional_mode {
-                        let mut head = Vec::new();
-                        wire::encode_reply_data(&mut head, None);
-                        head
-                    } else {
-                        wire::confirmation(&self.id)
-                    };
-                    let _ = self.send([Part::Copy(&empty)], "room to reply").await;
+                Err(e) => {
+                    if self.opts.pattern.has_replies() {
+                        // Answer anyway, so that a REP socket can go on and the peer is not
+                        // left waiting for its timeout.
+                        let empty = if self.opts.bidirectional_mode {
+                            let mut head = Vec::new();
+                            wire::encode_reply_data(&mut head, None);
+                            head
+                        } else {
+                            wire::confirmation(&self.id)
+                        };
+                        let _ = self.send([Part::Copy(&empty)], "room to reply").await;
+                    }
+                    match self.opts.on_bad_message {
+                        OnBadMessage::Stop => return Err(e),
+                        OnBadMessage::Skip => {
+                            self.skipped.fetch_add(1, Ordering::Relaxed);
+                            warn!(error = %e, "skipped a bad message");
+                        }
+                    }
                 }
-                return Err(e);
             }
         };
         if self.opts.pattern.has_replies() {
@@ -220,6 +236,11 @@ impl Client {
             ));
         }
         self.queue.push(value.into_reply()?)
+    }
+
+    /// Bad messages skipped so far (with [`OnBadMessage::Skip`]).
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
     }
 
     /// Number of queued values not sent yet.

@@ -10,6 +10,7 @@
 //! - [`Server`] (send mode, connects) and [`Client`] (receive mode, binds): the peers, the
 //!   bidirectional queues behind `transceive_data`, the termination handshake.
 //! - [`media`]: frame sources — for now the built-in [`media::TestPattern`].
+//! - [`soak`]: the long-run test that accounts for every frame and watches memory.
 //! - [`stats`]: frame counts, rates and hashes of a stream, for the CLI and the tests.
 //! - [`Options`], [`Pattern`], [`Protocol`]: configuration with vidgear's defaults;
 //!   [`Error`]: every failure, typed.
@@ -25,6 +26,7 @@ pub mod media;
 mod options;
 mod reply;
 mod server;
+pub mod soak;
 pub mod stats;
 mod transport;
 pub mod wire;
@@ -33,7 +35,7 @@ pub use client::Client;
 pub use error::{DecodeError, End, Error, Result};
 pub use options::{
     DEFAULT_MAX_DATA_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
-    Options, Pattern, Protocol, Source,
+    OnBadMessage, Options, Pattern, Protocol, Source,
 };
 pub use reply::{IntoReply, Reply, Transceiver};
 pub use server::{Server, SourceItem};

@@ -98,6 +98,19 @@ pub enum Source {
     Video(VideoOptions),
 }
 
+/// What a receive-mode end does with a message from the server that it cannot decode.
+///
+/// Either way nothing of the bad message is used, a REQ/REP or PAIR server still gets an
+/// (empty) answer, and the stream after it is intact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnBadMessage {
+    /// End the stream with the error (vidgear's behaviour; the default).
+    #[default]
+    Stop,
+    /// Log it, count it ([`crate::Client::skipped`]) and go on with the next message.
+    Skip,
+}
+
 /// vidgear's timeout when none (or 0) is given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -148,6 +161,8 @@ pub struct Options {
     pub max_data_size: usize,
     /// Capacity of the queue behind `transceive_data` on each end.
     pub queue_capacity: usize,
+    /// What a receive-mode end does with a bad message: stop (default) or skip it.
+    pub on_bad_message: OnBadMessage,
 }
 
 impl Default for Options {
@@ -163,6 +178,7 @@ impl Default for Options {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_data_size: DEFAULT_MAX_DATA_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            on_bad_message: OnBadMessage::Stop,
         }
     }
 }

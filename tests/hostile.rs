@@ -97,3 +97,47 @@ async fn oversized_and_deep_data_are_refused() {
     );
     peer.join().expect("peer");
 }
+
+/// With `OnBadMessage::Skip` the client logs and skips bad messages and the stream after them is
+/// intact; the default stops at the first one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_policy_keeps_the_stream_intact() {
+    let port = free_port();
+    let mut opts = tcp(Pattern::ReqRep, port, false, 2000);
+    opts.on_bad_message = netgear::OnBadMessage::Skip;
+    let client = Client::new(opts).expect("binds");
+    let peer = std::thread::spawn(move || {
+        let s = raw_req(port);
+        let mut answers = 0;
+        for (i, msg) in [
+            vec![b"garbage".to_vec()],
+            good_frame_message(),
+            vec![vec![0x80]],                      // an empty map: no keys
+            vec![vec![0xc1]],                      // a reserved marker
+            vec![good_frame_message()[0].clone()], // a header without its frame
+            good_frame_message().into_iter().chain([vec![1]]).collect(), // three parts
+            good_frame_message(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.send_multipart(msg, 0).expect("send");
+            s.recv_bytes(0)
+                .unwrap_or_else(|e| panic!("no answer to message {i}: {e}"));
+            answers += 1;
+        }
+        let mut end = Vec::new();
+        wire::encode_terminate(&mut end);
+        s.send(end, 0).expect("terminate");
+        s.recv_bytes(0).expect("termination answer");
+        answers
+    });
+    let mut frames = 0;
+    while let Some((_, frame)) = within(client.recv()).await.expect("skips, never fails") {
+        assert_eq!(frame.as_bytes(), &[7u8; 12]);
+        frames += 1;
+    }
+    assert_eq!(frames, 2);
+    assert_eq!(client.skipped(), 5);
+    assert_eq!(peer.join().expect("peer"), 7);
+}
