@@ -12,6 +12,10 @@ use crate::reply::{IntoReply, Queue, Reply};
 use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, Frame, Header};
 
+/// Longest the client waits for room to answer termination (immediate while the server is
+/// connected).
+const ANSWER_WAIT: Duration = Duration::from_millis(200);
+
 /// Longest a closing client waits for its termination answer to leave.
 const ANSWER_LINGER: Duration = Duration::from_secs(2);
 
@@ -125,8 +129,16 @@ impl Client {
                     if self.opts.pattern.has_replies() {
                         let mut answer = Vec::new();
                         wire::encode_terminated(&mut answer, &self.id);
-                        self.send([Part::Copy(&answer)], "room to answer termination")
-                            .await?;
+                        // Best effort: the stream is complete either way. A server that left right
+                        // after its terminate leaves a PAIR socket no room for the answer.
+                        let wait = self.timeout.min(ANSWER_WAIT);
+                        let sent = self
+                            .socket
+                            .send([Part::Copy(&answer)], wait, "room to answer termination")
+                            .await;
+                        if let Err(e) = sent {
+                            debug!(error = %e, "the termination answer was not sent");
+                        }
                         self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
                     }
                     debug!("server terminated the stream");
