@@ -7,7 +7,7 @@ use futures::Stream;
 use tracing::{debug, warn};
 
 use crate::error::{End, Error, Result};
-use crate::options::{OnBadMessage, Options};
+use crate::options::{OnBadMessage, Options, Pattern};
 use crate::reply::{IntoReply, Queue, Reply};
 use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, Frame, Header};
@@ -141,6 +141,12 @@ impl Client {
                         }
                         self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
                     }
+                    if self.opts.pattern == Pattern::PubSub {
+                        // Tell a netgear-rs publisher that this subscriber has its end message,
+                        // so it stops repeating it.
+                        self.socket.unsubscribe_all()?;
+                        self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+                    }
                     debug!("server terminated the stream");
                     return Ok(None);
                 }
@@ -195,7 +201,10 @@ impl Client {
     fn decode(&self, parts: &[bytes::Bytes]) -> Result<Option<(bool, Option<Data>, Frame)>> {
         wire::check_data_size(&parts[0], self.opts.max_data_size)?;
         match wire::decode_header(&parts[0])? {
-            Header::Terminate => Ok(None),
+            Header::Terminate => {
+                wire::expect_parts("terminate message", parts, 1)?;
+                Ok(None)
+            }
             Header::Frame { bi_mode, data } => {
                 wire::expect_parts("frame message", parts, 2)?;
                 let frame = wire::decode_frame(&parts[1])?;

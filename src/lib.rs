@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 mod client;
 mod error;
 pub mod media;

@@ -32,6 +32,35 @@ enum Command {
     Recv(RecvArgs),
     /// Both ends in one process on loopback, bidirectional, data both ways.
     Demo(DemoArgs),
+    /// Measure netgear-rs, a raw-libzmq baseline and vidgear side by side (tcp loopback).
+    Bench(netgear::bench::BenchArgs),
+    /// Stream for a long while on loopback and account for every frame and for memory.
+    Soak(SoakArgs),
+    /// One end of a benchmark case (started by `bench`).
+    #[command(hide = true)]
+    BenchPeer(netgear::bench::PeerArgs),
+}
+
+#[derive(Args)]
+struct SoakArgs {
+    /// Frames to stream.
+    #[arg(long, default_value_t = 100_000)]
+    frames: u64,
+    /// Patterns to soak, one after the other (bidirectional mode on 0 and 1).
+    #[arg(long, value_delimiter = ',', default_value = "0,1,3")]
+    pattern: Vec<u8>,
+    /// Frame width.
+    #[arg(long, default_value_t = 320)]
+    width: usize,
+    /// Frame height.
+    #[arg(long, default_value_t = 240)]
+    height: usize,
+    /// Loopback port.
+    #[arg(long, default_value_t = 5557)]
+    port: u16,
+    /// Print each report as a JSON line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args, Clone)]
@@ -519,7 +548,57 @@ async fn demo(args: DemoArgs) -> Result<(), Error> {
     Ok(())
 }
 
+async fn soak(args: SoakArgs) -> Result<(), Error> {
+    let mut failed = false;
+    for &p in &args.pattern {
+        let opts = netgear::soak::SoakOptions {
+            frames: args.frames,
+            pattern: Pattern::try_from(p)?,
+            width: args.width,
+            height: args.height,
+            port: args.port,
+            warmup: (args.frames / 5).clamp(1, 20_000),
+        };
+        let r = netgear::soak::run(&opts).await?;
+        eprintln!(
+            "soak pattern {}: sent {}, received {}, lost {}, out of order {}, replies {}, \
+             RSS {} -> {} KiB, {:.0} fps, errors {:?}: {}",
+            r.pattern,
+            r.sent,
+            r.received,
+            r.lost,
+            r.out_of_order,
+            r.replies,
+            r.rss_start_kb,
+            r.rss_end_kb,
+            r.fps,
+            r.errors,
+            if r.passed() { "PASS" } else { "FAIL" }
+        );
+        if args.json {
+            println!("{}", serde_json::to_string(&r).unwrap_or_default());
+        }
+        failed |= !r.passed();
+    }
+    if failed {
+        return Err(Error::Media("the soak failed".into()));
+    }
+    Ok(())
+}
+
+/// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
+/// storm per frame, about 10 % of a receiver's time at 640x480), and returns freed memory late.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if cli.log { "netgear=debug" } else { "error" })
@@ -543,6 +622,9 @@ fn main() -> ExitCode {
             Command::Serve(a) => serve(a).await,
             Command::Recv(a) => recv(a).await,
             Command::Demo(a) => demo(a).await,
+            Command::Soak(a) => soak(a).await,
+            Command::Bench(a) => netgear::bench::run(&a),
+            Command::BenchPeer(a) => netgear::bench::peer(a).await,
         }
     });
     match result {

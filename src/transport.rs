@@ -18,6 +18,9 @@ use tokio::io::unix::AsyncFd;
 use crate::error::{DecodeError, Error, Result};
 use crate::options::{Options, Pattern};
 
+/// Frames queued on each side of a PUSH/PULL pipe.
+const PIPELINE_HWM: i32 = 8;
+
 /// Received parts of one message at most; a peer sending more is refused without storing them.
 const MAX_PARTS: usize = 4;
 
@@ -136,6 +139,12 @@ impl Socket {
                 if role == Role::Receive {
                     sock.set_subscribe(b"")?;
                 }
+            }
+            (Pattern::PushPull, _) => {
+                // A frame is large: ZeroMQ's default of 1000 queued messages per side is gigabytes
+                // at 1080p. A few frames in flight keep the pipe full.
+                sock.set_sndhwm(PIPELINE_HWM)?;
+                sock.set_rcvhwm(PIPELINE_HWM)?;
             }
             _ => {}
         }
@@ -269,6 +278,11 @@ impl Socket {
             .into());
         }
         Ok(parts)
+    }
+
+    /// Drops a SUB socket's subscription (its publisher hears of it).
+    pub(crate) fn unsubscribe_all(&self) -> Result<()> {
+        Ok(self.sock().set_unsubscribe(b"")?)
     }
 
     /// Lets pending outgoing messages drain for at most `linger` when the socket closes.

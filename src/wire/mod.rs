@@ -237,7 +237,8 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
     }
     let type_str = type_str.ok_or_else(|| missing("type"))?;
     let dtype = Dtype::parse(std::str::from_utf8(type_str).map_err(|_| {
-        DecodeError::UnsupportedDtype(String::from_utf8_lossy(type_str).into_owned())
+        let shown = &type_str[..type_str.len().min(64)];
+        DecodeError::UnsupportedDtype(String::from_utf8_lossy(shown).into_owned())
     })?)?;
     let shape64 = shape.ok_or_else(|| missing("shape"))?;
     let range = data.ok_or_else(|| missing("data"))?;

@@ -163,6 +163,10 @@ impl<'a> Reader<'a> {
         let before = rest.len();
         let v = rmpv::decode::read_value_with_max_depth(&mut rest, 2 * MAX_DEPTH)
             .map_err(|e| self.malformed(e.to_string()))?;
+        // As Python's msgpack does, refuse a str that is not UTF-8 (it could not be kept a str).
+        if !utf8_throughout(&v) {
+            return Err(self.malformed("a str that is not valid UTF-8"));
+        }
         self.pos += before - rest.len();
         Ok(v)
     }
@@ -218,6 +222,18 @@ impl<'a> Reader<'a> {
                 count,
             }),
         }
+    }
+}
+
+/// Whether every str in `v` is valid UTF-8 (`v` is at most `MAX_DEPTH` deep).
+fn utf8_throughout(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.is_str(),
+        Value::Array(items) => items.iter().all(utf8_throughout),
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, v)| utf8_throughout(k) && utf8_throughout(v)),
+        _ => true,
     }
 }
 

@@ -1,0 +1,4 @@
+//! `frame` fuzz target: see [`netgear_fuzz::check_frame`].
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: &[u8]| netgear_fuzz::check_frame(input));

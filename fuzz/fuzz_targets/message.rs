@@ -1,0 +1,4 @@
+//! `message` fuzz target: see [`netgear_fuzz::check_message`].
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: &[u8]| netgear_fuzz::check_message(input));

@@ -1,0 +1,483 @@
+//! The properties the fuzz targets check, shared with `tests/corpus.rs` (which includes this
+//! file as a module and runs the same checks over the seed corpus and the hostile cases).
+//!
+//! Every check takes arbitrary bytes and panics only when a decoder breaks its contract:
+//! - it panics, or allocates more in one request than the input can justify ([`budget`]);
+//! - it accepts something that does not survive a round trip through the matching encoder
+//!   (decode → encode → decode gives the same value, and the encoding is then stable);
+//! - two decoders of the same bytes disagree (`decode_confirmation` vs `decode_reply`).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use bytes::Bytes;
+use netgear::wire::{self, Data, Frame, Header, ReplyHead};
+use netgear::{DEFAULT_MAX_DATA_SIZE, DecodeError, Scalar};
+use rmpv::Value;
+
+/// Inputs longer than this are ignored (libFuzzer also runs with `-max_len` of this size).
+pub const MAX_INPUT: usize = 64 * 1024;
+
+/// Most parts a [`split_parts`] message has.
+pub const MAX_PARTS: usize = 5;
+
+// ---------------------------------------------------------------------------------------------
+// Allocation tracking
+// ---------------------------------------------------------------------------------------------
+
+/// The global allocator: the system's, noting the largest single request made on this thread
+/// while [`largest_allocation`] is measuring.
+pub struct Tracking;
+
+thread_local! {
+    /// `Some(largest request so far)` while measuring, `None` otherwise.
+    static LARGEST: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn note(size: usize) {
+    let _ = LARGEST.try_with(|l| {
+        if let Some(max) = l.get() {
+            l.set(Some(max.max(size)));
+        }
+    });
+}
+
+// SAFETY: every call is forwarded unchanged to `System`; `note` only touches a const-initialised
+// thread-local `Cell` (no allocation, no destructor).
+unsafe impl GlobalAlloc for Tracking {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Tracking = Tracking;
+
+/// Runs `f`, returning its result and the largest single allocation it asked for (on this
+/// thread).
+pub fn largest_allocation<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let outer = LARGEST.with(|l| l.replace(Some(0)));
+    let r = f();
+    let largest = LARGEST.with(|l| l.replace(outer)).unwrap_or(0);
+    if let Some(max) = outer {
+        LARGEST.with(|l| l.set(Some(max.max(largest))));
+    }
+    (r, largest)
+}
+
+/// The largest single allocation decoding `len` bytes may make. Decoded data is a tree of
+/// [`Value`]s: at most one per input byte, in `Vec`s that grow by doubling, so twice the size of
+/// a `Value` per byte. rmpv also pre-allocates up to 64 KiB for a str/bin it is about to read
+/// (it gives up at once when fewer bytes are there), and a few fixed-size buffers.
+pub fn budget(len: usize) -> usize {
+    2 * std::mem::size_of::<Value>() * len + 64 * 1024 + 4096
+}
+
+/// Runs a decoder on `len` bytes, failing if it makes an allocation beyond [`budget`].
+pub fn bounded<R>(what: &str, len: usize, f: impl FnOnce() -> R) -> R {
+    let (r, largest) = largest_allocation(f);
+    assert!(
+        largest <= budget(len),
+        "{what}: one allocation of {largest} bytes while decoding {len} bytes (budget {})",
+        budget(len)
+    );
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+// ---------------------------------------------------------------------------------------------
+
+/// Whether re-encoding a value may turn `a` into `b` without loss: equal, floats compared by their
+/// bits (NaN is sent as it came), and a str holding invalid UTF-8 equal to a bin of the same bytes
+/// (rmpv writes such a str back as a bin; see `invalid_utf8_str_data_round_trips` in
+/// tests/corpus.rs). Set [`STRICT_STR`] to check that case too.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits(),
+        (Value::F64(x), Value::F64(y)) => x.to_bits() == y.to_bits(),
+        (Value::String(s), Value::Binary(bin)) if !STRICT_STR => {
+            !s.is_str() && s.as_bytes() == &bin[..]
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| same_value(ka, kb) && same_value(va, vb))
+        }
+        _ => a == b,
+    }
+}
+
+/// Whether an invalid-UTF-8 str in data must come back as a str (see [`same_value`]).
+pub const STRICT_STR: bool = true;
+
+fn same_data(a: &Option<Data>, b: &Option<Data>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => same_value(&a.0, &b.0),
+        _ => false,
+    }
+}
+
+/// What every error must satisfy: its message is bounded by the input (it may quote a dtype or a
+/// size, never echo an unbounded amount).
+pub fn check_error(e: &DecodeError, len: usize) {
+    let text = e.to_string();
+    assert!(
+        text.len() <= 16 * len + 1024,
+        "a {}-byte message for {len} bytes of input",
+        text.len()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames
+// ---------------------------------------------------------------------------------------------
+
+fn elements(frame: &Frame) -> usize {
+    macro_rules! n {
+        ($t:ty) => {
+            frame
+                .to_vec::<$t>()
+                .expect("the frame's own element type")
+                .len()
+        };
+    }
+    match frame.dtype().scalar() {
+        Scalar::Bool => n!(bool),
+        Scalar::U8 => n!(u8),
+        Scalar::I8 => n!(i8),
+        Scalar::U16 => n!(u16),
+        Scalar::I16 => n!(i16),
+        Scalar::U32 => n!(u32),
+        Scalar::I32 => n!(i32),
+        Scalar::U64 => n!(u64),
+        Scalar::I64 => n!(i64),
+        Scalar::F16 => frame.as_bytes().len() / 2,
+        Scalar::F32 => n!(f32),
+        Scalar::F64 => n!(f64),
+    }
+}
+
+/// Checks a frame decoded from `len` bytes: consistent with itself, and it round-trips.
+pub fn check_decoded_frame(frame: &Frame, len: usize) {
+    let bytes = frame.as_bytes().len();
+    assert!(bytes <= len, "{bytes} frame bytes out of {len} input bytes");
+    assert!(frame.shape().len() <= netgear::wire::MAX_DIMS);
+    assert_eq!(frame.len() * frame.dtype().itemsize(), bytes);
+    if bytes <= 4096 {
+        assert_eq!(elements(frame), frame.len());
+    }
+    let enc = wire::encode_frame(frame);
+    let again = wire::decode_frame(&Bytes::from(enc.clone()))
+        .unwrap_or_else(|e| panic!("{frame:?} re-encoded does not decode: {e}"));
+    assert_eq!(&again, frame, "frame round trip");
+    assert_eq!(again.dtype().as_str(), frame.dtype().as_str());
+    assert_eq!(wire::encode_frame(&again), enc, "frame encoding is stable");
+}
+
+/// `frame` target: `decode_frame` on arbitrary bytes; what decodes round-trips.
+pub fn check_frame(input: &[u8]) {
+    if input.len() > MAX_INPUT {
+        return;
+    }
+    let part = Bytes::copy_from_slice(input);
+    match bounded("decode_frame", input.len(), || wire::decode_frame(&part)) {
+        Ok(frame) => check_decoded_frame(&frame, input.len()),
+        Err(e) => check_error(&e, input.len()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+// ---------------------------------------------------------------------------------------------
+
+fn poke_data(data: &Option<Data>) {
+    if let Some(d) = data {
+        // What the CLI and users do with received data: no panics on any value.
+        let _ = d.to_json();
+        let _ = d.to_string();
+    }
+}
+
+/// Checks a decoded header: it round-trips through the encoder.
+pub fn check_decoded_header(h: &Header) {
+    let mut out = Vec::new();
+    match h {
+        Header::Terminate => {
+            wire::encode_terminate(&mut out);
+            assert_eq!(wire::decode_header(&out), Ok(Header::Terminate));
+        }
+        Header::Frame { bi_mode, data } => {
+            poke_data(data);
+            wire::encode_header(&mut out, *bi_mode, data.as_ref());
+            let again = wire::decode_header(&out)
+                .unwrap_or_else(|e| panic!("{h:?} re-encoded does not decode: {e}"));
+            let Header::Frame {
+                bi_mode: b2,
+                data: d2,
+            } = &again
+            else {
+                panic!("{h:?} came back as {again:?}");
+            };
+            assert_eq!(b2, bi_mode);
+            assert!(
+                same_data(data, d2),
+                "header data round trip: {h:?} → {again:?}"
+            );
+            let mut out2 = Vec::new();
+            wire::encode_header(&mut out2, *b2, d2.as_ref());
+            assert_eq!(out2, out, "header encoding is stable");
+        }
+    }
+}
+
+/// `header` target: `decode_header` on arbitrary bytes; what decodes round-trips.
+pub fn check_header(input: &[u8]) {
+    if input.len() > MAX_INPUT {
+        return;
+    }
+    match bounded("decode_header", input.len(), || wire::decode_header(input)) {
+        Ok(h) => check_decoded_header(&h),
+        Err(e) => check_error(&e, input.len()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+// ---------------------------------------------------------------------------------------------
+
+/// Checks a decoded reply head: it round-trips through the matching encoder.
+pub fn check_decoded_reply(head: &ReplyHead) {
+    let mut out = Vec::new();
+    match head {
+        ReplyHead::Data(d) => {
+            poke_data(d);
+            wire::encode_reply_data(&mut out, d.as_ref());
+        }
+        ReplyHead::FrameFollows => wire::encode_reply_frame_head(&mut out),
+        ReplyHead::Mismatch(end) => wire::encode_mismatch(&mut out, *end),
+    }
+    let again = wire::decode_reply(&out)
+        .unwrap_or_else(|e| panic!("{head:?} re-encoded does not decode: {e}"));
+    let same = match (head, &again) {
+        (ReplyHead::Data(a), ReplyHead::Data(b)) => same_data(a, b),
+        (a, b) => a == b,
+    };
+    assert!(same, "reply round trip: {head:?} → {again:?}");
+}
+
+/// `reply` target: `decode_reply`, `decode_confirmation` and `decode_terminated` on arbitrary
+/// bytes; they agree with each other, and what decodes round-trips.
+pub fn check_reply(input: &[u8]) {
+    if input.len() > MAX_INPUT {
+        return;
+    }
+    let len = input.len();
+    let head = bounded("decode_reply", len, || wire::decode_reply(input));
+    let confirmation = bounded("decode_confirmation", len, || {
+        wire::decode_confirmation(input)
+    });
+    let mismatch = match &head {
+        Ok(ReplyHead::Mismatch(end)) => Some(*end),
+        _ => None,
+    };
+    assert_eq!(
+        confirmation, mismatch,
+        "decode_confirmation vs decode_reply"
+    );
+    match &head {
+        Ok(h) => check_decoded_reply(h),
+        Err(e) => check_error(e, len),
+    }
+    match bounded("decode_terminated", len, || wire::decode_terminated(input)) {
+        Ok(text) => assert!(
+            text.len() <= 3 * len,
+            "termination text longer than its input"
+        ),
+        Err(e) => check_error(&e, len),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole messages
+// ---------------------------------------------------------------------------------------------
+
+/// Splits a fuzz input into the parts of one ZeroMQ message: up to [`MAX_PARTS`] times, a
+/// little-endian `u16` length and that many bytes (fewer if the input ends first). An input too
+/// short for a first length is one part as it is; bytes after the last part are ignored.
+pub fn split_parts(input: &[u8]) -> Vec<Bytes> {
+    let mut parts = Vec::new();
+    let mut rest = input;
+    while parts.len() < MAX_PARTS {
+        let [lo, hi, tail @ ..] = rest else {
+            if parts.is_empty() {
+                parts.push(Bytes::copy_from_slice(rest));
+            }
+            break;
+        };
+        let n = usize::from(u16::from_le_bytes([*lo, *hi])).min(tail.len());
+        parts.push(Bytes::copy_from_slice(&tail[..n]));
+        rest = &tail[n..];
+    }
+    parts
+}
+
+/// The input that [`split_parts`] splits into `parts` (each at most 65535 bytes).
+pub fn join_parts<P: AsRef<[u8]>>(parts: &[P]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in parts {
+        let p = p.as_ref();
+        let n = u16::try_from(p.len()).expect("a part of at most 65535 bytes");
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// What a receive-mode end makes of a message from the server.
+#[derive(Debug)]
+pub enum ClientView {
+    /// `{"terminate": true}`.
+    Terminate,
+    /// A frame with its header.
+    Frame {
+        /// The sender's bidirectional mode.
+        bi_mode: bool,
+        /// The data sent with the frame.
+        data: Option<Data>,
+        /// The frame.
+        frame: Frame,
+    },
+}
+
+/// The checks a `netgear::Client` makes on a message from the server, in its order (the
+/// client's own code calls the crate-private `wire::expect_parts`; this mirrors it).
+pub fn client_decode(parts: &[Bytes]) -> Result<ClientView, DecodeError> {
+    let first = &parts[0];
+    if first.len() > DEFAULT_MAX_DATA_SIZE {
+        return Err(DecodeError::DataTooLarge {
+            size: first.len(),
+            limit: DEFAULT_MAX_DATA_SIZE,
+        });
+    }
+    match wire::decode_header(first)? {
+        Header::Terminate => Ok(ClientView::Terminate),
+        Header::Frame { bi_mode, data } => {
+            if parts.len() != 2 {
+                return Err(DecodeError::PartCount {
+                    what: "frame message",
+                    expected: 2,
+                    got: parts.len(),
+                });
+            }
+            let frame = wire::decode_frame(&parts[1])?;
+            Ok(ClientView::Frame {
+                bi_mode,
+                data,
+                frame,
+            })
+        }
+    }
+}
+
+/// What a bidirectional send-mode end makes of a reply from the client.
+#[derive(Debug)]
+pub enum ServerView {
+    /// A netgear-rs client's mismatch report.
+    Mismatch(netgear::End),
+    /// Data (or nothing).
+    Data(Option<Data>),
+    /// A frame.
+    Frame(Frame),
+}
+
+/// The checks a bidirectional `netgear::Server` makes on a reply, in its order.
+pub fn server_decode(parts: &[Bytes]) -> Result<ServerView, DecodeError> {
+    let first = &parts[0];
+    if first.len() > DEFAULT_MAX_DATA_SIZE {
+        return Err(DecodeError::DataTooLarge {
+            size: first.len(),
+            limit: DEFAULT_MAX_DATA_SIZE,
+        });
+    }
+    let count = |what, expected| {
+        if parts.len() == expected {
+            Ok(())
+        } else {
+            Err(DecodeError::PartCount {
+                what,
+                expected,
+                got: parts.len(),
+            })
+        }
+    };
+    match wire::decode_reply(first)? {
+        ReplyHead::Mismatch(end) => Ok(ServerView::Mismatch(end)),
+        ReplyHead::Data(d) => count("data reply", 1).map(|()| ServerView::Data(d)),
+        ReplyHead::FrameFollows => {
+            count("frame reply", 2)?;
+            Ok(ServerView::Frame(wire::decode_frame(&parts[1])?))
+        }
+    }
+}
+
+/// `message` target: the input split into 1–5 parts ([`split_parts`]), decoded as a client
+/// decodes a message from the server and as a server decodes a reply; what is accepted
+/// round-trips, and a frame is only ever taken from a message of exactly two parts.
+pub fn check_message(input: &[u8]) {
+    if input.len() > MAX_INPUT {
+        return;
+    }
+    let parts = split_parts(input);
+    assert!((1..=MAX_PARTS).contains(&parts.len()));
+    let len = input.len();
+    match bounded("client decode", len, || client_decode(&parts)) {
+        Ok(ClientView::Terminate) => {}
+        Ok(ClientView::Frame {
+            bi_mode,
+            data,
+            frame,
+        }) => {
+            assert_eq!(parts.len(), 2);
+            check_decoded_header(&Header::Frame { bi_mode, data });
+            check_decoded_frame(&frame, parts[1].len());
+        }
+        Err(e) => check_error(&e, len),
+    }
+    match bounded("server decode", len, || server_decode(&parts)) {
+        Ok(ServerView::Mismatch(_)) => {}
+        Ok(ServerView::Data(d)) => {
+            assert_eq!(parts.len(), 1);
+            check_decoded_reply(&ReplyHead::Data(d));
+        }
+        Ok(ServerView::Frame(frame)) => {
+            assert_eq!(parts.len(), 2);
+            check_decoded_frame(&frame, parts[1].len());
+        }
+        Err(e) => check_error(&e, len),
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Fuzzes the wire decoders: each cargo-fuzz target in fuzz/ for SECONDS (default 20) seconds,
+# starting from the seed corpus in fuzz/corpus/<target>/ (which it never writes to).
+#
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#
+# Prints, per target, the executions run and whether a crash was found; exits non-zero on any
+# crash (panic, failed property, timeout, oversized allocation or out-of-memory). A crashing
+# input is kept in fuzz/artifacts/<target>/; replay it with
+#   RUSTC_BOOTSTRAP=1 cargo fuzz run <target> fuzz/artifacts/<target>/<file>
+# and add it to tests/corpus.rs.
+#
+# Stable Rust only: cargo-fuzz needs nightly's -Z flags (sanitizer, coverage instrumentation),
+# which RUSTC_BOOTSTRAP=1 unlocks on a stable toolchain. No clang needed: libfuzzer-sys builds
+# libFuzzer with the system C++ compiler. FUZZ_SANITIZER=none turns AddressSanitizer off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_TARGET="${1:-20}"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame header reply message)
+SANITIZER="${FUZZ_SANITIZER:-address}"
+export RUSTC_BOOTSTRAP=1
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz (about 1 min)..."
+    start=$(date +%s)
+    cargo install cargo-fuzz --locked --quiet
+    echo "cargo-fuzz installed in $(($(date +%s) - start)) s"
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+build_log="$work/build.log"
+start=$(date +%s)
+# `cargo fuzz build` takes one target or builds them all.
+one=()
+[ ${#TARGETS[@]} -ne 1 ] || one=("${TARGETS[0]}")
+if ! cargo fuzz build --sanitizer "$SANITIZER" "${one[@]}" >"$build_log" 2>&1; then
+    cat "$build_log"
+    exit 1
+fi
+echo "fuzz targets built in $(($(date +%s) - start)) s"
+
+failed=0
+for t in "${TARGETS[@]}"; do
+    mkdir -p "$work/$t" "fuzz/artifacts/$t"
+    log="$work/$t.log"
+    # The first corpus directory receives new inputs: a scratch one, so the seeds stay as
+    # committed. -malloc_limit_mb catches a single huge allocation (with the sanitizer's
+    # malloc hooks); the targets also check every allocation against the input size.
+    set +e
+    cargo fuzz run --sanitizer "$SANITIZER" "$t" "$work/$t" "fuzz/corpus/$t" -- \
+        -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 \
+        -rss_limit_mb=512 -malloc_limit_mb=64 -print_final_stats=1 >"$log" 2>&1
+    rc=$?
+    set -e
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\)[[:space:]]*DONE.*/\1/p' "$log" | tail -1)
+    [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+    cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 || true)
+    if [ "$rc" -eq 0 ]; then
+        printf '%-8s %10s executions in %ss (%s), no crash\n' "$t" "${execs:-?}" \
+            "$SECONDS_PER_TARGET" "${cov:-cov: ?}"
+    else
+        failed=1
+        printf '%-8s %10s executions, CRASH (exit %s)\n' "$t" "${execs:-?}" "$rc"
+        grep -m1 -A2 'panicked at' "$log" | sed 's/^/    /' || true
+        grep -E '^(==[0-9]+== ?ERROR|SUMMARY)|out-of-memory|malloc\(|timeout after' "$log" \
+            | head -6 | sed 's/^/    /' || true
+        grep -o 'Test unit written to .*' "$log" | sed 's/^/    /' || true
+    fi
+done
+exit "$failed"
