@@ -29,4 +29,9 @@ cargo run --quiet --example bare_minimum >/dev/null
 cargo run --quiet --example variable_parameters >/dev/null
 cargo run --quiet --example video_chat >/dev/null
 scripts/display-check.sh
+# Issue 5: a short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
+cargo run --quiet --release -- soak --frames 20000 --pattern 0,1,2,3
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+# Issue 4: the benchmark, briefly, so that it cannot rot (nothing is asserted about time).
+cargo run --quiet --release -- bench --frames 300
 echo "all tests passed"

@@ -201,21 +201,22 @@ impl Socket {
     async fn send_one(&self, part: Part<'_>, more: bool) -> Result<()> {
         let flags = zmq::DONTWAIT | if more { zmq::SNDMORE } else { 0 };
         loop {
-            {
-                // A failed send consumes the message, so only try once there is room; nothing
-                // else sends on this socket, so the room is still there.
+            // Try first: there is room almost always, and asking ZMQ_EVENTS costs a call.
+            let sent = {
                 let mut sock = self.sock();
-                if sock.get_events()?.contains(zmq::POLLOUT) {
-                    return match part {
-                        Part::Copy(bytes) => Ok(sock.send(bytes, flags)?),
-                        Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => {
-                            Ok(sock.send(&bytes[..], flags)?)
-                        }
-                        Part::Share(bytes) => send_shared(&mut sock, bytes, flags),
-                    };
+                match &part {
+                    Part::Copy(bytes) => sock.send(*bytes, flags).map_err(Error::from),
+                    Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => {
+                        sock.send(&bytes[..], flags).map_err(Error::from)
+                    }
+                    // A failed send releases its message: hand libzmq a second reference.
+                    Part::Share(bytes) => send_shared(&mut sock, bytes.clone(), flags),
                 }
+            };
+            match sent {
+                Err(Error::Zmq(zmq::Error::EAGAIN)) => self.ready(zmq::POLLOUT).await?,
+                other => return other,
             }
-            self.ready(zmq::POLLOUT).await?;
         }
     }
 
