@@ -6,6 +6,10 @@
 //!
 //! These tests need the venv; they fail (never skip) when it is missing.
 
+mod common;
+
+use common::python;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,19 +18,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 const FRAMES: u64 = 20;
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("NETGEAR_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let py = venv.join("bin").join("python");
-    assert!(
-        py.exists(),
-        "the vidgear venv is missing at {}: run scripts/setup-venv.sh (or scripts/test.sh)",
-        venv.display()
-    );
-    py
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

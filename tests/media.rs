@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{free_port, tcp, within};
+use common::{free_port, python, tcp, within};
 use futures::StreamExt;
 use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
 use netgear::{Client, Error, Frame, Options, Pattern, Server, Source};
@@ -16,18 +16,6 @@ use netgear::{Client, Error, Frame, Options, Pattern, Server, Source};
 const CLIP_FRAMES: usize = 30;
 const W: usize = 320;
 const H: usize = 240;
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("NETGEAR_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let py = venv.join("bin").join("python");
-    assert!(
-        py.exists(),
-        "the venv is missing: run scripts/setup-venv.sh"
-    );
-    py
-}
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));

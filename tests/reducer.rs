@@ -6,25 +6,16 @@
 //! The OpenCV tests need the venv; they fail (never skip) when it is missing.
 //! `cargo test --test reducer -- --nocapture` prints the measured PSNRs.
 
+mod common;
+
+use common::python;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use netgear::media::{Interpolation, reducer};
 use netgear::{Dtype, Error, Frame};
-
-fn python() -> PathBuf {
-    let venv = std::env::var_os("NETGEAR_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let py = venv.join("bin").join("python");
-    assert!(
-        py.exists(),
-        "the vidgear venv is missing at {}: run scripts/setup-venv.sh (or scripts/test.sh)",
-        venv.display()
-    );
-    py
-}
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cv2_resize.py")

@@ -10,6 +10,21 @@ use std::time::Duration;
 use futures::StreamExt;
 use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol};
 
+/// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository). Tests that
+/// need it fail, never skip, when it is missing.
+pub fn python() -> PathBuf {
+    let venv = std::env::var_os("NETGEAR_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let py = venv.join("bin").join("python");
+    assert!(
+        py.exists(),
+        "the vidgear venv is missing at {}: run scripts/setup-venv.sh (or scripts/test.sh)",
+        venv.display()
+    );
+    py
+}
+
 /// Upper bound on any one test: a hang becomes a failure, not a stuck suite.
 pub const TEST_LIMIT: Duration = Duration::from_secs(10);
 
