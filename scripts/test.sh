@@ -20,9 +20,11 @@ fi
 export NETGEAR_VENV="${NETGEAR_VENV:-$PWD/.venv}"
 scripts/setup-venv.sh >/dev/null
 
-cargo fmt --check
-cargo clippy --all-targets --all-features -- -D warnings
-cargo test --all-features
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+# The library alone, as a user with `default-features = false` builds it.
+cargo clippy --workspace --no-default-features -- -D warnings
+cargo test --workspace --all-features
 cargo run --quiet -- demo --frames 60 --port 5599 >/dev/null
 # The seed's examples, as the README runs them, and the display under Xvfb.
 cargo run --quiet --example bare_minimum >/dev/null

@@ -6,11 +6,12 @@ use std::time::Duration;
 use futures::Stream;
 use tracing::{debug, warn};
 
-use crate::error::{End, Error, Result};
-use crate::options::{OnBadMessage, Options, Pattern};
-use crate::reply::{IntoReply, Queue, Reply};
+use crate::error::{Error, Result};
+use crate::options::{OnBadMessage, Options};
+use crate::pattern::Pattern;
+use crate::queue::Queue;
 use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Data, Frame, Header};
+use crate::wire::{self, Data, End, Frame, IntoReply, Message, Reply};
 
 /// Longest the client waits for room to answer termination (immediate while the server is
 /// connected).
@@ -43,6 +44,20 @@ pub struct Client {
     receiving: tokio::sync::Mutex<()>,
     terminated: AtomicBool,
     skipped: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint())
+            .field("id", &self.id)
+            .field("pattern", &self.opts.pattern)
+            .field("bidirectional_mode", &self.opts.bidirectional_mode)
+            .field("pending_replies", &self.pending_replies())
+            .field("terminated", &self.is_terminated())
+            .field("skipped", &self.skipped())
+            .finish()
+    }
 }
 
 impl Client {
@@ -117,14 +132,18 @@ impl Client {
                 .recv(self.timeout, "a frame from the server")
                 .await
             {
-                Ok(parts) => self.decode(&parts),
+                Ok(parts) => wire::decode_message(&parts, self.opts.max_data_size),
                 // Too many parts: refused by the transport, answered here like any bad message.
-                Err(e @ Error::Decode(_)) => Err(e),
+                Err(Error::Decode(e)) => Err(e),
                 Err(e) => return Err(e),
             };
             match decoded {
-                Ok(Some(message)) => break message,
-                Ok(None) => {
+                Ok(Message::Frame {
+                    bi_mode,
+                    data,
+                    frame,
+                }) => break (bi_mode, data, frame),
+                Ok(Message::Terminate) => {
                     self.terminated.store(true, Ordering::Release);
                     if self.opts.pattern.has_replies() {
                         let mut answer = Vec::new();
@@ -164,7 +183,7 @@ impl Client {
                         let _ = self.send([Part::Copy(&empty)], "room to reply").await;
                     }
                     match self.opts.on_bad_message {
-                        OnBadMessage::Stop => return Err(e),
+                        OnBadMessage::Stop => return Err(e.into()),
                         OnBadMessage::Skip => {
                             self.skipped.fetch_add(1, Ordering::Relaxed);
                             warn!(error = %e, "skipped a bad message");
@@ -195,22 +214,6 @@ impl Client {
             }
         }
         Ok(Some((data, frame)))
-    }
-
-    /// Decodes a message from the server: `None` for its terminate.
-    fn decode(&self, parts: &[bytes::Bytes]) -> Result<Option<(bool, Option<Data>, Frame)>> {
-        wire::check_data_size(&parts[0], self.opts.max_data_size)?;
-        match wire::decode_header(&parts[0])? {
-            Header::Terminate => {
-                wire::expect_parts("terminate message", parts, 1)?;
-                Ok(None)
-            }
-            Header::Frame { bi_mode, data } => {
-                wire::expect_parts("frame message", parts, 2)?;
-                let frame = wire::decode_frame(&parts[1])?;
-                Ok(Some((bi_mode, data, frame)))
-            }
-        }
     }
 
     async fn answer(&self) -> Result<()> {

@@ -1,26 +1,10 @@
-//! The one error type of the crate, and the typed decode errors behind it.
+//! The one error type of the crate. The wire layer's own errors ([`DecodeError`],
+//! [`FrameError`], [`DataError`]) convert into it.
 
 use std::time::Duration;
 
-use crate::options::Pattern;
-
-/// Which end of a connection: the send-mode server or the receive-mode client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
-    /// The send-mode end ("server", connects).
-    Server,
-    /// The receive-mode end ("client", binds).
-    Client,
-}
-
-impl std::fmt::Display for End {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            End::Server => "server",
-            End::Client => "client",
-        })
-    }
-}
+use crate::pattern::{ParseError, Pattern};
+use crate::wire::{DataError, DecodeError, End, FrameError};
 
 /// Everything that can go wrong in netgear-rs.
 ///
@@ -83,10 +67,13 @@ pub enum Error {
     Decode(#[from] DecodeError),
     /// A frame was built with inconsistent parts (local input, not peer input).
     #[error("invalid frame: {0}")]
+    Frame(#[from] FrameError),
+    /// A frame that a media operation cannot take (the reducer, the display, the recorder).
+    #[error("invalid frame: {0}")]
     InvalidFrame(String),
     /// A value could not be turned into msgpack data, or data into the asked-for type.
-    #[error("data conversion failed: {0}")]
-    Data(String),
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// The bounded queue behind `transceive_data` is full.
     #[error(
         "the transceive_data queue is full ({0} items): frames are not arriving as fast as data is queued"
@@ -115,88 +102,8 @@ pub enum Error {
 /// A `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Why bytes from a peer were refused. Every case is an error, never a panic, never an
-/// allocation sized by a number the peer chose beyond the bytes actually received.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The message had the wrong number of parts.
-    #[error("{what}: expected {expected} part(s), got {got}")]
-    PartCount {
-        /// Which message.
-        what: &'static str,
-        /// How many parts were expected.
-        expected: usize,
-        /// How many arrived.
-        got: usize,
-    },
-    /// The bytes are not the msgpack that was expected here.
-    #[error("{what}: not valid msgpack ({detail})")]
-    Msgpack {
-        /// Which message or field.
-        what: &'static str,
-        /// What the decoder saw.
-        detail: String,
-    },
-    /// A required key is missing from a map.
-    #[error("{what}: missing key {key:?}")]
-    MissingKey {
-        /// Which message.
-        what: &'static str,
-        /// The missing key.
-        key: &'static str,
-    },
-    /// A key holds a value of the wrong msgpack type.
-    #[error("{what}: key {key:?} should be {expected}")]
-    WrongType {
-        /// Which message.
-        what: &'static str,
-        /// The key.
-        key: &'static str,
-        /// What was expected.
-        expected: &'static str,
-    },
-    /// A dtype string that netgear-rs does not know.
-    #[error("unsupported dtype {0:?}")]
-    UnsupportedDtype(String),
-    /// An object-dtype array: its payload is a pickle, which netgear-rs never unpickles.
-    #[error(
-        "refused an object-dtype array: its payload is a Python pickle, which is never unpickled"
-    )]
-    PickledObject,
-    /// A structured (record) dtype array.
-    #[error("refused a structured-dtype array: structured dtypes are not supported")]
-    StructuredDtype,
-    /// A numpy scalar (`nd: false`) where an array was expected.
-    #[error("expected an array, got a numpy scalar")]
-    NotAnArray,
-    /// The product of the shape overflows, or a shape has too many dimensions.
-    #[error("frame shape {0:?} is too large")]
-    ShapeOverflow(Vec<u64>),
-    /// The byte count does not match shape × itemsize.
-    #[error("frame shape and dtype need {expected} bytes, the message has {got}")]
-    SizeMismatch {
-        /// Bytes the shape and dtype call for.
-        expected: usize,
-        /// Bytes that arrived.
-        got: usize,
-    },
-    /// Bytes left over after a complete msgpack value.
-    #[error("{what}: {count} trailing byte(s) after the message")]
-    TrailingBytes {
-        /// Which message.
-        what: &'static str,
-        /// How many bytes were left.
-        count: usize,
-    },
-    /// The data part is larger than `Options::max_data_size`.
-    #[error("{size} bytes of data, more than the {limit}-byte limit")]
-    DataTooLarge {
-        /// Bytes received.
-        size: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// A message that has no place at this point of the protocol.
-    #[error("unexpected message: {0}")]
-    Unexpected(String),
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Error {
+        Error::InvalidOption(e.to_string())
+    }
 }

@@ -4,43 +4,52 @@
 //! with **Bidirectional Mode**, byte-for-byte compatible with the Python original.
 //!
 //! The layers, bottom up:
-//! - [`wire`]: the vidgear message formats — msgpack maps and the msgpack_numpy frame codec,
-//!   [`Frame`] and [`Data`]. Pure functions, no sockets; decoding is total and never unpickles.
+//! - [`wire`] (the `netgear-wire` crate): the vidgear message formats — msgpack maps and the
+//!   msgpack_numpy frame codec, [`Frame`] and [`Data`]. Pure functions, no sockets; decoding is
+//!   total and never unpickles. It imports nothing from this crate and owns its errors.
 //! - `transport`: async ZeroMQ sockets on tokio — patterns, endpoints, socket options, timeouts.
 //! - [`Server`] (send mode, connects) and [`Client`] (receive mode, binds): the peers, the
-//!   bidirectional queues behind `transceive_data`, the termination handshake.
-//! - [`media`]: frame sources — for now the built-in [`media::TestPattern`].
-//! - [`soak`]: the long-run test that accounts for every frame and watches memory.
-//! - [`stats`]: frame counts, rates and hashes of a stream, for the CLI and the tests.
+//!   bidirectional queues behind `transceive_data`, the termination handshake. They decode every
+//!   message with [`wire::decode_message`] and [`wire::decode_reply_message`].
+//! - [`media`]: where frames come from and go — the built-in [`media::TestPattern`], video
+//!   files, image sequences, streams and cameras through ffmpeg ([`media::VideoSource`]), the
+//!   reducer, a window (`media::Display`, feature `display`) and a recorder.
 //! - [`Options`], [`Pattern`], [`Protocol`]: configuration with vidgear's defaults;
 //!   [`Error`]: every failure, typed.
+//!
+//! The `netgear` command (feature `cli`, on by default) lives in `src/bin/netgear`: with
+//! `default-features = false` a library user builds none of its dependencies.
 //!
 //! vidgear's public names are kept where a Python user would look for them:
 //! `recv_generator`, `transceive_data`, `launch`, `close`, `bidirectional_mode`.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-pub mod bench;
 mod client;
 mod error;
 pub mod media;
 mod options;
-mod reply;
+mod pattern;
+mod queue;
 mod server;
-pub mod soak;
-pub mod stats;
 mod transport;
-pub mod wire;
+
+pub use netgear_wire as wire;
 
 pub use client::Client;
-pub use error::{DecodeError, End, Error, Result};
+pub use error::{Error, Result};
+pub use media::Source;
 pub use options::{
-    DEFAULT_MAX_DATA_SIZE, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
-    OnBadMessage, Options, Pattern, Protocol, Source,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, OnBadMessage, Options,
 };
-pub use reply::{IntoReply, Reply, Transceiver};
+pub use pattern::{ParseError, Pattern, Protocol};
+pub use queue::Transceiver;
 pub use server::{Server, SourceItem};
-pub use wire::{ByteOrder, Data, Dtype, Element, Frame, Scalar};
+pub use wire::{
+    ByteOrder, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError, Dtype, Element, End, Frame,
+    FrameError, IntoReply, Reply, Scalar,
+};
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,102 +1,10 @@
-//! [`Options`] for both ends, with vidgear's defaults, and the [`Pattern`] and [`Protocol`] types.
+//! [`Options`] for both ends, with vidgear's defaults.
 
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::media::{TestPattern, VideoOptions};
-
-/// The ZeroMQ messaging pattern (vidgear's `pattern` number).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Pattern {
-    /// 0: PAIR ↔ PAIR, one reply per frame (the default).
-    #[default]
-    Pair,
-    /// 1: REQ ↔ REP, one reply per frame.
-    ReqRep,
-    /// 2: PUB → SUB, no reply; a slow subscriber may miss frames (high-water mark 1).
-    PubSub,
-    /// 3: PUSH → PULL, no reply.
-    PushPull,
-}
-
-impl Pattern {
-    /// vidgear's number for the pattern.
-    pub const fn number(self) -> u8 {
-        match self {
-            Pattern::Pair => 0,
-            Pattern::ReqRep => 1,
-            Pattern::PubSub => 2,
-            Pattern::PushPull => 3,
-        }
-    }
-
-    /// Whether the receive side answers every frame (patterns 0 and 1).
-    pub const fn has_replies(self) -> bool {
-        matches!(self, Pattern::Pair | Pattern::ReqRep)
-    }
-}
-
-impl std::fmt::Display for Pattern {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.number())
-    }
-}
-
-impl TryFrom<u8> for Pattern {
-    type Error = Error;
-    fn try_from(n: u8) -> Result<Pattern> {
-        match n {
-            0 => Ok(Pattern::Pair),
-            1 => Ok(Pattern::ReqRep),
-            2 => Ok(Pattern::PubSub),
-            3 => Ok(Pattern::PushPull),
-            _ => Err(Error::InvalidOption(format!(
-                "pattern {n}: valid patterns are 0 (PAIR), 1 (REQ/REP), 2 (PUB/SUB), 3 (PUSH/PULL)"
-            ))),
-        }
-    }
-}
-
-/// The transport protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Protocol {
-    /// TCP (the default).
-    #[default]
-    Tcp,
-    /// Unix-domain sockets (ZeroMQ `ipc://`).
-    Ipc,
-}
-
-impl std::str::FromStr for Protocol {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Protocol> {
-        match s {
-            "tcp" => Ok(Protocol::Tcp),
-            "ipc" => Ok(Protocol::Ipc),
-            _ => Err(Error::InvalidOption(format!(
-                "protocol {s:?}: valid protocols are tcp and ipc"
-            ))),
-        }
-    }
-}
-
-impl std::fmt::Display for Protocol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Protocol::Tcp => "tcp",
-            Protocol::Ipc => "ipc",
-        })
-    }
-}
-
-/// A built-in source for a send-mode end (vidgear's `source` parameter).
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// The built-in moving test pattern.
-    TestPattern(TestPattern),
-    /// A video file, image sequence, network stream or camera, decoded by ffmpeg.
-    Video(VideoOptions),
-}
+use crate::media::Source;
+use crate::pattern::{Pattern, Protocol};
 
 /// What a receive-mode end does with a message from the server that it cannot decode.
 ///
@@ -116,10 +24,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Default limit on one incoming message: room for a 4K (3840×2160×4) frame and its header.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
-
-/// Default limit on the msgpack data that travels with one frame or reply (decoded data takes
-/// up to about 40 times its encoded size in memory).
-pub const DEFAULT_MAX_DATA_SIZE: usize = 1 << 20;
 
 /// Default capacity of the queues behind `transceive_data`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
@@ -176,7 +80,7 @@ impl Default for Options {
             bidirectional_mode: false,
             source: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
-            max_data_size: DEFAULT_MAX_DATA_SIZE,
+            max_data_size: crate::wire::DEFAULT_MAX_DATA_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             on_bad_message: OnBadMessage::Stop,
         }
@@ -227,6 +131,7 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::TestPattern;
 
     #[test]
     fn endpoints_follow_vidgear() {

@@ -7,10 +7,11 @@ use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
 use crate::error::{Error, Result};
-use crate::options::{Options, Pattern};
-use crate::reply::{Queue, Reply, Transceiver};
+use crate::options::Options;
+use crate::pattern::Pattern;
+use crate::queue::{Queue, Transceiver};
 use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Data, Frame, ReplyHead};
+use crate::wire::{self, Data, Frame, Reply, ReplyMessage};
 
 /// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
 #[derive(Debug, Clone)]
@@ -81,6 +82,18 @@ pub struct Server {
     subscribed: bool,
     state: State,
     evictions: u64,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("endpoint", &self.endpoint())
+            .field("pattern", &self.opts.pattern)
+            .field("bidirectional_mode", &self.opts.bidirectional_mode)
+            .field("state", &self.state)
+            .field("pending_replies", &self.replies.pending())
+            .finish()
+    }
 }
 
 impl Server {
@@ -241,27 +254,19 @@ impl Server {
             .socket()?
             .recv(self.timeout, "the client's reply")
             .await?;
-        wire::check_data_size(&parts[0], self.opts.max_data_size)?;
-        if !self.opts.bidirectional_mode {
-            if let Some(missing_on) = wire::decode_confirmation(&parts[0]) {
-                return Err(Error::BidirectionalMismatch { missing_on });
-            }
-            debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
-            return Ok(());
-        }
-        let reply = match wire::decode_reply(&parts[0])? {
-            ReplyHead::Mismatch(missing_on) => {
-                return Err(Error::BidirectionalMismatch { missing_on });
-            }
-            ReplyHead::Data(d) => {
-                wire::expect_parts("data reply", &parts, 1)?;
-                d.map(Reply::Data)
-            }
-            ReplyHead::FrameFollows => {
-                wire::expect_parts("frame reply", &parts, 2)?;
-                Some(Reply::Frame(wire::decode_frame(&parts[1])?))
-            }
-        };
+        let bidirectional = self.opts.bidirectional_mode;
+        let reply =
+            match wire::decode_reply_message(&parts, bidirectional, self.opts.max_data_size)? {
+                ReplyMessage::Mismatch(missing_on) => {
+                    return Err(Error::BidirectionalMismatch { missing_on });
+                }
+                ReplyMessage::Confirmation => {
+                    debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
+                    return Ok(());
+                }
+                ReplyMessage::Data(d) => d.map(Reply::Data),
+                ReplyMessage::Frame(f) => Some(Reply::Frame(f)),
+            };
         if self.replies.queue.push_evicting(reply) {
             self.evictions += 1;
             if self.evictions == 1 {
@@ -300,7 +305,7 @@ impl Server {
                     .send([Part::Copy(&msg)], timeout, "room to terminate")
                     .await?;
                 let answer = socket.recv(timeout, "the termination answer").await?;
-                let text = wire::decode_terminated(&answer[0])?;
+                let text = wire::decode_terminated(answer.first().map_or(&[][..], |p| &p[..]))?;
                 debug!(%text, "client confirmed termination");
             }
             Pattern::PubSub => {

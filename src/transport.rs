@@ -15,8 +15,10 @@ use bytes::Bytes;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use crate::error::{DecodeError, Error, Result};
-use crate::options::{Options, Pattern};
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::pattern::Pattern;
+use crate::wire::DecodeError;
 
 /// Frames queued on each side of a PUSH/PULL pipe.
 const PIPELINE_HWM: i32 = 8;
@@ -27,14 +29,9 @@ const MAX_PARTS: usize = 4;
 /// Messages shorter than this are copied out of the ZeroMQ message instead of shared.
 const SHARE_THRESHOLD: usize = 4096;
 
-/// A received ZeroMQ message whose bytes a [`Bytes`] shares without a copy.
+/// A received ZeroMQ message whose bytes a [`Bytes`] shares without a copy (`zmq::Message` is
+/// `Send`: a `zmq_msg_t` may move between threads, and is only read here).
 struct ZmqBuf(zmq::Message);
-
-// SAFETY: a `zmq_msg_t` owns its content (inline for small messages, or a heap block whose
-// reference count is atomic); libzmq lets a message move between threads as long as it is not
-// used from two threads at once. `ZmqBuf` is only ever read through `as_ref`, and `Bytes` calls
-// that once, after the message is pinned on the heap.
-unsafe impl Send for ZmqBuf {}
 
 impl AsRef<[u8]> for ZmqBuf {
     fn as_ref(&self) -> &[u8] {

@@ -1,53 +1,69 @@
-//! A short soak in every pattern: nothing lost or reordered where the pattern guarantees
-//! delivery, no errors, memory flat. (`netgear soak` runs the long one.)
+//! A short soak in every pattern, through `netgear soak` as a user runs it: nothing lost or
+//! reordered where the pattern guarantees delivery, no errors, memory flat.
 
 mod common;
 
-use netgear::Pattern;
-use netgear::soak::{SoakOptions, run};
+use std::process::Command;
 
-async fn soak(pattern: Pattern) {
-    let report = run(&SoakOptions {
-        frames: 3000,
-        pattern,
-        width: 64,
-        height: 48,
-        port: common::free_port(),
-        warmup: 500,
-    })
-    .await
-    .expect("both ends start");
-    assert!(report.errors.is_empty(), "{report:?}");
-    assert_eq!(report.sent, 3000);
-    if pattern != Pattern::PubSub {
-        assert_eq!(report.lost, 0, "{report:?}");
-        assert_eq!(report.out_of_order, 0, "{report:?}");
+use serde_json::Value;
+
+/// Runs `netgear soak` for one pattern and returns its JSON report.
+fn soak(pattern: u8) -> Value {
+    let port = common::free_port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_netgear"))
+        .args([
+            "soak", "--frames", "3000", "--width", "64", "--height", "48",
+        ])
+        .args(["--pattern", &pattern.to_string(), "--port", &port, "--json"])
+        .output()
+        .expect("run netgear soak");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "soak failed:\n{stdout}\n{stderr}");
+    let line = stdout.lines().last().expect("a report line");
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"))
+}
+
+fn check(pattern: u8) {
+    let r = soak(pattern);
+    assert_eq!(r["pattern"], pattern, "{r}");
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["sent"], 3000, "{r}");
+    if pattern == 2 {
+        assert!(r["received"].as_u64().expect("received") > 0, "{r}");
     } else {
-        assert!(report.received > 0);
+        assert_eq!(r["received"], 3000, "{r}");
+        assert_eq!(r["lost"], 0, "{r}");
+        assert_eq!(r["out_of_order"], 0, "{r}");
     }
-    if pattern.has_replies() {
+    if pattern < 2 {
         // every frame answered; the first answer is empty (vidgear's FIFO semantics)
-        assert_eq!(report.replies, 2999, "{report:?}");
+        assert_eq!(r["replies"], 2999, "{r}");
     }
-    assert!(report.passed(), "{report:?}");
+    let (start, end) = (r["rss_start_kb"].as_u64(), r["rss_end_kb"].as_u64());
+    assert!(start.expect("rss_start_kb") > 0, "{r}");
+    assert!(
+        end.expect("rss_end_kb") <= start.expect("rss_start_kb") + 8 * 1024,
+        "{r}"
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn soak_pair() {
-    soak(Pattern::Pair).await;
+#[test]
+fn soak_pair() {
+    check(0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn soak_reqrep() {
-    soak(Pattern::ReqRep).await;
+#[test]
+fn soak_reqrep() {
+    check(1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn soak_pubsub() {
-    soak(Pattern::PubSub).await;
+#[test]
+fn soak_pubsub() {
+    check(2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn soak_pushpull() {
-    soak(Pattern::PushPull).await;
+#[test]
+fn soak_pushpull() {
+    check(3);
 }

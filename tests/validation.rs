@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use netgear::media::TestPattern;
 use netgear::{
-    Client, Data, End, Error, Frame, Options, Pattern, Protocol, Server, Source, SourceItem,
+    Client, Data, End, Error, Frame, Options, ParseError, Pattern, Protocol, Server, Source,
+    SourceItem,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -158,7 +159,13 @@ fn ends_need_a_tokio_runtime() {
 #[test]
 fn invalid_pattern_and_protocol() {
     for n in [4u8, 7, 255] {
-        assert!(matches!(Pattern::try_from(n), Err(Error::InvalidOption(_))));
+        assert_eq!(Pattern::try_from(n), Err(ParseError::Pattern(n)));
+        // At the CLI edge it becomes an invalid option, with the valid patterns named.
+        let e = Error::from(ParseError::Pattern(n));
+        assert!(
+            matches!(&e, Error::InvalidOption(m) if m.contains("3 (PUSH/PULL)")),
+            "{e}"
+        );
     }
     for (n, p) in [
         (0u8, Pattern::Pair),
@@ -168,10 +175,10 @@ fn invalid_pattern_and_protocol() {
     ] {
         assert_eq!(Pattern::try_from(n).unwrap(), p);
     }
-    assert!(matches!(
+    assert_eq!(
         "udp".parse::<Protocol>(),
-        Err(Error::InvalidOption(_))
-    ));
+        Err(ParseError::Protocol("udp".into()))
+    );
     assert_eq!("ipc".parse::<Protocol>().unwrap(), Protocol::Ipc);
     assert_eq!("tcp".parse::<Protocol>().unwrap(), Protocol::Tcp);
 }

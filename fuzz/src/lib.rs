@@ -11,12 +11,17 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use bytes::Bytes;
-use netgear::wire::{self, Data, Frame, Header, ReplyHead};
-use netgear::{DEFAULT_MAX_DATA_SIZE, DecodeError, Scalar};
+use netgear_wire::{
+    self as wire, DEFAULT_MAX_DATA_SIZE, Data, DecodeError, Frame, Header, Message, ReplyHead,
+    ReplyMessage, Scalar,
+};
 use rmpv::Value;
 
 /// Inputs longer than this are ignored (libFuzzer also runs with `-max_len` of this size).
 pub const MAX_INPUT: usize = 64 * 1024;
+
+/// A data limit that fuzz inputs do exceed (the default, 1 MiB, is beyond [`MAX_INPUT`]).
+pub const SMALL_LIMIT: usize = 256;
 
 /// Most parts a [`split_parts`] message has.
 pub const MAX_PARTS: usize = 5;
@@ -186,7 +191,7 @@ fn elements(frame: &Frame) -> usize {
 pub fn check_decoded_frame(frame: &Frame, len: usize) {
     let bytes = frame.as_bytes().len();
     assert!(bytes <= len, "{bytes} frame bytes out of {len} input bytes");
-    assert!(frame.shape().len() <= netgear::wire::MAX_DIMS);
+    assert!(frame.shape().len() <= wire::MAX_DIMS);
     assert_eq!(frame.len() * frame.dtype().itemsize(), bytes);
     if bytes <= 4096 {
         assert_eq!(elements(frame), frame.len());
@@ -358,96 +363,11 @@ pub fn join_parts<P: AsRef<[u8]>>(parts: &[P]) -> Vec<u8> {
     out
 }
 
-/// What a receive-mode end makes of a message from the server.
-#[derive(Debug)]
-pub enum ClientView {
-    /// `{"terminate": true}`.
-    Terminate,
-    /// A frame with its header.
-    Frame {
-        /// The sender's bidirectional mode.
-        bi_mode: bool,
-        /// The data sent with the frame.
-        data: Option<Data>,
-        /// The frame.
-        frame: Frame,
-    },
-}
-
-/// The checks a `netgear::Client` makes on a message from the server, in its order (the
-/// client's own code calls the crate-private `wire::expect_parts`; this mirrors it).
-pub fn client_decode(parts: &[Bytes]) -> Result<ClientView, DecodeError> {
-    let first = &parts[0];
-    if first.len() > DEFAULT_MAX_DATA_SIZE {
-        return Err(DecodeError::DataTooLarge {
-            size: first.len(),
-            limit: DEFAULT_MAX_DATA_SIZE,
-        });
-    }
-    match wire::decode_header(first)? {
-        Header::Terminate => Ok(ClientView::Terminate),
-        Header::Frame { bi_mode, data } => {
-            if parts.len() != 2 {
-                return Err(DecodeError::PartCount {
-                    what: "frame message",
-                    expected: 2,
-                    got: parts.len(),
-                });
-            }
-            let frame = wire::decode_frame(&parts[1])?;
-            Ok(ClientView::Frame {
-                bi_mode,
-                data,
-                frame,
-            })
-        }
-    }
-}
-
-/// What a bidirectional send-mode end makes of a reply from the client.
-#[derive(Debug)]
-pub enum ServerView {
-    /// A netgear-rs client's mismatch report.
-    Mismatch(netgear::End),
-    /// Data (or nothing).
-    Data(Option<Data>),
-    /// A frame.
-    Frame(Frame),
-}
-
-/// The checks a bidirectional `netgear::Server` makes on a reply, in its order.
-pub fn server_decode(parts: &[Bytes]) -> Result<ServerView, DecodeError> {
-    let first = &parts[0];
-    if first.len() > DEFAULT_MAX_DATA_SIZE {
-        return Err(DecodeError::DataTooLarge {
-            size: first.len(),
-            limit: DEFAULT_MAX_DATA_SIZE,
-        });
-    }
-    let count = |what, expected| {
-        if parts.len() == expected {
-            Ok(())
-        } else {
-            Err(DecodeError::PartCount {
-                what,
-                expected,
-                got: parts.len(),
-            })
-        }
-    };
-    match wire::decode_reply(first)? {
-        ReplyHead::Mismatch(end) => Ok(ServerView::Mismatch(end)),
-        ReplyHead::Data(d) => count("data reply", 1).map(|()| ServerView::Data(d)),
-        ReplyHead::FrameFollows => {
-            count("frame reply", 2)?;
-            Ok(ServerView::Frame(wire::decode_frame(&parts[1])?))
-        }
-    }
-}
-
-/// `message` target: the input split into 1–5 parts ([`split_parts`]), decoded as a client
-/// decodes a message from the server and as a server decodes a reply; what is accepted
-/// round-trips, and a frame is only ever taken from a message of exactly two parts.
+/// `message` target: the input split into 1–5 parts ([`split_parts`]) and decoded with the very
+/// functions the ends call — [`wire::decode_message`] as a client decodes a message from the
+/// server, [`wire::decode_reply_message`] as a server decodes a reply, in both modes. What is
+/// accepted round-trips, a frame is only ever taken from a message of exactly two parts, a
+/// terminate or a data reply only from one part, and a header over the data limit is refused.
 pub fn check_message(input: &[u8]) {
     if input.len() > MAX_INPUT {
         return;
@@ -455,29 +375,84 @@ pub fn check_message(input: &[u8]) {
     let parts = split_parts(input);
     assert!((1..=MAX_PARTS).contains(&parts.len()));
     let len = input.len();
-    match bounded("client decode", len, || client_decode(&parts)) {
-        Ok(ClientView::Terminate) => {}
-        Ok(ClientView::Frame {
+    let message = bounded("decode_message", len, || {
+        wire::decode_message(&parts, DEFAULT_MAX_DATA_SIZE)
+    });
+    // The data limit is checked first, and only it depends on the limit.
+    let small = wire::decode_message(&parts, SMALL_LIMIT);
+    if parts[0].len() > SMALL_LIMIT {
+        assert!(
+            matches!(small, Err(DecodeError::DataTooLarge { .. })),
+            "a {}-byte header passed a {SMALL_LIMIT}-byte limit",
+            parts[0].len()
+        );
+    } else {
+        // Compared as text: data may hold NaN, which is not equal to itself.
+        assert_eq!(
+            format!("{small:?}"),
+            format!("{message:?}"),
+            "the limit changed the result"
+        );
+    }
+    match message {
+        Ok(Message::Terminate) => {
+            assert_eq!(
+                parts.len(),
+                1,
+                "a terminate message of {} parts",
+                parts.len()
+            );
+            assert_eq!(wire::decode_header(&parts[0]), Ok(Header::Terminate));
+        }
+        Ok(Message::Frame {
             bi_mode,
             data,
             frame,
         }) => {
-            assert_eq!(parts.len(), 2);
+            assert_eq!(parts.len(), 2, "a frame message of {} parts", parts.len());
             check_decoded_header(&Header::Frame { bi_mode, data });
             check_decoded_frame(&frame, parts[1].len());
         }
         Err(e) => check_error(&e, len),
     }
-    match bounded("server decode", len, || server_decode(&parts)) {
-        Ok(ServerView::Mismatch(_)) => {}
-        Ok(ServerView::Data(d)) => {
-            assert_eq!(parts.len(), 1);
-            check_decoded_reply(&ReplyHead::Data(d));
+    for bidirectional in [true, false] {
+        let reply = bounded("decode_reply_message", len, || {
+            wire::decode_reply_message(&parts, bidirectional, DEFAULT_MAX_DATA_SIZE)
+        });
+        match &reply {
+            Ok(ReplyMessage::Mismatch(end)) => {
+                assert_eq!(wire::decode_confirmation(&parts[0]), Some(*end));
+            }
+            Ok(ReplyMessage::Confirmation) => {
+                assert!(!bidirectional, "a confirmation in bidirectional mode");
+                assert_eq!(wire::decode_confirmation(&parts[0]), None);
+            }
+            Ok(ReplyMessage::Data(d)) => {
+                assert!(bidirectional, "data outside bidirectional mode");
+                assert_eq!(parts.len(), 1, "a data reply of {} parts", parts.len());
+                check_decoded_reply(&ReplyHead::Data(d.clone()));
+            }
+            Ok(ReplyMessage::Frame(frame)) => {
+                assert!(bidirectional, "a frame outside bidirectional mode");
+                assert_eq!(parts.len(), 2, "a frame reply of {} parts", parts.len());
+                assert_eq!(wire::decode_reply(&parts[0]), Ok(ReplyHead::FrameFollows));
+                check_decoded_frame(frame, parts[1].len());
+            }
+            Err(e) => check_error(e, len),
         }
-        Ok(ServerView::Frame(frame)) => {
-            assert_eq!(parts.len(), 2);
-            check_decoded_frame(&frame, parts[1].len());
+        let small = wire::decode_reply_message(&parts, bidirectional, SMALL_LIMIT);
+        if parts[0].len() > SMALL_LIMIT {
+            assert!(
+                matches!(small, Err(DecodeError::DataTooLarge { .. })),
+                "a {}-byte reply head passed a {SMALL_LIMIT}-byte limit",
+                parts[0].len()
+            );
+        } else {
+            assert_eq!(
+                format!("{small:?}"),
+                format!("{reply:?}"),
+                "the limit changed the result"
+            );
         }
-        Err(e) => check_error(&e, len),
     }
 }

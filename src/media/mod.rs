@@ -1,5 +1,6 @@
 //! Media: where frames come from and where they go, without OpenCV.
 //!
+//! - [`Source`]: a built-in source for a send-mode end (vidgear's `source`).
 //! - [`TestPattern`]: the built-in moving test pattern (the default source).
 //! - [`VideoSource`]: frames from a file, an image sequence, a network stream or a camera,
 //!   decoded by an ffmpeg process into BGR frames.
@@ -12,6 +13,7 @@
 mod display;
 mod record;
 mod reducer;
+mod source;
 mod testsrc;
 mod video;
 
@@ -19,23 +21,6 @@ mod video;
 pub use display::Display;
 pub use record::Recorder;
 pub use reducer::{Interpolation, reducer};
+pub use source::Source;
 pub use testsrc::TestPattern;
 pub use video::{VideoOptions, VideoSource};
-
-use futures::StreamExt;
-use futures::stream::BoxStream;
-
-use crate::error::Result;
-use crate::options::Source;
-use crate::wire::Frame;
-
-impl Source {
-    /// Starts the source: its frames as a stream, endless for the test pattern, to the end of
-    /// the input for a video.
-    pub async fn open(self) -> Result<BoxStream<'static, Result<Frame>>> {
-        Ok(match self {
-            Source::TestPattern(t) => t.stream(None).map(Ok).boxed(),
-            Source::Video(v) => VideoSource::open(v).await?.into_stream().boxed(),
-        })
-    }
-}

@@ -20,6 +20,17 @@ pub struct Recorder {
     frames: u64,
 }
 
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("pid", &self.child.id())
+            .field("path", &self.path)
+            .field("shape", &self.shape)
+            .field("frames", &self.frames)
+            .finish()
+    }
+}
+
 impl Recorder {
     /// Starts an encoder for `width × height` frames with `channels` (3: BGR, 1: gray, 4: BGRA)
     /// at `fps`, writing `path`. `ffmpeg` overrides the executable.

@@ -170,7 +170,7 @@ pub fn reducer(frame: &Frame, percentage: f64, interpolation: Interpolation) -> 
     let mut new_shape = shape.to_vec();
     new_shape[0] = new_height;
     new_shape[1] = new_width;
-    Frame::new(Dtype::U8, new_shape, out)
+    Ok(Frame::new(Dtype::U8, new_shape, out)?)
 }
 
 /// vidgear's output size, `(int(reduction), int(height * ratio))`, with its float steps.

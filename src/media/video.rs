@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, ChildStdout, Command};
 
 use crate::error::{Error, Result};
-use crate::wire::{Dtype, Frame};
+use crate::wire::{self, Dtype, Frame};
 
 /// How much of ffmpeg's error output is kept for error messages.
 const STDERR_TAIL: usize = 4096;
@@ -112,6 +112,20 @@ pub struct VideoSource {
     done: bool,
 }
 
+impl std::fmt::Debug for VideoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoSource")
+            .field("pid", &self.child.id())
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("channels", &self.channels)
+            .field("fps", &self.fps)
+            .field("frames", &self.frames)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
 fn spawn_error(program: &std::path::Path, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::Media(format!(
@@ -123,18 +137,59 @@ fn spawn_error(program: &std::path::Path, e: std::io::Error) -> Error {
     }
 }
 
-/// Asks the kernel to kill the child when this process dies.
-fn die_with_parent(cmd: &mut Command) {
+/// Starts `cmd` so that the child dies with this process, even when the process is killed
+/// without dropping its sources.
+///
+/// On Linux the kernel's parent-death signal (`PR_SET_PDEATHSIG`) does it, but that signal fires
+/// when the *thread* that forked the child exits, not the process, and the thread running this
+/// code may be one of tokio's blocking-pool threads, which exit after ten idle seconds. So the
+/// fork happens on one thread that lives as long as the process.
+async fn spawn_tied_to_process(mut cmd: Command) -> std::io::Result<Child> {
     #[cfg(target_os = "linux")]
-    // SAFETY: `prctl(PR_SET_PDEATHSIG)` is async-signal-safe and touches no memory of ours.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
+    {
+        use std::sync::OnceLock;
+        use std::sync::mpsc;
+
+        type Job = Box<dyn FnOnce() + Send>;
+        static SPAWNER: OnceLock<std::io::Result<mpsc::Sender<Job>>> = OnceLock::new();
+        let spawner = SPAWNER.get_or_init(|| {
+            let (jobs, queue) = mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("netgear-spawner".into())
+                .spawn(move || queue.into_iter().for_each(|job| job()))
+                .map(|_| jobs)
         });
+        let spawner = spawner
+            .as_ref()
+            .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
+        let parent = std::process::id();
+        // SAFETY: the closure runs in the forked child before exec and only makes two
+        // async-signal-safe calls (`prctl`, `getppid`); it touches no memory of ours.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // This process died between the fork and the prctl: nobody will read ffmpeg.
+                if u32::try_from(libc::getppid()) != Ok(parent) {
+                    return Err(std::io::Error::other("the parent process has exited"));
+                }
+                Ok(())
+            });
+        }
+        let runtime = tokio::runtime::Handle::current();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            // The child is reaped by this runtime's process driver.
+            let _entered = runtime.enter();
+            let _ = tx.send(cmd.spawn());
+        });
+        spawner
+            .send(job)
+            .map_err(|_| std::io::Error::other("the spawner thread has stopped"))?;
+        rx.await
+            .map_err(|_| std::io::Error::other("the spawner thread has stopped"))?
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = cmd;
+    cmd.spawn()
 }
 
 impl VideoSource {
@@ -160,8 +215,9 @@ impl VideoSource {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        die_with_parent(&mut cmd);
-        let mut child = cmd.spawn().map_err(|e| spawn_error(&opts.ffmpeg(), e))?;
+        let mut child = spawn_tied_to_process(cmd)
+            .await
+            .map_err(|e| spawn_error(&opts.ffmpeg(), e))?;
         let stdout = child
             .stdout
             .take()
@@ -221,7 +277,7 @@ impl VideoSource {
             vec![self.height, self.width, self.channels]
         };
         let n = self.frame_bytes();
-        let header = crate::wire::frame_header(Dtype::U8, &shape, n);
+        let header = wire::frame_header(Dtype::U8, &shape, n);
         let mut buf = BytesMut::with_capacity(header.len() + n);
         buf.extend_from_slice(&header);
         while buf.len() < header.len() + n {
@@ -235,12 +291,10 @@ impl VideoSource {
             }
         }
         self.frames += 1;
-        Ok(Some(Frame::from_wire(
-            Dtype::U8,
-            shape,
-            buf.freeze(),
-            header.len(),
-        )))
+        // Decoding the header just written costs a few dozen bytes of parsing, no copy.
+        let frame = wire::decode_frame(&buf.freeze())
+            .map_err(|e| Error::Media(format!("a frame from ffmpeg: {e}")))?;
+        Ok(Some(frame))
     }
 
     /// At the end of ffmpeg's output: a clean end, or the error ffmpeg reported.
@@ -337,4 +391,57 @@ async fn probe(opts: &VideoOptions) -> Result<(usize, usize, Option<f64>)> {
         height,
         rate("avg_frame_rate").or_else(|| rate("r_frame_rate")),
     ))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    /// ffmpeg's own test source: no file needed.
+    fn lavfi() -> VideoOptions {
+        let mut opts = VideoOptions::new("testsrc=size=64x48:rate=25");
+        opts.demuxer = Some("lavfi".into());
+        opts
+    }
+
+    /// The kernel's parent-death signal fires when the thread that forked the child exits; a
+    /// source opened on a short-lived thread must keep its ffmpeg all the same.
+    #[test]
+    fn ffmpeg_outlives_the_thread_that_started_it() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_keep_alive(Duration::from_millis(1))
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        // Opened on a blocking-pool thread, which exits as soon as it has been idle for 1 ms.
+        let (thread, source) = runtime.block_on(async {
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                let me = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self");
+                (me, handle.block_on(VideoSource::open(lavfi())))
+            })
+            .await
+            .expect("the blocking task")
+        });
+        let mut source = source.expect("ffmpeg starts (is ffmpeg installed?)");
+        let task = PathBuf::from("/proc").join(thread);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while task.exists() {
+            assert!(Instant::now() < deadline, "{} never exited", task.display());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // More frames than the pipe holds: ffmpeg must still be running to make them.
+        runtime.block_on(async {
+            for n in 0..60 {
+                let frame = source.read().await;
+                assert!(
+                    matches!(frame, Ok(Some(_))),
+                    "frame {n}: {frame:?} (ffmpeg died with the thread that started it)"
+                );
+            }
+        });
+    }
 }

@@ -2,7 +2,10 @@
 
 use bytes::Bytes;
 
-use crate::error::{DecodeError, Error, Result};
+use crate::error::{DecodeError, FrameError};
+
+/// A `Result` with [`FrameError`].
+type Result<T, E = FrameError> = std::result::Result<T, E>;
 
 /// The element type of a [`Frame`], without byte order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,13 +173,32 @@ impl Dtype {
     }
 
     /// numpy's dtype string, as msgpack_numpy writes it (`|u1`, `<f4`, `>i2`).
-    pub fn as_str(&self) -> String {
-        let prefix = match self.order {
-            None => '|',
-            Some(ByteOrder::Little) => '<',
-            Some(ByteOrder::Big) => '>',
-        };
-        format!("{prefix}{}", self.scalar.code())
+    pub const fn as_str(&self) -> &'static str {
+        macro_rules! names {
+            ($($s:ident => $one:literal, $le:literal, $be:literal;)*) => {
+                match (self.scalar, self.order) {
+                    $(
+                        (Scalar::$s, None) => $one,
+                        (Scalar::$s, Some(ByteOrder::Little)) => $le,
+                        (Scalar::$s, Some(ByteOrder::Big)) => $be,
+                    )*
+                }
+            };
+        }
+        names! {
+            Bool => "|b1", "<b1", ">b1";
+            U8 => "|u1", "<u1", ">u1";
+            I8 => "|i1", "<i1", ">i1";
+            U16 => "|u2", "<u2", ">u2";
+            I16 => "|i2", "<i2", ">i2";
+            U32 => "|u4", "<u4", ">u4";
+            I32 => "|i4", "<i4", ">i4";
+            U64 => "|u8", "<u8", ">u8";
+            I64 => "|i8", "<i8", ">i8";
+            F16 => "|f2", "<f2", ">f2";
+            F32 => "|f4", "<f4", ">f4";
+            F64 => "|f8", "<f8", ">f8";
+        }
     }
 
     /// The element type.
@@ -202,7 +224,7 @@ impl Dtype {
 
 impl std::fmt::Display for Dtype {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.as_str())
+        f.write_str(self.as_str())
     }
 }
 
@@ -264,16 +286,10 @@ impl Frame {
         let shape = shape.into();
         let data = data.into();
         if shape.len() > MAX_DIMS {
-            return Err(Error::InvalidFrame(format!(
-                "{} dimensions, at most {MAX_DIMS}",
-                shape.len()
-            )));
+            return Err(FrameError::TooManyDims(shape.len()));
         }
         if u32::try_from(data.len()).is_err() {
-            return Err(Error::InvalidFrame(format!(
-                "{} bytes: msgpack carries at most 4 GiB in one frame",
-                data.len()
-            )));
+            return Err(FrameError::TooLarge(shape));
         }
         match byte_len(dtype, &shape) {
             Some(n) if n == data.len() => Ok(Frame {
@@ -282,11 +298,13 @@ impl Frame {
                 data,
                 wire: None,
             }),
-            Some(n) => Err(Error::InvalidFrame(format!(
-                "shape {shape:?} of {dtype} needs {n} bytes, got {}",
-                data.len()
-            ))),
-            None => Err(Error::InvalidFrame(format!("shape {shape:?} overflows"))),
+            Some(expected) => Err(FrameError::SizeMismatch {
+                got: data.len(),
+                shape,
+                dtype,
+                expected,
+            }),
+            None => Err(FrameError::TooLarge(shape)),
         }
     }
 
@@ -303,7 +321,7 @@ impl Frame {
     }
 
     /// The encoded form, when the frame has one and its header is exactly what
-    /// [`crate::wire::encode_frame`] would write.
+    /// [`crate::encode_frame`] would write.
     pub(crate) fn wire(&self) -> Option<&Bytes> {
         self.wire.as_ref()
     }
@@ -316,16 +334,13 @@ impl Frame {
         fill: impl FnOnce(&mut [u8]),
     ) -> Result<Frame> {
         let shape = shape.into();
-        let n = byte_len(dtype, &shape)
-            .filter(|&n| u32::try_from(n).is_ok())
-            .ok_or_else(|| Error::InvalidFrame(format!("shape {shape:?} is too large")))?;
         if shape.len() > MAX_DIMS {
-            return Err(Error::InvalidFrame(format!(
-                "{} dimensions, at most {MAX_DIMS}",
-                shape.len()
-            )));
+            return Err(FrameError::TooManyDims(shape.len()));
         }
-        let mut buf = crate::wire::frame_header(dtype, &shape, n);
+        let Some(n) = byte_len(dtype, &shape).filter(|&n| u32::try_from(n).is_ok()) else {
+            return Err(FrameError::TooLarge(shape));
+        };
+        let mut buf = crate::numpy::frame_header(dtype, &shape, n);
         let offset = buf.len();
         buf.resize(offset + n, 0);
         fill(&mut buf[offset..]);
@@ -340,8 +355,9 @@ impl Frame {
     /// A frame of zeros.
     pub fn zeros(dtype: Dtype, shape: impl Into<Vec<usize>>) -> Result<Frame> {
         let shape = shape.into();
-        let n = byte_len(dtype, &shape)
-            .ok_or_else(|| Error::InvalidFrame(format!("shape {shape:?} overflows")))?;
+        let Some(n) = byte_len(dtype, &shape) else {
+            return Err(FrameError::TooLarge(shape));
+        };
         Frame::new(dtype, shape, vec![0u8; n])
     }
 
@@ -362,11 +378,10 @@ impl Frame {
     /// Fails when `T` is not the frame's element type.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
         if T::SCALAR != self.dtype.scalar {
-            return Err(Error::InvalidFrame(format!(
-                "frame holds {}, asked for {}",
-                self.dtype.numpy_name(),
-                T::SCALAR.numpy_name()
-            )));
+            return Err(FrameError::WrongElement {
+                holds: self.dtype.scalar,
+                asked: T::SCALAR,
+            });
         }
         let swap = self.dtype.order.is_some_and(|o| o != ByteOrder::NATIVE);
         Ok(self
@@ -506,7 +521,7 @@ mod nd {
         pub fn to_ndarray<T: Element>(&self) -> Result<ndarray::ArrayD<T>> {
             let v = self.to_vec::<T>()?;
             ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&self.shape), v)
-                .map_err(|e| Error::InvalidFrame(e.to_string()))
+                .map_err(|_| FrameError::TooLarge(self.shape.clone()))
         }
 
         /// A frame from any `ndarray` array (made C-contiguous; native byte order).
@@ -577,7 +592,11 @@ mod tests {
         assert!(Frame::new(Dtype::U8, vec![2, 2, 3], vec![0u8; 12]).is_ok());
         assert!(matches!(
             Frame::new(Dtype::U8, vec![2, 2, 3], vec![0u8; 11]),
-            Err(Error::InvalidFrame(_))
+            Err(FrameError::SizeMismatch {
+                expected: 12,
+                got: 11,
+                ..
+            })
         ));
         assert!(Frame::new(Dtype::U8, vec![usize::MAX, 2], Vec::new()).is_err());
     }

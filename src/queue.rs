@@ -1,74 +1,11 @@
-//! What travels back from the receive side: [`Reply`], and the bounded queues behind
-//! `transceive_data` on both ends.
+//! The bounded queues behind `transceive_data` on both ends, and [`Transceiver`], the send-mode
+//! end's handle on the replies.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use serde::Serialize;
-
 use crate::error::{Error, Result};
-use crate::wire::{Data, Frame};
-
-/// One answer from the receive side to a frame: data of any type, or a frame of its own
-/// (the video-chat case).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    /// Any msgpack value.
-    Data(Data),
-    /// A frame (vidgear: an `ndarray` reply).
-    Frame(Frame),
-}
-
-impl Reply {
-    /// The data, if this is a data reply.
-    pub fn as_data(&self) -> Option<&Data> {
-        match self {
-            Reply::Data(d) => Some(d),
-            Reply::Frame(_) => None,
-        }
-    }
-
-    /// The frame, if this is a frame reply.
-    pub fn as_frame(&self) -> Option<&Frame> {
-        match self {
-            Reply::Frame(f) => Some(f),
-            Reply::Data(_) => None,
-        }
-    }
-
-    /// Consumes the reply, giving its frame if it is one.
-    pub fn into_frame(self) -> Option<Frame> {
-        match self {
-            Reply::Frame(f) => Some(f),
-            Reply::Data(_) => None,
-        }
-    }
-}
-
-/// Values a receive-mode end can queue with `transceive_data`: any serde-serialisable value
-/// (sent as msgpack data), a [`Frame`] (sent as a frame reply), or a ready [`Reply`].
-pub trait IntoReply {
-    /// Converts the value into a reply.
-    fn into_reply(self) -> Result<Reply>;
-}
-
-impl<T: Serialize> IntoReply for T {
-    fn into_reply(self) -> Result<Reply> {
-        Data::from_serde(&self).map(Reply::Data)
-    }
-}
-
-impl IntoReply for Frame {
-    fn into_reply(self) -> Result<Reply> {
-        Ok(Reply::Frame(self))
-    }
-}
-
-impl IntoReply for Reply {
-    fn into_reply(self) -> Result<Reply> {
-        Ok(self)
-    }
-}
+use crate::wire::Reply;
 
 /// A bounded FIFO shared between an end and its users.
 #[derive(Debug)]
@@ -156,12 +93,5 @@ mod tests {
         assert_eq!(q.pop(), Some(2));
         assert_eq!(q.pop(), Some(3));
         assert_eq!(q.pop(), None);
-    }
-
-    #[test]
-    fn into_reply_for_values_and_frames() {
-        assert_eq!("hi".into_reply().unwrap(), Reply::Data(Data::from("hi")));
-        let f = Frame::from_bgr(1, 1, vec![1, 2, 3]).unwrap();
-        assert_eq!(f.clone().into_reply().unwrap(), Reply::Frame(f));
     }
 }

@@ -6,27 +6,51 @@
 
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use futures::StreamExt;
+use netgear::media::TestPattern;
+use netgear::{Client, Data, Options, Pattern, Reply, Result, Server, SourceItem};
 
-use crate::error::{Error, Result};
-use crate::media::TestPattern;
-use crate::{Client, Data, Options, Pattern, Reply, Server, SourceItem};
+use crate::CliError;
+use crate::proc::rss_kb;
+
+#[derive(Args)]
+pub(crate) struct SoakArgs {
+    /// Frames to stream.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) frames: u64,
+    /// Patterns to soak, one after the other (bidirectional mode on 0 and 1).
+    #[arg(long, value_delimiter = ',', default_value = "0,1,3")]
+    pub(crate) pattern: Vec<u8>,
+    /// Frame width.
+    #[arg(long, default_value_t = 320)]
+    pub(crate) width: usize,
+    /// Frame height.
+    #[arg(long, default_value_t = 240)]
+    pub(crate) height: usize,
+    /// Loopback port.
+    #[arg(long, default_value_t = 5557)]
+    pub(crate) port: u16,
+    /// Print each report as a JSON line.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
 
 /// What to soak.
 #[derive(Debug, Clone)]
-pub struct SoakOptions {
+pub(crate) struct SoakOptions {
     /// Frames to stream (default 100,000).
-    pub frames: u64,
+    pub(crate) frames: u64,
     /// Pattern; bidirectional mode is on for patterns 0 and 1.
-    pub pattern: Pattern,
+    pub(crate) pattern: Pattern,
     /// Frame width.
-    pub width: usize,
+    pub(crate) width: usize,
     /// Frame height.
-    pub height: usize,
+    pub(crate) height: usize,
     /// Loopback port.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Frames before the first memory sample.
-    pub warmup: u64,
+    pub(crate) warmup: u64,
 }
 
 impl Default for SoakOptions {
@@ -44,33 +68,33 @@ impl Default for SoakOptions {
 
 /// What a soak found.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct SoakReport {
+pub(crate) struct SoakReport {
     /// Pattern number.
-    pub pattern: u8,
+    pub(crate) pattern: u8,
     /// Frames sent.
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// Frames received.
-    pub received: u64,
+    pub(crate) received: u64,
     /// Frames sent but never received.
-    pub lost: u64,
+    pub(crate) lost: u64,
     /// Frames that arrived out of order or twice.
-    pub out_of_order: u64,
+    pub(crate) out_of_order: u64,
     /// Answers the server got (bidirectional mode).
-    pub replies: u64,
+    pub(crate) replies: u64,
     /// Resident memory after the warm-up, KiB.
-    pub rss_start_kb: u64,
+    pub(crate) rss_start_kb: u64,
     /// Resident memory at the end, KiB.
-    pub rss_end_kb: u64,
+    pub(crate) rss_end_kb: u64,
     /// Frames per second received.
-    pub fps: f64,
+    pub(crate) fps: f64,
     /// Errors from either end.
-    pub errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 impl SoakReport {
     /// Whether the soak passed: no errors, nothing lost or reordered where the pattern
     /// guarantees delivery (0, 1, 3), and memory did not grow by more than 8 MiB.
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         let reliable = self.pattern != Pattern::PubSub.number();
         self.errors.is_empty()
             && (!reliable || (self.lost == 0 && self.out_of_order == 0))
@@ -78,20 +102,8 @@ impl SoakReport {
     }
 }
 
-/// Resident memory of this process, KiB (0 where /proc is missing).
-pub fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Streams `opts.frames` frames between two ends on loopback and accounts for each.
-pub async fn run(opts: &SoakOptions) -> Result<SoakReport> {
+pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     let bidirectional = opts.pattern.has_replies();
     let options = Options {
         address: Some("127.0.0.1".into()),
@@ -129,11 +141,11 @@ pub async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         let mut first: Option<Instant> = None;
         let mut frames = std::pin::pin!(client.recv_generator());
         while let Some(item) = frames.next().await {
-            let (data, _) = item?;
+            let (data, _) = item.map_err(|e| e.to_string())?;
             first.get_or_insert_with(Instant::now);
             let n = data
                 .and_then(|d| d.deserialize::<u64>().ok())
-                .ok_or_else(|| Error::Data("a soak frame without its number".into()))?;
+                .ok_or("a frame without its sequence number")?;
             if n < next {
                 out_of_order += 1;
             } else {
@@ -146,11 +158,13 @@ pub async fn run(opts: &SoakOptions) -> Result<SoakReport> {
                 rss_start = rss_kb();
             }
             if bidirectional {
-                client.transceive_data(Reply::Data(Data::from("ok")))?;
+                client
+                    .transceive_data(Reply::Data(Data::from("ok")))
+                    .map_err(|e| e.to_string())?;
             }
         }
         let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        Ok::<_, Error>((received, out_of_order, secs))
+        Ok::<_, String>((received, out_of_order, secs))
     };
     let (sent, got) = tokio::join!(server.launch(source), receiver);
     while server.transceive_data().is_some() {
@@ -181,4 +195,46 @@ pub async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         },
         errors,
     })
+}
+
+/// `netgear soak`: each pattern in turn; fails unless every one passed.
+pub(crate) async fn soak(args: SoakArgs) -> Result<(), CliError> {
+    let mut failed = Vec::new();
+    for &p in &args.pattern {
+        let opts = SoakOptions {
+            frames: args.frames,
+            pattern: Pattern::try_from(p).map_err(netgear::Error::from)?,
+            width: args.width,
+            height: args.height,
+            port: args.port,
+            warmup: (args.frames / 5).clamp(1, 20_000),
+        };
+        let r = run(&opts).await?;
+        eprintln!(
+            "soak pattern {}: sent {}, received {}, lost {}, out of order {}, replies {}, \
+             RSS {} -> {} KiB, {:.0} fps, errors {:?}: {}",
+            r.pattern,
+            r.sent,
+            r.received,
+            r.lost,
+            r.out_of_order,
+            r.replies,
+            r.rss_start_kb,
+            r.rss_end_kb,
+            r.fps,
+            r.errors,
+            if r.passed() { "PASS" } else { "FAIL" }
+        );
+        if args.json {
+            println!("{}", serde_json::to_string(&r).unwrap_or_default());
+        }
+        if !r.passed() {
+            failed.push(p);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::SoakFailed(failed))
+    }
 }

@@ -3,7 +3,7 @@
 use rmpv::Value;
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::error::{Error, Result};
+use crate::error::DataError;
 
 /// Any msgpack value: nil, bool, integers, floats, str, bin, arrays, maps (and ext).
 ///
@@ -25,15 +25,15 @@ impl std::fmt::Debug for Data {
 
 impl Data {
     /// Builds data from any serde-serialisable value.
-    pub fn from_serde<T: Serialize + ?Sized>(value: &T) -> Result<Data> {
+    pub fn from_serde<T: Serialize + ?Sized>(value: &T) -> Result<Data, DataError> {
         rmpv::ext::to_value(value)
             .map(Data)
-            .map_err(|e| Error::Data(e.to_string()))
+            .map_err(DataError::Encode)
     }
 
     /// Reads the data into any serde type.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
-        rmpv::ext::from_value(self.0.clone()).map_err(|e| Error::Data(e.to_string()))
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, DataError> {
+        rmpv::ext::from_value(self.0.clone()).map_err(DataError::Decode)
     }
 
     /// The msgpack value.

@@ -26,9 +26,11 @@ use clap::{Args, ValueEnum};
 use futures::StreamExt;
 use serde_json::{Value as Json, json};
 
-use crate::media::TestPattern;
-use crate::wire::{self, Data, Frame};
-use crate::{Client, Error, Options, Pattern, Protocol, Result, Server};
+use netgear::media::TestPattern;
+use netgear::wire::{self, Data, Frame};
+use netgear::{Client, Error, Options, Pattern, Protocol, Result, Server};
+
+use crate::proc::peak_rss_kb;
 
 /// Frame sizes measured when `--sizes` is not given.
 pub const DEFAULT_SIZES: [(usize, usize); 3] = [(64, 64), (640, 480), (1920, 1080)];
@@ -289,18 +291,6 @@ fn percentile_us(sorted_ns: &[u64], p: f64) -> Option<f64> {
     Some((sorted_ns[rank - 1] as f64 / 100.0).round() / 10.0)
 }
 
-/// This process's peak resident set size (VmHWM in `/proc/self/status`), in kB; 0 if unknown.
-pub fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Records the first and last frame times.
 fn stamp(span: &mut Option<(Instant, Instant)>, now: Instant) {
     match span {
@@ -418,7 +408,7 @@ impl RawSocket {
         sock.set_linger(ms)?;
         sock.set_rcvtimeo(ms)?;
         sock.set_sndtimeo(ms)?;
-        sock.set_maxmsgsize(i64::try_from(crate::DEFAULT_MAX_MESSAGE_SIZE).unwrap_or(i64::MAX))?;
+        sock.set_maxmsgsize(i64::try_from(netgear::DEFAULT_MAX_MESSAGE_SIZE).unwrap_or(i64::MAX))?;
         if pattern == Pattern::PubSub {
             // As netgear and vidgear do: keep only the newest frame.
             sock.set_sndhwm(1)?;

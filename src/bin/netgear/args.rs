@@ -1,0 +1,114 @@
+//! The flags `serve` and `recv` share: where to connect or bind, what to print, where frames
+//! come from; and the few helpers that read them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use netgear::media::{TestPattern, VideoOptions};
+use netgear::{Data, Error, Options, Pattern, Protocol, Source};
+use serde_json::Value as Json;
+
+#[derive(Args, Clone)]
+pub(crate) struct Conn {
+    /// Address to connect (serve; default localhost) or bind (recv; default *).
+    #[arg(long)]
+    pub(crate) address: Option<String>,
+    /// Port.
+    #[arg(long, default_value_t = 5555)]
+    pub(crate) port: u16,
+    /// tcp or ipc.
+    #[arg(long, default_value = "tcp")]
+    pub(crate) protocol: String,
+    /// 0 PAIR, 1 REQ/REP, 2 PUB/SUB, 3 PUSH/PULL.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) pattern: u8,
+    /// Seconds to wait for the peer (0 means 15).
+    #[arg(long, default_value_t = 15.0)]
+    pub(crate) timeout: f64,
+    /// Bidirectional mode (patterns 0 and 1).
+    #[arg(long)]
+    pub(crate) bidirectional: bool,
+}
+
+impl Conn {
+    pub(crate) fn options(&self) -> Result<Options, Error> {
+        if !self.timeout.is_finite() || self.timeout < 0.0 {
+            return Err(Error::InvalidOption(format!(
+                "timeout {}: must be 0 or more seconds",
+                self.timeout
+            )));
+        }
+        Ok(Options {
+            address: self.address.clone(),
+            port: self.port,
+            protocol: self.protocol.parse::<Protocol>()?,
+            pattern: Pattern::try_from(self.pattern)?,
+            timeout: Duration::from_secs_f64(self.timeout),
+            bidirectional_mode: self.bidirectional,
+            ..Options::default()
+        })
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct Output {
+    /// Print a one-line JSON summary as the last line of stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Leave the SHA-256 of the frames out (it costs time per frame).
+    #[arg(long)]
+    pub(crate) no_hash: bool,
+}
+
+/// Where frames come from.
+#[derive(Args)]
+pub(crate) struct MediaArgs {
+    /// `testsrc` (the built-in test pattern), a video file, an image sequence, a stream URL, or a
+    /// camera device (with --demuxer v4l2).
+    #[arg(long, default_value = "testsrc")]
+    pub(crate) source: String,
+    /// ffmpeg's input format for devices (v4l2, ...).
+    #[arg(long)]
+    pub(crate) demuxer: Option<String>,
+    /// The ffmpeg executable to use.
+    #[arg(long)]
+    pub(crate) ffmpeg: Option<PathBuf>,
+}
+
+impl MediaArgs {
+    /// The source this names; the test pattern (and cameras) take `width × height`.
+    pub(crate) fn source(&self, spec: &str, width: usize, height: usize) -> Source {
+        if spec == "testsrc" {
+            return Source::TestPattern(TestPattern::new(width, height));
+        }
+        let mut video = VideoOptions::new(spec);
+        video.demuxer = self.demuxer.clone();
+        video.ffmpeg = self.ffmpeg.clone();
+        if self.demuxer.is_some() {
+            video.resolution = Some((width as u32, height as u32));
+        }
+        Source::Video(video)
+    }
+}
+
+/// The data a `--TEXT`/`--TEXT-json` flag pair gives, if any.
+pub(crate) fn text_or_json(
+    text: &Option<String>,
+    json: &Option<String>,
+    json_flag: &str,
+) -> Result<Option<Data>, Error> {
+    match (text, json) {
+        (Some(t), _) => Ok(Some(Data::from(t.as_str()))),
+        (None, Some(j)) => serde_json::from_str::<Json>(j)
+            .map(|j| Some(Data::from_json(&j)))
+            .map_err(|e| Error::InvalidOption(format!("{json_flag}: not JSON: {e}"))),
+        (None, None) => Ok(None),
+    }
+}
+
+pub(crate) fn print_summary(out: &Output, summary: serde_json::Map<String, Json>) {
+    if out.json {
+        println!("{}", Json::Object(summary));
+    }
+}

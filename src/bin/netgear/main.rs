@@ -1,0 +1,107 @@
+//! `netgear`: the command line. It parses the flags and hands each command to its module:
+//! `serve` (send mode), `recv` (receive mode), `demo` (both ends in one process), `soak` (a long
+//! run that accounts for every frame) and `bench` (netgear-rs, raw libzmq and vidgear side by
+//! side). Everything it streams goes through the `netgear` library.
+
+mod args;
+mod bench;
+mod demo;
+mod proc;
+mod recv;
+mod serve;
+mod soak;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Real-time video frames over ZeroMQ, wire-compatible with vidgear's NetGear_Async.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Log what the ends do (to stderr); RUST_LOG refines it.
+    #[arg(long, global = true)]
+    log: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send mode: stream the test pattern, a video file, an image sequence, a stream URL or a
+    /// camera to a receiver.
+    Serve(serve::ServeArgs),
+    /// Receive mode: bind and receive frames until the server terminates.
+    Recv(recv::RecvArgs),
+    /// Both ends in one process on loopback, bidirectional, data both ways.
+    Demo(demo::DemoArgs),
+    /// Measure netgear-rs, a raw-libzmq baseline and vidgear side by side (tcp loopback).
+    Bench(bench::BenchArgs),
+    /// Stream for a long while on loopback and account for every frame and for memory.
+    Soak(soak::SoakArgs),
+    /// One end of a benchmark case (started by `bench`).
+    #[command(hide = true)]
+    BenchPeer(bench::PeerArgs),
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// The library's error: bad options, a peer that went away, a bad message, media.
+    #[error(transparent)]
+    Netgear(#[from] netgear::Error),
+    /// `netgear soak` found frames lost, reordered, errors or memory growth.
+    #[error("the soak failed in pattern(s) {0:?} (see the report above)")]
+    SoakFailed(Vec<u8>),
+}
+
+/// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
+/// storm per frame, about 10 % of a receiver's time at 640x480), and returns freed memory late.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before any other thread runs.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+    }
+}
+
+fn main() -> ExitCode {
+    tune_allocator();
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if cli.log { "netgear=debug" } else { "error" })
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(a) => serve::serve(a).await.map_err(CliError::from),
+            Command::Recv(a) => recv::recv(a).await.map_err(CliError::from),
+            Command::Demo(a) => demo::demo(a).await.map_err(CliError::from),
+            Command::Soak(a) => soak::soak(a).await,
+            Command::Bench(a) => bench::run(&a).map_err(CliError::from),
+            Command::BenchPeer(a) => bench::peer(a).await.map_err(CliError::from),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! `netgear serve`: send mode, streaming the test pattern or a video source.
+
+use std::time::Duration;
+
+use clap::Args;
+use futures::StreamExt;
+use netgear::media::{Interpolation, reducer};
+use netgear::{Error, Server, Source, SourceItem};
+
+use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
+use crate::stats::{ReplyTally, StreamStats};
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) conn: Conn,
+    #[command(flatten)]
+    pub(crate) out: Output,
+    /// Frame width.
+    #[arg(long, default_value_t = 640)]
+    pub(crate) width: usize,
+    /// Frame height.
+    #[arg(long, default_value_t = 480)]
+    pub(crate) height: usize,
+    /// Frames to send (default: 300 of the test pattern, or all of a video).
+    #[arg(long)]
+    pub(crate) frames: Option<u64>,
+    #[command(flatten)]
+    pub(crate) media: MediaArgs,
+    /// Shrink each frame by this percentage (0 < PCT < 90) with vidgear's reducer (Lanczos).
+    #[arg(long)]
+    pub(crate) reduce: Option<f64>,
+    /// Text sent as data with every frame (bidirectional mode).
+    #[arg(long, conflicts_with = "data_json")]
+    pub(crate) data: Option<String>,
+    /// A JSON value sent as data with every frame (bidirectional mode).
+    #[arg(long)]
+    pub(crate) data_json: Option<String>,
+    /// Pace the stream at this many frames per second (default: as fast as it goes).
+    #[arg(long)]
+    pub(crate) fps: Option<f64>,
+}
+
+pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
+    let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
+    let opts = args.conn.options()?;
+    let bidirectional = opts.bidirectional_mode;
+    if data.is_some() && !bidirectional {
+        return Err(Error::InvalidOption(
+            "--data and --data-json need --bidirectional".into(),
+        ));
+    }
+    let mut pace = match args.fps {
+        Some(fps) if fps.is_finite() && fps > 0.0 => {
+            let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / fps));
+            i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            Some(i)
+        }
+        Some(fps) => {
+            return Err(Error::InvalidOption(format!(
+                "--fps {fps}: must be a positive number"
+            )));
+        }
+        None => None,
+    };
+    let mut server = Server::new(opts)?;
+    let source = args
+        .media
+        .source(&args.media.source, args.width, args.height);
+    let default_count = matches!(source, Source::TestPattern(_)).then_some(300);
+    let limit = args.frames.or(default_count).unwrap_or(u64::MAX);
+    let mut frames = source.open().await?;
+    let reduce = args.reduce;
+    let replies = server.transceiver();
+    let mut stats = StreamStats::new(!args.out.no_hash);
+    let mut tally = ReplyTally::new(!args.out.no_hash);
+    let (stats_in, tally_in) = (&mut stats, &mut tally);
+    let source = async_stream::try_stream! {
+        let mut n = 0;
+        while n < limit {
+            let Some(frame) = frames.next().await else { break };
+            let mut frame = frame?;
+            if let Some(pct) = reduce {
+                frame = reducer(&frame, pct, Interpolation::Lanczos)?;
+            }
+            if let Some(p) = pace.as_mut() {
+                p.tick().await;
+            }
+            if let Some(r) = replies.transceive_data() {
+                tally_in.add(&r);
+            }
+            stats_in.record(&frame);
+            n += 1;
+            if bidirectional {
+                yield SourceItem::from((data.clone(), frame));
+            } else {
+                yield SourceItem::Frame(frame);
+            }
+        }
+    };
+    let result = server.launch_try(source).await;
+    // The answer to the last frame is queued after the source has ended.
+    while let Some(r) = server.transceive_data() {
+        tally.add(&r);
+    }
+    result?;
+    eprintln!(
+        "served {} frames of {:?} at {:.1} fps{}",
+        stats.frames(),
+        stats.shape().unwrap_or_default(),
+        stats.fps(),
+        if bidirectional {
+            format!(", {} replies ({} frames)", tally.replies, tally.frames)
+        } else {
+            String::new()
+        }
+    );
+    let mut summary = stats.to_json();
+    tally.write_json(&mut summary);
+    print_summary(&args.out, summary);
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! The wire layer's own errors: [`DecodeError`] for bytes from a peer, [`FrameError`] for a
+//! frame built from inconsistent parts, [`DataError`] for values that do not convert.
+
+use crate::frame::{Dtype, MAX_DIMS, Scalar};
+
+/// Why bytes from a peer were refused. Every case is an error, never a panic, never an
+/// allocation sized by a number the peer chose beyond the bytes actually received.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The message had the wrong number of parts.
+    #[error("{what}: expected {expected} part(s), got {got}")]
+    PartCount {
+        /// Which message.
+        what: &'static str,
+        /// How many parts were expected.
+        expected: usize,
+        /// How many arrived.
+        got: usize,
+    },
+    /// The bytes are not the msgpack that was expected here.
+    #[error("{what}: not valid msgpack ({detail})")]
+    Msgpack {
+        /// Which message or field.
+        what: &'static str,
+        /// What the decoder saw.
+        detail: String,
+    },
+    /// A required key is missing from a map.
+    #[error("{what}: missing key {key:?}")]
+    MissingKey {
+        /// Which message.
+        what: &'static str,
+        /// The missing key.
+        key: &'static str,
+    },
+    /// A key holds a value of the wrong msgpack type.
+    #[error("{what}: key {key:?} should be {expected}")]
+    WrongType {
+        /// Which message.
+        what: &'static str,
+        /// The key.
+        key: &'static str,
+        /// What was expected.
+        expected: &'static str,
+    },
+    /// A dtype string that netgear-rs does not know.
+    #[error("unsupported dtype {0:?}")]
+    UnsupportedDtype(String),
+    /// An object-dtype array: its payload is a pickle, which netgear-rs never unpickles.
+    #[error(
+        "refused an object-dtype array: its payload is a Python pickle, which is never unpickled"
+    )]
+    PickledObject,
+    /// A structured (record) dtype array.
+    #[error("refused a structured-dtype array: structured dtypes are not supported")]
+    StructuredDtype,
+    /// A numpy scalar (`nd: false`) where an array was expected.
+    #[error("expected an array, got a numpy scalar")]
+    NotAnArray,
+    /// The product of the shape overflows, or a shape has too many dimensions.
+    #[error("frame shape {0:?} is too large")]
+    ShapeOverflow(Vec<u64>),
+    /// The byte count does not match shape × itemsize.
+    #[error("frame shape and dtype need {expected} bytes, the message has {got}")]
+    SizeMismatch {
+        /// Bytes the shape and dtype call for.
+        expected: usize,
+        /// Bytes that arrived.
+        got: usize,
+    },
+    /// Bytes left over after a complete msgpack value.
+    #[error("{what}: {count} trailing byte(s) after the message")]
+    TrailingBytes {
+        /// Which message.
+        what: &'static str,
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// The data part is larger than `Options::max_data_size`.
+    #[error("{size} bytes of data, more than the {limit}-byte limit")]
+    DataTooLarge {
+        /// Bytes received.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A message that has no place at this point of the protocol.
+    #[error("unexpected message: {0}")]
+    Unexpected(String),
+}
+
+/// Why a [`Frame`](crate::Frame) could not be built from the parts given (local input, not
+/// peer input).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// More dimensions than [`MAX_DIMS`].
+    #[error("{0} dimensions, at most {MAX_DIMS}")]
+    TooManyDims(usize),
+    /// The shape's byte count overflows, or is beyond what one msgpack bin carries (4 GiB).
+    #[error("shape {0:?} is too large (msgpack carries at most 4 GiB in one frame)")]
+    TooLarge(Vec<usize>),
+    /// The byte count is not `product(shape) × itemsize`.
+    #[error("shape {shape:?} of {dtype} needs {expected} bytes, got {got}")]
+    SizeMismatch {
+        /// The shape asked for.
+        shape: Vec<usize>,
+        /// The dtype asked for.
+        dtype: Dtype,
+        /// Bytes the shape and dtype call for.
+        expected: usize,
+        /// Bytes given.
+        got: usize,
+    },
+    /// The frame's elements were asked for as another type.
+    #[error("frame holds {}, asked for {}", .holds.numpy_name(), .asked.numpy_name())]
+    WrongElement {
+        /// The frame's element type.
+        holds: Scalar,
+        /// The type asked for.
+        asked: Scalar,
+    },
+}
+
+/// Why a value could not be turned into msgpack [`Data`](crate::Data), or data into the
+/// asked-for type.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The value could not be serialised.
+    #[error("cannot encode the value as msgpack data: {0}")]
+    Encode(rmpv::ext::Error),
+    /// The data does not have the shape of the asked-for type.
+    #[error("cannot decode the data into the asked-for type: {0}")]
+    Decode(rmpv::ext::Error),
+}

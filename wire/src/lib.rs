@@ -1,0 +1,59 @@
+//! # netgear-wire
+//!
+//! vidgear NetGear_Async's message formats: pure functions from values to bytes and back. No
+//! sockets, no runtime, nothing from the rest of netgear-rs: this crate is the leaf that the
+//! two ends (`netgear::Server`, `netgear::Client`) and the fuzz targets build on.
+//!
+//! Every encoder writes exactly the bytes Python's `msgpack.packb` (with `msgpack_numpy`)
+//! writes for the same value; every decoder is total: it returns a [`DecodeError`] for anything
+//! unexpected, never panics, never unpickles, and never allocates by a size the peer claims
+//! beyond the bytes received.
+//!
+//! | message | parts | format |
+//! |---|---|---|
+//! | frame, send → receive | 2 | header map `{terminate, bi_mode, data}` + msgpack_numpy frame |
+//! | terminate, send → receive | 1 | `{"terminate": true}` |
+//! | reply, bidirectional | 1 or 2 | `{return_type, return_data}` (+ frame when `"ndarray"`) |
+//! | reply, plain | 1 | `Data received on client: {ID} !` |
+//! | termination answer | 1 | `{"terminated": "Client-`{ID}` successfully terminated!"}` |
+//!
+//! The files, one idea each:
+//! - [`Frame`], [`Dtype`] (`frame.rs`): an n-dimensional numpy-compatible array; [`Data`]
+//!   (`data.rs`): any msgpack value.
+//! - `header.rs`: the first part from the send side; `numpy.rs`: the msgpack_numpy frame
+//!   codec; `reply.rs`: what the receive side sends back, and the termination answer.
+//! - `message.rs`: whole messages — [`decode_message`] and [`decode_reply_message`] take the
+//!   parts of one ZeroMQ message; the ends call exactly these.
+//! - `msgpack.rs`, `reader.rs`: writing msgpack, and the bounds-checked cursor for reading it.
+//! - `error.rs`: [`DecodeError`] (peer input), [`FrameError`], [`DataError`] (local input).
+//! - `id.rs`: the 8-character system ids.
+
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod data;
+mod error;
+mod frame;
+mod header;
+mod id;
+mod message;
+mod msgpack;
+mod numpy;
+mod reader;
+mod reply;
+
+pub use data::Data;
+pub use error::{DataError, DecodeError, FrameError};
+pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar};
+pub use header::{Header, decode_header, encode_header, encode_terminate};
+pub use id::new_id;
+pub use message::{
+    DEFAULT_MAX_DATA_SIZE, Message, ReplyMessage, decode_message, decode_reply_message,
+};
+pub use numpy::{decode_frame, encode_frame, frame_header, frame_part};
+pub use reply::{
+    End, IntoReply, Reply, ReplyHead, confirmation, decode_confirmation, decode_reply,
+    decode_terminated, encode_mismatch, encode_reply_data, encode_reply_frame_head,
+    encode_terminated,
+};
+pub use rmpv;

@@ -1,0 +1,225 @@
+//! The msgpack_numpy frame codec: a frame as the map `{b"nd", b"type", b"kind", b"shape",
+//! b"data"}` that Python's `msgpack_numpy` writes and reads.
+
+use bytes::Bytes;
+
+use crate::error::DecodeError;
+use crate::frame::{self, Dtype, Frame, MAX_DIMS};
+use crate::msgpack::{infallible, put_bin, put_str};
+use crate::reader::Reader;
+
+/// The msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to and
+/// including the bin header of its `data`: write the frame's bytes right behind it and
+/// [`decode_frame`] gives a frame that is sent again without a copy.
+pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + shape.len() * 9);
+    out.push(0x85);
+    put_bin(&mut out, b"nd");
+    out.push(0xc3);
+    put_bin(&mut out, b"type");
+    put_str(&mut out, dtype.as_str());
+    put_bin(&mut out, b"kind");
+    put_bin(&mut out, b"");
+    put_bin(&mut out, b"shape");
+    infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
+    for &d in shape {
+        infallible(rmp::encode::write_uint(&mut out, d as u64));
+    }
+    put_bin(&mut out, b"data");
+    infallible(rmp::encode::write_bin_len(&mut out, len as u32));
+    out
+}
+
+/// The frame as msgpack_numpy encodes it: `{b"nd": true, b"type": "<dtype>", b"kind": b"",
+/// b"shape": [...], b"data": <bytes>}`. Shared without a copy when the frame still has the
+/// encoded form it arrived in (or was built with); otherwise one allocation, one copy.
+pub fn frame_part(frame: &Frame) -> Bytes {
+    let header = frame_header(frame.dtype(), frame.shape(), frame.as_bytes().len());
+    if let Some(wire) = frame
+        .wire()
+        .filter(|w| w.len() == header.len() + frame.as_bytes().len() && w.starts_with(&header))
+    {
+        return wire.clone();
+    }
+    let mut out = Vec::with_capacity(header.len() + frame.as_bytes().len());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(frame.as_bytes());
+    Bytes::from(out)
+}
+
+/// Encodes a frame as msgpack_numpy does (see [`frame_part`]), as a `Vec`.
+pub fn encode_frame(frame: &Frame) -> Vec<u8> {
+    frame_part(frame).into()
+}
+
+/// Decodes a msgpack_numpy frame. The frame's bytes are a slice of `part` (no copy).
+///
+/// Object dtypes (pickles) and structured dtypes are refused; the shape must match the byte
+/// count exactly.
+pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
+    const WHAT: &str = "frame";
+    let mut r = Reader::new(part, WHAT);
+    let mut nd = None;
+    let mut type_str: Option<&[u8]> = None;
+    let mut structured_type = false;
+    let mut kind: &[u8] = b"";
+    let mut shape: Option<Vec<u64>> = None;
+    let mut data = None;
+    for _ in 0..r.map_len()? {
+        r.key = "";
+        let key = r.str_or_bin()?;
+        match key {
+            b"nd" => {
+                r.key = "nd";
+                nd = Some(r.bool()?);
+            }
+            b"type" => {
+                r.key = "type";
+                if r.next_is_array() {
+                    structured_type = true;
+                    r.skip()?;
+                } else {
+                    type_str = Some(r.str_or_bin()?);
+                }
+            }
+            b"kind" => {
+                r.key = "kind";
+                kind = r.str_or_bin()?;
+            }
+            b"shape" => {
+                r.key = "shape";
+                let n = r.array_len()?;
+                if n > MAX_DIMS {
+                    return Err(DecodeError::ShapeOverflow(vec![n as u64]));
+                }
+                let mut dims = Vec::with_capacity(n);
+                for _ in 0..n {
+                    dims.push(r.uint()?);
+                }
+                shape = Some(dims);
+            }
+            b"data" => {
+                r.key = "data";
+                let bytes = r.str_or_bin()?;
+                let start = r.pos() - bytes.len();
+                data = Some(start..r.pos());
+            }
+            _ => r.skip()?,
+        }
+    }
+    r.finish()?;
+    let missing = |key| DecodeError::MissingKey { what: WHAT, key };
+    match kind {
+        b"" => {}
+        b"O" => return Err(DecodeError::PickledObject),
+        b"V" => return Err(DecodeError::StructuredDtype),
+        other => {
+            return Err(DecodeError::UnsupportedDtype(format!(
+                "kind {:?}",
+                String::from_utf8_lossy(other)
+            )));
+        }
+    }
+    if structured_type {
+        return Err(DecodeError::StructuredDtype);
+    }
+    if !nd.ok_or_else(|| missing("nd"))? {
+        return Err(DecodeError::NotAnArray);
+    }
+    let type_str = type_str.ok_or_else(|| missing("type"))?;
+    let dtype = Dtype::parse(std::str::from_utf8(type_str).map_err(|_| {
+        let shown = &type_str[..type_str.len().min(64)];
+        DecodeError::UnsupportedDtype(String::from_utf8_lossy(shown).into_owned())
+    })?)?;
+    let shape64 = shape.ok_or_else(|| missing("shape"))?;
+    let range = data.ok_or_else(|| missing("data"))?;
+    let shape: Vec<usize> = shape64
+        .iter()
+        .map(|&d| usize::try_from(d).ok())
+        .collect::<Option<_>>()
+        .ok_or_else(|| DecodeError::ShapeOverflow(shape64.clone()))?;
+    let expected = frame::byte_len(dtype, &shape).ok_or(DecodeError::ShapeOverflow(shape64))?;
+    if expected != range.len() {
+        return Err(DecodeError::SizeMismatch {
+            expected,
+            got: range.len(),
+        });
+    }
+    if range.end != part.len() {
+        // Only a trailing `data` makes the part re-sendable as it is; keep just the bytes.
+        return Frame::new(dtype, shape, part.slice(range))
+            .map_err(|e| DecodeError::Unexpected(e.to_string()));
+    }
+    Ok(Frame::from_wire(dtype, shape, part.clone(), range.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_round_trip_is_zero_copy() {
+        let f = Frame::from_bgr(4, 2, (0..24).collect::<Vec<u8>>()).unwrap();
+        let enc = Bytes::from(encode_frame(&f));
+        // b"nd" key: bin8 of length 2
+        assert_eq!(&enc[..5], &[0x85, 0xc4, 0x02, b'n', b'd']);
+        let g = decode_frame(&enc).unwrap();
+        assert_eq!(g, f);
+        let p = g.as_bytes().as_ptr() as usize;
+        let base = enc.as_ptr() as usize;
+        assert!(p >= base && p < base + enc.len());
+    }
+
+    #[test]
+    fn built_and_received_frames_are_sent_without_a_copy() {
+        let built = Frame::build(Dtype::U8, vec![2, 4, 3], |px| px.fill(9)).unwrap();
+        let part = frame_part(&built);
+        assert_eq!(part.as_ptr(), built.wire().unwrap().as_ptr());
+        let received = decode_frame(&part).unwrap();
+        assert_eq!(frame_part(&received).as_ptr(), part.as_ptr());
+        // A part whose data is not last (another packer's key order) is re-encoded.
+        let mut odd = vec![0x85];
+        put_bin(&mut odd, b"data");
+        put_bin(&mut odd, &[1, 2, 3]);
+        for (k, v) in [(&b"nd"[..], &[0xc3][..]), (b"kind", &[0xc4, 0x00])] {
+            put_bin(&mut odd, k);
+            odd.extend_from_slice(v);
+        }
+        put_bin(&mut odd, b"type");
+        put_str(&mut odd, "|u1");
+        put_bin(&mut odd, b"shape");
+        odd.extend_from_slice(&[0x91, 0x03]);
+        let odd = Bytes::from(odd);
+        let f = decode_frame(&odd).unwrap();
+        assert_eq!(f.as_bytes(), &[1, 2, 3]);
+        let again = frame_part(&f);
+        assert_ne!(again, odd);
+        assert_eq!(decode_frame(&again).unwrap(), f);
+    }
+
+    #[test]
+    fn frame_decode_refuses_bad_sizes_and_pickles() {
+        let f = Frame::from_bgr(4, 2, vec![0u8; 24]).unwrap();
+        let mut enc = encode_frame(&f);
+        enc.pop();
+        assert!(matches!(
+            decode_frame(&Bytes::from(enc)),
+            Err(DecodeError::Msgpack { .. })
+        ));
+        let mut out = vec![0x85];
+        for (k, v) in [
+            (&b"nd"[..], &[0xc3][..]),
+            (b"type", &[0xa2, b'|', b'O']),
+            (b"kind", &[0xc4, 0x01, b'O']),
+            (b"shape", &[0x91, 0x01]),
+            (b"data", &[0xc4, 0x01, 0x80]),
+        ] {
+            put_bin(&mut out, k);
+            out.extend_from_slice(v);
+        }
+        assert_eq!(
+            decode_frame(&Bytes::from(out)),
+            Err(DecodeError::PickledObject)
+        );
+    }
+}
