@@ -25,6 +25,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # The library alone, as a user with `default-features = false` builds it.
 cargo clippy --workspace --no-default-features -- -D warnings
 cargo test --workspace --all-features
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
 cargo run --quiet -- demo --frames 60 --port 5599 >/dev/null
 # The seed's examples, as the README runs them, and the display under Xvfb.
 cargo run --quiet --example bare_minimum >/dev/null

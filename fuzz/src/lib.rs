@@ -7,6 +7,8 @@
 //!   (decode → encode → decode gives the same value, and the encoding is then stable);
 //! - two decoders of the same bytes disagree (`decode_confirmation` vs `decode_reply`).
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -3,6 +3,8 @@
 //! run that accounts for every frame) and `bench` (netgear-rs, raw libzmq and vidgear side by
 //! side). Everything it streams goes through the `netgear` library.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod args;
 mod bench;
 mod demo;
