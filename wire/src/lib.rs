@@ -27,6 +27,27 @@
 //! - `msgpack.rs`, `reader.rs`: writing msgpack, and the bounds-checked cursor for reading it.
 //! - `error.rs`: [`DecodeError`] (peer input), [`FrameError`], [`DataError`] (local input).
 //! - `id.rs`: the 8-character system ids.
+//!
+//! A frame message as the send side writes it and the receive side takes it:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use netgear_wire::{Data, Frame, Message, DEFAULT_MAX_DATA_SIZE};
+//!
+//! let frame = Frame::from_bgr(2, 1, vec![10, 20, 30, 40, 50, 60])?;
+//! let mut header = Vec::new();
+//! netgear_wire::encode_header(&mut header, true, Some(&Data::from("Hi")));
+//! let parts = [Bytes::from(header), netgear_wire::frame_part(&frame)];
+//!
+//! let message = netgear_wire::decode_message(&parts, DEFAULT_MAX_DATA_SIZE)?;
+//! assert_eq!(
+//!     message,
+//!     Message::Frame { bi_mode: true, data: Some(Data::from("Hi")), frame }
+//! );
+//! // One part short: a typed error, never a panic.
+//! assert!(netgear_wire::decode_message(&parts[1..], DEFAULT_MAX_DATA_SIZE).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
