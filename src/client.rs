@@ -132,7 +132,7 @@ impl Client {
                 .recv(self.timeout, "a frame from the server")
                 .await
             {
-                Ok(parts) => wire::decode_message(&parts, self.opts.max_data_size),
+                Ok(parts) => wire::decode_message(&parts, self.opts.limits()),
                 // Too many parts: refused by the transport, answered here like any bad message.
                 Err(Error::Decode(e)) => Err(e),
                 Err(e) => return Err(e),

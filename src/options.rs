@@ -58,7 +58,8 @@ pub struct Options {
     pub bidirectional_mode: bool,
     /// A built-in source for a send-mode end (vidgear's `source`); `None` for a custom source.
     pub source: Option<Source>,
-    /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`).
+    /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`), and largest
+    /// frame a compressed frame from a peer may decode into.
     pub max_message_size: usize,
     /// Largest encoded data (the first part of a frame message or of a reply) accepted from a
     /// peer, in bytes.
@@ -102,6 +103,14 @@ impl Options {
             ));
         }
         Ok(())
+    }
+
+    /// What the decoders accept from a peer.
+    pub fn limits(&self) -> crate::wire::Limits {
+        crate::wire::Limits {
+            max_data_size: self.max_data_size,
+            max_frame_size: self.max_message_size,
+        }
     }
 
     /// The timeout in effect (15 s when zero).

@@ -255,18 +255,17 @@ impl Server {
             .recv(self.timeout, "the client's reply")
             .await?;
         let bidirectional = self.opts.bidirectional_mode;
-        let reply =
-            match wire::decode_reply_message(&parts, bidirectional, self.opts.max_data_size)? {
-                ReplyMessage::Mismatch(missing_on) => {
-                    return Err(Error::BidirectionalMismatch { missing_on });
-                }
-                ReplyMessage::Confirmation => {
-                    debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
-                    return Ok(());
-                }
-                ReplyMessage::Data(d) => d.map(Reply::Data),
-                ReplyMessage::Frame(f) => Some(Reply::Frame(f)),
-            };
+        let reply = match wire::decode_reply_message(&parts, bidirectional, self.opts.limits())? {
+            ReplyMessage::Mismatch(missing_on) => {
+                return Err(Error::BidirectionalMismatch { missing_on });
+            }
+            ReplyMessage::Confirmation => {
+                debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
+                return Ok(());
+            }
+            ReplyMessage::Data(d) => d.map(Reply::Data),
+            ReplyMessage::Frame(f) => Some(Reply::Frame(f)),
+        };
         if self.replies.queue.push_evicting(reply) {
             self.evictions += 1;
             if self.evictions == 1 {

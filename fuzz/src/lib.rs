@@ -14,8 +14,8 @@ use std::cell::Cell;
 
 use bytes::Bytes;
 use netgear_wire::{
-    self as wire, DEFAULT_MAX_DATA_SIZE, Data, DecodeError, Frame, Header, Message, ReplyHead,
-    ReplyMessage, Scalar,
+    self as wire, DEFAULT_MAX_DATA_SIZE, Data, DecodeError, Frame, Header, Limits, Message,
+    ReplyHead, ReplyMessage, Scalar,
 };
 use rmpv::Value;
 
@@ -24,6 +24,21 @@ pub const MAX_INPUT: usize = 64 * 1024;
 
 /// A data limit that fuzz inputs do exceed (the default, 1 MiB, is beyond [`MAX_INPUT`]).
 pub const SMALL_LIMIT: usize = 256;
+
+/// The largest frame a compressed frame may decode into here (the ends default to 64 MiB).
+pub const FRAME_LIMIT: usize = 256 * 1024;
+
+/// The limits the targets decode with.
+pub const LIMITS: Limits = Limits {
+    max_data_size: DEFAULT_MAX_DATA_SIZE,
+    max_frame_size: FRAME_LIMIT,
+};
+
+/// [`LIMITS`] with a data limit fuzz inputs do exceed.
+pub const SMALL_LIMITS: Limits = Limits {
+    max_data_size: SMALL_LIMIT,
+    max_frame_size: FRAME_LIMIT,
+};
 
 /// Most parts a [`split_parts`] message has.
 pub const MAX_PARTS: usize = 5;
@@ -94,9 +109,15 @@ pub fn largest_allocation<R>(f: impl FnOnce() -> R) -> (R, usize) {
 /// The largest single allocation decoding `len` bytes may make. Decoded data is a tree of
 /// [`Value`]s: at most one per input byte, in `Vec`s that grow by doubling, so twice the size of
 /// a `Value` per byte. rmpv also pre-allocates up to 64 KiB for a str/bin it is about to read
-/// (it gives up at once when fewer bytes are there), and a few fixed-size buffers.
+/// (it gives up at once when fewer bytes are there), and a few fixed-size buffers. A compressed
+/// frame decodes into one buffer of at most [`FRAME_LIMIT`] bytes behind its header.
 pub fn budget(len: usize) -> usize {
-    2 * std::mem::size_of::<Value>() * len + 64 * 1024 + 4096
+    2 * std::mem::size_of::<Value>() * len + 64 * 1024 + 4096 + FRAME_LIMIT + 1024
+}
+
+/// Whether a frame part names a netgear-rs codec (its frame may be larger than the part).
+fn compressed(part: &[u8]) -> bool {
+    part.windows(8).any(|w| w == b"netgear:")
 }
 
 /// Runs a decoder on `len` bytes, failing if it makes an allocation beyond [`budget`].
@@ -189,10 +210,16 @@ fn elements(frame: &Frame) -> usize {
     }
 }
 
-/// Checks a frame decoded from `len` bytes: consistent with itself, and it round-trips.
-pub fn check_decoded_frame(frame: &Frame, len: usize) {
+/// Checks a frame decoded from `part`: no larger than the part (or, compressed, than
+/// [`FRAME_LIMIT`]), consistent with itself, and it round-trips.
+pub fn check_decoded_frame(frame: &Frame, part: &[u8]) {
     let bytes = frame.as_bytes().len();
-    assert!(bytes <= len, "{bytes} frame bytes out of {len} input bytes");
+    let len = part.len();
+    let most = if compressed(part) { FRAME_LIMIT } else { len };
+    assert!(
+        bytes <= most,
+        "{bytes} frame bytes out of {len} input bytes"
+    );
     assert!(frame.shape().len() <= wire::MAX_DIMS);
     assert_eq!(frame.len() * frame.dtype().itemsize(), bytes);
     if bytes <= 4096 {
@@ -212,8 +239,10 @@ pub fn check_frame(input: &[u8]) {
         return;
     }
     let part = Bytes::copy_from_slice(input);
-    match bounded("decode_frame", input.len(), || wire::decode_frame(&part)) {
-        Ok(frame) => check_decoded_frame(&frame, input.len()),
+    match bounded("decode_frame", input.len(), || {
+        wire::decode_frame_limited(&part, FRAME_LIMIT)
+    }) {
+        Ok(frame) => check_decoded_frame(&frame, input),
         Err(e) => check_error(&e, input.len()),
     }
 }
@@ -378,10 +407,10 @@ pub fn check_message(input: &[u8]) {
     assert!((1..=MAX_PARTS).contains(&parts.len()));
     let len = input.len();
     let message = bounded("decode_message", len, || {
-        wire::decode_message(&parts, DEFAULT_MAX_DATA_SIZE)
+        wire::decode_message(&parts, LIMITS)
     });
     // The data limit is checked first, and only it depends on the limit.
-    let small = wire::decode_message(&parts, SMALL_LIMIT);
+    let small = wire::decode_message(&parts, SMALL_LIMITS);
     if parts[0].len() > SMALL_LIMIT {
         assert!(
             matches!(small, Err(DecodeError::DataTooLarge { .. })),
@@ -413,13 +442,13 @@ pub fn check_message(input: &[u8]) {
         }) => {
             assert_eq!(parts.len(), 2, "a frame message of {} parts", parts.len());
             check_decoded_header(&Header::Frame { bi_mode, data });
-            check_decoded_frame(&frame, parts[1].len());
+            check_decoded_frame(&frame, &parts[1]);
         }
         Err(e) => check_error(&e, len),
     }
     for bidirectional in [true, false] {
         let reply = bounded("decode_reply_message", len, || {
-            wire::decode_reply_message(&parts, bidirectional, DEFAULT_MAX_DATA_SIZE)
+            wire::decode_reply_message(&parts, bidirectional, LIMITS)
         });
         match &reply {
             Ok(ReplyMessage::Mismatch(end)) => {
@@ -438,11 +467,11 @@ pub fn check_message(input: &[u8]) {
                 assert!(bidirectional, "a frame outside bidirectional mode");
                 assert_eq!(parts.len(), 2, "a frame reply of {} parts", parts.len());
                 assert_eq!(wire::decode_reply(&parts[0]), Ok(ReplyHead::FrameFollows));
-                check_decoded_frame(frame, parts[1].len());
+                check_decoded_frame(frame, &parts[1]);
             }
             Err(e) => check_error(e, len),
         }
-        let small = wire::decode_reply_message(&parts, bidirectional, SMALL_LIMIT);
+        let small = wire::decode_reply_message(&parts, bidirectional, SMALL_LIMITS);
         if parts[0].len() > SMALL_LIMIT {
             assert!(
                 matches!(small, Err(DecodeError::DataTooLarge { .. })),

@@ -84,6 +84,22 @@ pub enum DecodeError {
         /// The limit.
         limit: usize,
     },
+    /// A compressed frame would decode into more bytes than the limit.
+    #[error("a compressed frame of {size} bytes, more than the {limit}-byte limit")]
+    FrameTooLarge {
+        /// Bytes the frame's shape and dtype call for.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A compressed frame whose bytes do not decode.
+    #[error("{codec} frame: {detail}")]
+    Compressed {
+        /// The codec's `type` string.
+        codec: &'static str,
+        /// What the decoder said.
+        detail: String,
+    },
     /// A message that has no place at this point of the protocol.
     #[error("unexpected message: {0}")]
     Unexpected(String),

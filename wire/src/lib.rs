@@ -21,7 +21,8 @@
 //! - [`Frame`], [`Dtype`] (`frame.rs`): an n-dimensional numpy-compatible array; [`Data`]
 //!   (`data.rs`): any msgpack value.
 //! - `header.rs`: the first part from the send side; `numpy.rs`: the msgpack_numpy frame
-//!   codec; `reply.rs`: what the receive side sends back, and the termination answer.
+//!   codec; `codec.rs`: compressed frames (JPEG, lz4, zstd), a netgear-rs extension;
+//!   `reply.rs`: what the receive side sends back, and the termination answer.
 //! - `message.rs`: whole messages — [`decode_message`] and [`decode_reply_message`] take the
 //!   parts of one ZeroMQ message; the ends call exactly these.
 //! - `msgpack.rs`, `reader.rs`: writing msgpack, and the bounds-checked cursor for reading it.
@@ -32,26 +33,27 @@
 //!
 //! ```
 //! use bytes::Bytes;
-//! use netgear_wire::{Data, Frame, Message, DEFAULT_MAX_DATA_SIZE};
+//! use netgear_wire::{Data, Frame, Limits, Message};
 //!
 //! let frame = Frame::from_bgr(2, 1, vec![10, 20, 30, 40, 50, 60])?;
 //! let mut header = Vec::new();
 //! netgear_wire::encode_header(&mut header, true, Some(&Data::from("Hi")));
 //! let parts = [Bytes::from(header), netgear_wire::frame_part(&frame)];
 //!
-//! let message = netgear_wire::decode_message(&parts, DEFAULT_MAX_DATA_SIZE)?;
+//! let message = netgear_wire::decode_message(&parts, Limits::DEFAULT)?;
 //! assert_eq!(
 //!     message,
 //!     Message::Frame { bi_mode: true, data: Some(Data::from("Hi")), frame }
 //! );
 //! // One part short: a typed error, never a panic.
-//! assert!(netgear_wire::decode_message(&parts[1..], DEFAULT_MAX_DATA_SIZE).is_err());
+//! assert!(netgear_wire::decode_message(&parts[1..], Limits::DEFAULT).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod codec;
 mod data;
 mod error;
 mod frame;
@@ -63,15 +65,16 @@ mod numpy;
 mod reader;
 mod reply;
 
+pub use codec::{Codec, CodecError, Compression, DEFAULT_MAX_FRAME_SIZE, compressed_frame_part};
 pub use data::Data;
 pub use error::{DataError, DecodeError, FrameError};
 pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar};
 pub use header::{Header, decode_header, encode_header, encode_terminate};
 pub use id::new_id;
 pub use message::{
-    DEFAULT_MAX_DATA_SIZE, Message, ReplyMessage, decode_message, decode_reply_message,
+    DEFAULT_MAX_DATA_SIZE, Limits, Message, ReplyMessage, decode_message, decode_reply_message,
 };
-pub use numpy::{decode_frame, encode_frame, frame_header, frame_part};
+pub use numpy::{decode_frame, decode_frame_limited, encode_frame, frame_header, frame_part};
 pub use reply::{
     End, IntoReply, Reply, ReplyHead, confirmation, decode_confirmation, decode_reply,
     decode_terminated, encode_mismatch, encode_reply_data, encode_reply_frame_head,

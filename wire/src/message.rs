@@ -4,16 +4,41 @@
 
 use bytes::Bytes;
 
+use crate::codec::DEFAULT_MAX_FRAME_SIZE;
 use crate::data::Data;
 use crate::error::DecodeError;
 use crate::frame::Frame;
 use crate::header::{Header, decode_header};
-use crate::numpy::decode_frame;
+use crate::numpy::decode_frame_limited;
 use crate::reply::{End, ReplyHead, decode_confirmation, decode_reply};
 
 /// Default limit on the msgpack data that travels with one frame or reply (decoded data takes
 /// up to about 40 times its encoded size in memory).
 pub const DEFAULT_MAX_DATA_SIZE: usize = 1 << 20;
+
+/// What a decoder accepts from a peer, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest first part (the header with its data, or a reply head).
+    pub max_data_size: usize,
+    /// Largest frame a compressed frame may decode into (an uncompressed one is bounded by
+    /// the bytes received).
+    pub max_frame_size: usize,
+}
+
+impl Limits {
+    /// The defaults: 1 MiB of data, 64 MiB frames.
+    pub const DEFAULT: Limits = Limits {
+        max_data_size: DEFAULT_MAX_DATA_SIZE,
+        max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DEFAULT
+    }
+}
 
 /// A message from the send side, as the receive side takes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +57,10 @@ pub enum Message {
 }
 
 /// Decodes a message from the send side: a header and a frame (two parts), or the end of the
-/// stream (one part). The header may hold at most `max_data_size` bytes.
-pub fn decode_message(parts: &[Bytes], max_data_size: usize) -> Result<Message, DecodeError> {
+/// stream (one part), within `limits`.
+pub fn decode_message(parts: &[Bytes], limits: Limits) -> Result<Message, DecodeError> {
     let first = first_part("message", parts)?;
-    check_data_size(first, max_data_size)?;
+    check_data_size(first, limits.max_data_size)?;
     match decode_header(first)? {
         Header::Terminate => {
             expect_parts("terminate message", parts, 1)?;
@@ -43,7 +68,7 @@ pub fn decode_message(parts: &[Bytes], max_data_size: usize) -> Result<Message, 
         }
         Header::Frame { bi_mode, data } => {
             expect_parts("frame message", parts, 2)?;
-            let frame = decode_frame(&parts[1])?;
+            let frame = decode_frame_limited(&parts[1], limits.max_frame_size)?;
             Ok(Message::Frame {
                 bi_mode,
                 data,
@@ -69,15 +94,14 @@ pub enum ReplyMessage {
 
 /// Decodes the receive side's answer to a frame. `bidirectional` is the send side's own mode:
 /// with it, a data or frame reply is expected; without it, a plain confirmation. Either way a
-/// netgear-rs mismatch report is recognised. The first part may hold at most `max_data_size`
-/// bytes.
+/// netgear-rs mismatch report is recognised. Everything stays within `limits`.
 pub fn decode_reply_message(
     parts: &[Bytes],
     bidirectional: bool,
-    max_data_size: usize,
+    limits: Limits,
 ) -> Result<ReplyMessage, DecodeError> {
     let first = first_part("reply", parts)?;
-    check_data_size(first, max_data_size)?;
+    check_data_size(first, limits.max_data_size)?;
     if !bidirectional {
         return Ok(match decode_confirmation(first) {
             Some(end) => ReplyMessage::Mismatch(end),
@@ -92,7 +116,10 @@ pub fn decode_reply_message(
         }
         ReplyHead::FrameFollows => {
             expect_parts("frame reply", parts, 2)?;
-            Ok(ReplyMessage::Frame(decode_frame(&parts[1])?))
+            Ok(ReplyMessage::Frame(decode_frame_limited(
+                &parts[1],
+                limits.max_frame_size,
+            )?))
         }
     }
 }
@@ -134,6 +161,13 @@ mod tests {
     use super::*;
     use crate::{encode_header, encode_mismatch, encode_reply_data, encode_terminate, frame_part};
 
+    fn small(max_data_size: usize) -> Limits {
+        Limits {
+            max_data_size,
+            ..Limits::DEFAULT
+        }
+    }
+
     fn frame() -> Frame {
         Frame::from_bgr(2, 1, vec![1, 2, 3, 4, 5, 6]).unwrap()
     }
@@ -149,7 +183,7 @@ mod tests {
         let hi = Data::from("hi");
         let parts = [head(Some(&hi)), frame_part(&frame())];
         assert_eq!(
-            decode_message(&parts, DEFAULT_MAX_DATA_SIZE),
+            decode_message(&parts, Limits::DEFAULT),
             Ok(Message::Frame {
                 bi_mode: true,
                 data: Some(hi),
@@ -157,7 +191,7 @@ mod tests {
             })
         );
         assert_eq!(
-            decode_message(&parts[..1], DEFAULT_MAX_DATA_SIZE),
+            decode_message(&parts[..1], Limits::DEFAULT),
             Err(DecodeError::PartCount {
                 what: "frame message",
                 expected: 2,
@@ -165,7 +199,7 @@ mod tests {
             })
         );
         assert_eq!(
-            decode_message(&[], DEFAULT_MAX_DATA_SIZE),
+            decode_message(&[], Limits::DEFAULT),
             Err(DecodeError::PartCount {
                 what: "message",
                 expected: 1,
@@ -180,11 +214,11 @@ mod tests {
         encode_terminate(&mut end);
         let end = Bytes::from(end);
         assert_eq!(
-            decode_message(std::slice::from_ref(&end), 64),
+            decode_message(std::slice::from_ref(&end), small(64)),
             Ok(Message::Terminate)
         );
         assert_eq!(
-            decode_message(&[end, frame_part(&frame())], 64),
+            decode_message(&[end, frame_part(&frame())], small(64)),
             Err(DecodeError::PartCount {
                 what: "terminate message",
                 expected: 1,
@@ -200,7 +234,7 @@ mod tests {
             frame_part(&frame()),
         ];
         assert!(matches!(
-            decode_message(&parts, 50),
+            decode_message(&parts, small(50)),
             Err(DecodeError::DataTooLarge { limit: 50, .. })
         ));
     }
@@ -211,15 +245,15 @@ mod tests {
         encode_reply_data(&mut seven, Some(&Data::from(7)));
         let seven = Bytes::from(seven);
         assert_eq!(
-            decode_reply_message(std::slice::from_ref(&seven), true, 64),
+            decode_reply_message(std::slice::from_ref(&seven), true, small(64)),
             Ok(ReplyMessage::Data(Some(Data::from(7))))
         );
         assert_eq!(
-            decode_reply_message(std::slice::from_ref(&seven), false, 64),
+            decode_reply_message(std::slice::from_ref(&seven), false, small(64)),
             Ok(ReplyMessage::Confirmation)
         );
         assert!(matches!(
-            decode_reply_message(&[seven.clone(), seven], true, 64),
+            decode_reply_message(&[seven.clone(), seven], true, small(64)),
             Err(DecodeError::PartCount {
                 what: "data reply",
                 ..
@@ -229,7 +263,7 @@ mod tests {
         encode_mismatch(&mut mismatch, End::Client);
         for bidirectional in [true, false] {
             assert_eq!(
-                decode_reply_message(&[Bytes::from(mismatch.clone())], bidirectional, 64),
+                decode_reply_message(&[Bytes::from(mismatch.clone())], bidirectional, small(64)),
                 Ok(ReplyMessage::Mismatch(End::Client))
             );
         }

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 
+use crate::codec::{self, Codec, DEFAULT_MAX_FRAME_SIZE};
 use crate::error::DecodeError;
 use crate::frame::{self, Dtype, Frame, MAX_DIMS};
 use crate::msgpack::{infallible, put_bin, put_str};
@@ -55,12 +56,19 @@ pub fn encode_frame(frame: &Frame) -> Vec<u8> {
 /// Decodes a msgpack_numpy frame. The frame's bytes are a slice of `part` (no copy).
 ///
 /// Object dtypes (pickles) and structured dtypes are refused; the shape must match the byte
-/// count exactly.
+/// count exactly. A compressed frame ([`crate::codec`]) is decompressed into at most
+/// [`DEFAULT_MAX_FRAME_SIZE`] bytes; [`decode_frame_limited`] sets another limit.
 pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
+    decode_frame_limited(part, DEFAULT_MAX_FRAME_SIZE)
+}
+
+/// [`decode_frame`], with a compressed frame decoded into at most `max_frame_size` bytes.
+pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame, DecodeError> {
     const WHAT: &str = "frame";
     let mut r = Reader::new(part, WHAT);
     let mut nd = None;
     let mut type_str: Option<&[u8]> = None;
+    let mut decoded_dtype: Option<&[u8]> = None;
     let mut structured_type = false;
     let mut kind: &[u8] = b"";
     let mut shape: Option<Vec<u64>> = None;
@@ -85,6 +93,10 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
             b"kind" => {
                 r.key = "kind";
                 kind = r.str_or_bin()?;
+            }
+            b"dtype" => {
+                r.key = "dtype";
+                decoded_dtype = Some(r.str_or_bin()?);
             }
             b"shape" => {
                 r.key = "shape";
@@ -127,10 +139,11 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
         return Err(DecodeError::NotAnArray);
     }
     let type_str = type_str.ok_or_else(|| missing("type"))?;
-    let dtype = Dtype::parse(std::str::from_utf8(type_str).map_err(|_| {
-        let shown = &type_str[..type_str.len().min(64)];
-        DecodeError::UnsupportedDtype(String::from_utf8_lossy(shown).into_owned())
-    })?)?;
+    let codec = Codec::from_type(type_str);
+    let dtype = parse_dtype(match codec {
+        Some(_) => decoded_dtype.ok_or_else(|| missing("dtype"))?,
+        None => type_str,
+    })?;
     let shape64 = shape.ok_or_else(|| missing("shape"))?;
     let range = data.ok_or_else(|| missing("data"))?;
     let shape: Vec<usize> = shape64
@@ -138,6 +151,9 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()
         .ok_or_else(|| DecodeError::ShapeOverflow(shape64.clone()))?;
+    if let Some(codec) = codec {
+        return codec::decompress(codec, dtype, shape, &part[range], max_frame_size);
+    }
     let expected = frame::byte_len(dtype, &shape).ok_or(DecodeError::ShapeOverflow(shape64))?;
     if expected != range.len() {
         return Err(DecodeError::SizeMismatch {
@@ -151,6 +167,14 @@ pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
             .map_err(|e| DecodeError::Unexpected(e.to_string()));
     }
     Ok(Frame::from_wire(dtype, shape, part.clone(), range.start))
+}
+
+/// A numpy dtype string from the peer (at most 64 bytes of it quoted in an error).
+fn parse_dtype(s: &[u8]) -> Result<Dtype, DecodeError> {
+    Dtype::parse(std::str::from_utf8(s).map_err(|_| {
+        let shown = &s[..s.len().min(64)];
+        DecodeError::UnsupportedDtype(String::from_utf8_lossy(shown).into_owned())
+    })?)
 }
 
 #[cfg(test)]
