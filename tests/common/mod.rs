@@ -9,6 +9,7 @@ pub mod psnr;
 pub mod raw;
 pub mod relay;
 
+#[allow(unused_imports)] // not every test file needs it
 pub use net::free_port;
 
 use std::future::Future;
