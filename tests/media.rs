@@ -192,6 +192,23 @@ async fn built_in_video_source_streams_rust_to_rust() {
     ));
 }
 
+/// Both ends' address, port and timeout (generous: it bounds how long the receiver waits for
+/// the sender to start).
+fn conn(port: u16) -> Vec<String> {
+    let port = port.to_string();
+    ["--address", "127.0.0.1", "--port", &port, "--timeout", "20"]
+        .map(String::from)
+        .into()
+}
+
+/// Starts `receiver` (it binds `port`), then, once it has bound, `sender`; both must succeed.
+fn receive_and_send(port: u16, receiver: Command, sender: Command) {
+    let mut rx = Proc::spawn("receiver", receiver);
+    rx.await_listening(port, HANG);
+    Proc::run("sender", sender, HANG).assert_success();
+    rx.wait(HANG).assert_success();
+}
+
 /// `netgear serve --source clip.mp4` → vidgear client: what arrives matches OpenCV's decoding.
 #[test]
 fn video_file_to_vidgear_client() {
@@ -199,28 +216,20 @@ fn video_file_to_vidgear_client() {
     let clip = make_clip(&dir);
     let raw = dir.join("vidgear.raw");
     let port = free_port();
-    let port_arg = port.to_string();
-    let common = [
-        "--address",
-        "127.0.0.1",
-        "--port",
-        &port_arg,
-        "--timeout",
-        "20",
-    ];
     let mut vidgear = Command::new(python());
     vidgear
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
         .arg("recv")
-        .args(common)
+        .args(conn(port))
         .arg("--save-raw")
         .arg(&raw);
-    let mut rx = Proc::spawn("vidgear recv", vidgear);
-    rx.await_listening(port, HANG);
     let mut netgear = Command::new(NETGEAR);
-    netgear.arg("serve").args(common).arg("--source").arg(&clip);
-    Proc::run("netgear serve", netgear, HANG).assert_success();
-    rx.wait(HANG).assert_success();
+    netgear
+        .arg("serve")
+        .args(conn(port))
+        .arg("--source")
+        .arg(&clip);
+    receive_and_send(port, vidgear, netgear);
     let received = std::fs::read(&raw).expect("raw frames");
     assert_like_opencv(&received, &opencv_frames(&clip, &dir), 35.0);
 }
@@ -266,28 +275,16 @@ fn serve_file_recv_save() {
     let clip = make_clip(&dir);
     let out = dir.join("out.mp4");
     let port = free_port();
-    let port_arg = port.to_string();
-    let common = [
-        "--address",
-        "127.0.0.1",
-        "--port",
-        &port_arg,
-        "--timeout",
-        "20",
-    ];
     let mut recv = Command::new(NETGEAR);
-    recv.arg("recv").args(common).arg("--save").arg(&out);
-    let mut rx = Proc::spawn("netgear recv", recv);
-    rx.await_listening(port, HANG);
+    recv.arg("recv").args(conn(port)).arg("--save").arg(&out);
     let mut serve = Command::new(NETGEAR);
     serve
         .arg("serve")
-        .args(common)
+        .args(conn(port))
         .args(["--reduce", "50"])
         .arg("--source")
         .arg(&clip);
-    Proc::run("netgear serve", serve, HANG).assert_success();
-    rx.wait(HANG).assert_success();
+    receive_and_send(port, recv, serve);
     let (frames, text) = ffprobe_frames(&out);
     assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
     assert!(text.starts_with("160,120"), "reduced by half: {text}");
