@@ -126,6 +126,7 @@ async fn tcp_pattern2_pub_sub_paced() {
     let source_frames = sent.clone();
     let source = async_stream::stream! {
         for f in source_frames {
+            // A camera's pace; what the test asserts holds at any pace (drops are allowed).
             tokio::time::sleep(Duration::from_millis(5)).await;
             yield f;
         }
