@@ -236,18 +236,27 @@ fn push_client_killed_mid_stream() {
 // ---------------------------------------------------------------------------------------------
 // 2. the server dies mid-stream
 
-/// Patterns 0, 1 and 3: the server process is killed once 3 frames have reached the client;
-/// the client exits 1 with `timed out after 3s waiting for a frame from the server` one
-/// timeout after the last frame, and its summary still counts the frames it got and names the
-/// error.
+/// Patterns 0, 1 and 3: the server process is killed once 3 frames have reached the client
+/// (and, in patterns 0 and 1, the client has answered them: the 3rd answer is held in the
+/// relay, so no 4th frame is on its way); the client exits 1 with `timed out after 3s waiting
+/// for a frame from the server` one timeout after the last frame, and its summary still counts
+/// the frames it got and names the error.
 #[test]
 fn server_killed_mid_stream_client_times_out() {
     each_mode(&[PAIR_BI, REQ_BI, PUSH], |m| {
         let t = 3.0;
         let (client, relay, _) = client_behind_relay(m, t);
+        let replies = m.pattern != 3;
+        if replies {
+            relay.hold_answers_after(2);
+        }
         let started = Instant::now();
         let mut server = Proc::netgear("serve", &serve(relay.port(), m, 30.0, 400, Some(20.0)));
-        relay.await_delivered(3, WAIT);
+        if replies {
+            relay.await_held_answers(1, WAIT);
+        } else {
+            relay.await_delivered(3, WAIT);
+        }
         server.kill();
         let exit = client.wait(secs(t) + HANG);
         exit.assert_timed_out(secs(t), "a frame from the server");
@@ -499,12 +508,12 @@ fn req_rep_lost_reply_ends_the_stream_with_a_timeout() {
     assert_eq!(got.summary()["frames"], 0, "the new client got frames");
 }
 
-/// Pattern 1, no reply lost: the client is killed between two frames — its answer to the 4th
-/// frame is held in the relay, so the server cannot send the 5th, while the client is killed
-/// and a new one started on the same port; then the answer goes on to the server (which logs
-/// it). The REQ socket's queue survives the reconnection: the next frame goes to the new
-/// client, which gets the 12 remaining frames and the end message; both exit 0 — the stream
-/// recovers.
+/// Pattern 1, no reply lost: the client is replaced between two frames. Its answer to the 4th
+/// frame is held in the relay (so the server cannot send the 5th) while the client is killed
+/// and a new one is bound on the same port; then the answer reaches the server together with
+/// the end of that connection, as if the client had died right after answering. The REQ
+/// socket's queue survives the reconnection: the next frame goes to the new client, which gets
+/// the 12 remaining frames and the end message; both exit 0 — the stream recovers.
 #[test]
 fn req_rep_client_replaced_between_frames_recovers() {
     let (frames, before) = (16, 4);
@@ -522,7 +531,7 @@ fn req_rep_client_replaced_between_frames_recovers() {
     );
     first.kill();
     let second = bound_client("recv 2", port, REQ, 10.0);
-    relay.release_answers();
+    relay.release_answers_and_close();
     // The server logs `reply` for each plain confirmation it receives.
     server.await_stderr(WAIT, before as usize, |l| l.contains("reply"));
     let served = server.wait(HANG);

@@ -16,7 +16,7 @@ use super::net::wait_until;
 /// The ZMTP 3 greeting, sent once each way before any frame.
 pub const GREETING: u64 = 64;
 
-/// Longest a connection whose answers are held waits for [`Relay::release_answers`].
+/// Longest a connection whose answers are held waits for [`Relay::release_answers_and_close`].
 const HOLD_LIMIT: Duration = Duration::from_secs(60);
 
 /// What the relay does with the bytes the bound end sends on one connection.
@@ -156,7 +156,7 @@ impl Relay {
 
     /// The next connection passes `n` messages from the bound end, then holds the rest (and,
     /// if the bound end goes away, keeps the connection open) until
-    /// [`release_answers`](Relay::release_answers).
+    /// [`release_answers_and_close`](Relay::release_answers_and_close).
     pub fn hold_answers_after(&self, n: u64) {
         *self
             .shared
@@ -181,19 +181,41 @@ impl Relay {
         });
     }
 
-    /// Passes on what was held, and everything after it.
-    pub fn release_answers(&self) {
+    /// Passes on what was held and closes the connection behind it, in one TCP segment (data
+    /// and FIN together, corked): the connecting end reads the answers and the end of the
+    /// connection at once, as if the bound end had sent them and died that very moment.
+    pub fn release_answers_and_close(&self) {
         for c in self.shared.conns().iter() {
             let mut g = c.gate();
             g.pass = None;
             let held = std::mem::take(&mut g.held);
             let done = std::mem::take(&mut g.held_messages);
+            cork(&c.down);
             if (&c.down).write_all(&held).is_ok() {
                 self.shared.answers.fetch_add(done, Ordering::AcqRel);
             }
+            let _ = c.down.shutdown(Shutdown::Both);
             c.released.notify_all();
         }
     }
+}
+
+/// TCP_CORK: what is written stays queued until the socket is shut down (or uncorked).
+fn cork(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket this process owns, with a pointer to a live c_int and
+    // its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_CORK,
+            std::ptr::from_ref(&on).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_CORK: {}", std::io::Error::last_os_error());
 }
 
 impl Drop for Relay {
