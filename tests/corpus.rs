@@ -1223,30 +1223,10 @@ fn message_splitting_round_trips() {
 // ---------------------------------------------------------------------------------------------
 
 mod parts {
+    use super::common::raw::{self, Side, good_message as frame_message, is_confirmation};
     use super::common::{free_port, tcp, within};
     use super::*;
     use netgear::{Client, Error, Pattern, Server};
-
-    fn raw(kind: zmq::SocketType, port: u16, bind: bool) -> zmq::Socket {
-        let ctx = zmq::Context::new();
-        let s = ctx.socket(kind).expect("socket");
-        s.set_linger(0).expect("linger");
-        s.set_rcvtimeo(3000).expect("rcvtimeo");
-        let ep = format!("tcp://127.0.0.1:{port}");
-        if bind {
-            s.bind(&ep).expect("bind");
-        } else {
-            s.connect(&ep).expect("connect");
-        }
-        s
-    }
-
-    fn frame_message() -> Vec<Vec<u8>> {
-        let mut h = Vec::new();
-        wire::encode_header(&mut h, false, None);
-        let f = Frame::from_bgr(2, 2, vec![7u8; 12]).expect("frame");
-        vec![h, wire::encode_frame(&f)]
-    }
 
     /// A REP client refuses a one-part and a three-part frame message with `PartCount`, answers
     /// each anyway, and takes the good message after them.
@@ -1255,7 +1235,7 @@ mod parts {
         let port = free_port();
         let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
         let peer = std::thread::spawn(move || {
-            let s = raw(zmq::REQ, port, false);
+            let s = raw::req(port);
             let good = frame_message();
             let mut answers = Vec::new();
             let one = vec![good[0].clone()];
@@ -1296,12 +1276,7 @@ mod parts {
             .expect("not terminated");
         assert_eq!(f.as_bytes(), &[7u8; 12]);
         let answers = peer.join().expect("peer");
-        assert!(
-            answers
-                .iter()
-                .all(|a| a.starts_with(b"Data received on client")),
-            "{answers:?}"
-        );
+        assert!(answers.iter().all(|a| is_confirmation(a)), "{answers:?}");
     }
 
     /// A frame message whose frame is an object array with a pickle: refused, the client goes on.
@@ -1310,7 +1285,7 @@ mod parts {
         let port = free_port();
         let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
         let peer = std::thread::spawn(move || {
-            let s = raw(zmq::REQ, port, false);
+            let s = raw::req(port);
             let mut bad = frame_message();
             bad[1] = object_array(PICKLE_RUNS_CODE).to_vec();
             for msg in [bad, frame_message()] {
@@ -1333,10 +1308,9 @@ mod parts {
         let port = free_port();
         let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
         let peer = std::thread::spawn(move || {
-            let s = raw(zmq::REQ, port, false);
-            let mut t = Vec::new();
-            wire::encode_terminate(&mut t);
-            s.send_multipart([t, b"extra".to_vec()], 0).expect("send");
+            let s = raw::req(port);
+            s.send_multipart([raw::terminate(), b"extra".to_vec()], 0)
+                .expect("send");
             s.recv_bytes(0).expect("an answer");
         });
         let r = within(client.recv()).await;
@@ -1357,17 +1331,17 @@ mod parts {
     /// A bidirectional server gets `reply` (as parts) from a raw REP client for its one frame.
     async fn server_gets(reply_parts: Vec<Vec<u8>>) -> netgear::Result<()> {
         let port = free_port();
-        let rep = raw(zmq::REP, port, true);
+        let rep = raw::socket(zmq::REP, port, Side::Bind);
         let peer = std::thread::spawn(move || {
             rep.recv_multipart(0).expect("the frame message");
             rep.send_multipart(reply_parts, 0).expect("reply");
-            // Keep the socket open until the server has read the reply.
-            std::thread::sleep(std::time::Duration::from_millis(300));
+            // Handed back open: it is closed once the server has read the reply.
+            rep
         });
         let mut server = Server::new(tcp(Pattern::ReqRep, port, true, 3000)).expect("connects");
         let f = Frame::from_bgr(2, 2, vec![1u8; 12]).expect("frame");
         let result = within(server.send(Some(&Data::from("hi")), &f)).await;
-        peer.join().expect("peer");
+        let _rep = peer.join().expect("peer");
         result
     }
 

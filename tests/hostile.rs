@@ -3,27 +3,11 @@
 
 mod common;
 
+use common::raw::{self, Side, good_message, is_confirmation, sevens};
 use common::{free_port, tcp, within};
+use futures::StreamExt;
 use netgear::wire;
-use netgear::{Client, DecodeError, Error, Frame, Pattern};
-
-/// A raw REQ peer: what a hostile sender on the network looks like.
-fn raw_req(port: u16) -> zmq::Socket {
-    let ctx = zmq::Context::new();
-    let s = ctx.socket(zmq::REQ).expect("socket");
-    s.set_linger(0).expect("linger");
-    s.set_rcvtimeo(2000).expect("rcvtimeo");
-    s.connect(&format!("tcp://127.0.0.1:{port}"))
-        .expect("connect");
-    s
-}
-
-fn good_frame_message() -> Vec<Vec<u8>> {
-    let mut header = Vec::new();
-    wire::encode_header(&mut header, false, None);
-    let frame = Frame::from_bgr(2, 2, vec![7u8; 12]).expect("frame");
-    vec![header, wire::encode_frame(&frame)]
-}
+use netgear::{Client, DecodeError, Error, Pattern};
 
 /// After a bad message a REP client answers anyway, so both it and the peer can go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,10 +15,10 @@ async fn rep_client_recovers_after_garbage() {
     let port = free_port();
     let client = Client::new(tcp(Pattern::ReqRep, port, false, 2000)).expect("binds");
     let peer = std::thread::spawn(move || {
-        let s = raw_req(port);
+        let s = raw::req(port);
         s.send(&b"garbage"[..], 0).expect("send");
         let first = s.recv_bytes(0).expect("an answer to the garbage");
-        s.send_multipart(good_frame_message(), 0).expect("send");
+        s.send_multipart(good_message(), 0).expect("send");
         let second = s.recv_bytes(0).expect("an answer to the frame");
         (first, second)
     });
@@ -49,8 +33,8 @@ async fn rep_client_recovers_after_garbage() {
         .expect("not terminated");
     assert_eq!(frame.as_bytes(), &[7u8; 12]);
     let (first, second) = peer.join().expect("peer");
-    assert!(first.starts_with(b"Data received on client"));
-    assert!(second.starts_with(b"Data received on client"));
+    assert!(is_confirmation(&first));
+    assert!(is_confirmation(&second));
 }
 
 /// Data beyond `max_data_size`, and data nested too deep, are refused before decoding.
@@ -61,9 +45,9 @@ async fn oversized_and_deep_data_are_refused() {
     opts.max_data_size = 1024;
     let client = Client::new(opts).expect("binds");
     let peer = std::thread::spawn(move || {
-        let s = raw_req(port);
+        let s = raw::req(port);
         // a header whose data is a 4 KiB string
-        let mut big = good_frame_message();
+        let mut big = good_message();
         big[0].clear();
         let text = "x".repeat(4096);
         wire::encode_header(
@@ -74,7 +58,7 @@ async fn oversized_and_deep_data_are_refused() {
         s.send_multipart(big, 0).expect("send");
         s.recv_bytes(0).expect("answer");
         // a header whose data is 500 nested arrays (about 500 bytes)
-        let mut deep = good_frame_message();
+        let mut deep = good_message();
         let keep = deep[0].len() - 1; // drop the empty-string data
         deep[0].truncate(keep);
         deep[0].extend(std::iter::repeat_n(0x91u8, 500));
@@ -107,16 +91,16 @@ async fn skip_policy_keeps_the_stream_intact() {
     opts.on_bad_message = netgear::OnBadMessage::Skip;
     let client = Client::new(opts).expect("binds");
     let peer = std::thread::spawn(move || {
-        let s = raw_req(port);
+        let s = raw::req(port);
         let mut answers = 0;
         for (i, msg) in [
             vec![b"garbage".to_vec()],
-            good_frame_message(),
-            vec![vec![0x80]],                      // an empty map: no keys
-            vec![vec![0xc1]],                      // a reserved marker
-            vec![good_frame_message()[0].clone()], // a header without its frame
-            good_frame_message().into_iter().chain([vec![1]]).collect(), // three parts
-            good_frame_message(),
+            good_message(),
+            vec![vec![0x80]],                // an empty map: no keys
+            vec![vec![0xc1]],                // a reserved marker
+            vec![good_message()[0].clone()], // a header without its frame
+            good_message().into_iter().chain([vec![1]]).collect(), // three parts
+            good_message(),
         ]
         .into_iter()
         .enumerate()
@@ -126,9 +110,7 @@ async fn skip_policy_keeps_the_stream_intact() {
                 .unwrap_or_else(|e| panic!("no answer to message {i}: {e}"));
             answers += 1;
         }
-        let mut end = Vec::new();
-        wire::encode_terminate(&mut end);
-        s.send(end, 0).expect("terminate");
+        s.send(raw::terminate(), 0).expect("terminate");
         s.recv_bytes(0).expect("termination answer");
         answers
     });
@@ -140,4 +122,51 @@ async fn skip_policy_keeps_the_stream_intact() {
     assert_eq!(frames, 2);
     assert_eq!(client.skipped(), 5);
     assert_eq!(peer.join().expect("peer"), 7);
+}
+
+/// The default policy (`OnBadMessage::Stop`, vidgear's behaviour): a raw server sends a good
+/// frame, garbage, and another good frame; the stream yields the first frame, then exactly
+/// one `Error::Decode`, then ends — the second good frame is never taken. The server still
+/// gets its answer to the garbage (REQ/REP and PAIR), so it is not left waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_policy_stops_at_the_first_bad_message() {
+    for (pattern, kind) in [(Pattern::ReqRep, zmq::REQ), (Pattern::Pair, zmq::PAIR)] {
+        let port = free_port();
+        let opts = tcp(pattern, port, false, 2000);
+        assert_eq!(
+            opts.on_bad_message,
+            netgear::OnBadMessage::Stop,
+            "the default"
+        );
+        let client = Client::new(opts).expect("binds");
+        let peer = std::thread::spawn(move || {
+            let s = raw::socket(kind, port, Side::Connect);
+            s.send_multipart(good_message(), 0).expect("send");
+            let good = s.recv_bytes(0).expect("an answer to the good frame");
+            s.send(&b"garbage"[..], 0).expect("send");
+            let bad = s.recv_bytes(0).expect("an answer to the garbage");
+            s.send_multipart(good_message(), 0).expect("send");
+            (good, bad, s)
+        });
+        // Everything the stream yields, to its end.
+        let items: Vec<_> = within(client.recv_generator().collect()).await;
+        let what = format!("pattern {pattern}");
+        assert_eq!(items.len(), 2, "{what}: {items:?}");
+        assert!(
+            matches!(&items[0], Ok((None, f)) if *f == sevens()),
+            "{what}: {:?}",
+            items[0]
+        );
+        assert!(
+            matches!(&items[1], Err(Error::Decode(DecodeError::Msgpack { .. }))),
+            "{what}: {:?}",
+            items[1]
+        );
+        let (good, bad, _socket) = tokio::task::spawn_blocking(move || peer.join())
+            .await
+            .expect("join")
+            .expect("peer");
+        assert!(is_confirmation(&good), "{what}: {good:?}");
+        assert!(is_confirmation(&bad), "{what}: {bad:?}");
+    }
 }

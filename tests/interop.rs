@@ -8,23 +8,19 @@
 
 mod common;
 
-use common::python;
-
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::proc::{NETGEAR, Proc};
+use common::{free_port, python};
 use serde_json::{Value, json};
 
 const FRAMES: u64 = 20;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+/// Bound on any one end's run, or on its start (the venv's imports are slow on a loaded
+/// machine): a hang guard.
+const HANG: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Copy, PartialEq)]
 enum Impl {
@@ -32,8 +28,10 @@ enum Impl {
     Vidgear,
 }
 
+/// Both ends' timeout in the cases that succeed: it bounds how long a receiver waits for the
+/// sender to start, so it is generous (it only lengthens a failing run).
 fn command(end: Impl, mode: &str, port: u16, pattern: u8, bi: bool, extra: &[String]) -> Command {
-    with_timeout(end, mode, port, pattern, bi, extra, "5")
+    with_timeout(end, mode, port, pattern, bi, extra, "20")
 }
 
 fn with_timeout(
@@ -46,7 +44,7 @@ fn with_timeout(
     timeout: &str,
 ) -> Command {
     let mut cmd = match end {
-        Impl::Rust => Command::new(env!("CARGO_BIN_EXE_netgear")),
+        Impl::Rust => Command::new(NETGEAR),
         Impl::Vidgear => {
             let mut c = Command::new(python());
             c.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"));
@@ -62,37 +60,22 @@ fn with_timeout(
     if end == Impl::Rust {
         cmd.arg("--json");
     }
-    cmd.args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(extra);
     cmd
 }
 
-/// Waits for the process (killing it after 40 s) and parses the JSON on its last stdout line.
-fn finish(mut child: Child, who: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{who} did not finish within 40 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child.stdout.take().map(|mut s| s.read_to_string(&mut out));
-    child.stderr.take().map(|mut s| s.read_to_string(&mut err));
-    let last = out.lines().last().unwrap_or("");
-    let json: Value = serde_json::from_str(last)
-        .unwrap_or_else(|_| panic!("{who}: no JSON summary; stdout: {out}\nstderr: {err}"));
-    assert!(
-        status.success(),
-        "{who} failed ({status}): {json}\nstderr: {err}"
-    );
-    json
+/// Starts the receiving end (it binds `port`) and waits until it has bound.
+fn start_receiver(who: &str, cmd: Command, port: u16) -> Proc {
+    let mut rx = Proc::spawn(who, cmd);
+    rx.await_listening(port, HANG);
+    rx
+}
+
+/// Waits for the process to succeed and returns the JSON summary on its last stdout line.
+fn finish(p: Proc) -> Value {
+    let exit = p.wait(HANG);
+    exit.assert_success();
+    exit.summary()
 }
 
 struct Case {
@@ -131,15 +114,12 @@ fn run(case: &Case) -> (Value, Value) {
         }
         Impl::Vidgear => {}
     }
-    let rx = command(receiver, "recv", port, case.pattern, case.bi, &case.recv)
-        .spawn()
-        .expect("start the receiver");
-    std::thread::sleep(Duration::from_millis(300));
-    let tx = command(case.sender, "serve", port, case.pattern, case.bi, &serve)
-        .spawn()
-        .expect("start the sender");
-    let sent = finish(tx, "sender");
-    let received = finish(rx, "receiver");
+    let rx = command(receiver, "recv", port, case.pattern, case.bi, &case.recv);
+    let rx = start_receiver("receiver", rx, port);
+    let tx = command(case.sender, "serve", port, case.pattern, case.bi, &serve);
+    let tx = Proc::spawn("sender", tx);
+    let sent = finish(tx);
+    let received = finish(rx);
     (sent, received)
 }
 
@@ -280,21 +260,18 @@ fn vidgear_dtypes_and_shapes_to_rust() {
 #[test]
 fn mismatch_against_vidgear_client() {
     let port = free_port();
-    let rx = command(Impl::Vidgear, "recv", port, 0, false, &[])
-        .spawn()
-        .expect("start vidgear");
-    std::thread::sleep(Duration::from_millis(300));
+    let rx = start_receiver(
+        "vidgear recv",
+        command(Impl::Vidgear, "recv", port, 0, false, &[]),
+        port,
+    );
     let serve = args(&["--frames", "3"]);
-    let out = with_timeout(Impl::Rust, "serve", port, 0, true, &serve, "1")
-        .output()
-        .expect("run netgear");
+    let tx = with_timeout(Impl::Rust, "serve", port, 0, true, &serve, "1");
+    let out = Proc::run("netgear serve", tx, HANG);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = out.stderr_text();
     assert!(err.contains("error: timed out"), "stderr: {err}");
-    let mut rx = rx;
-    let _ = rx.wait();
-    let mut msg = String::new();
-    rx.stdout.take().map(|mut s| s.read_to_string(&mut msg));
+    let msg = rx.wait(HANG).stdout_text();
     assert!(msg.contains("RuntimeError"), "vidgear said: {msg}");
 }
 
@@ -305,16 +282,19 @@ fn wire_bytes_match_vidgear() {
     use netgear::wire::{self, Header, ReplyHead};
     use netgear::{Data, Dtype, Frame};
 
-    let out = Command::new(python())
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/wire_vectors.py"))
-        .output()
-        .expect("run wire_vectors.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut script = Command::new(python());
+    script.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/wire_vectors.py"));
+    let out = Proc::run("wire_vectors.py", script, HANG);
+    out.assert_success();
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    // As many cases as wire_vectors.py writes: 28 values (a header each with bi_mode off and
+    // on, a reply each) and 11 arrays. A loop over fewer would pass without checking them.
+    let count = |key: &str| v[key].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        (count("header"), count("reply"), count("frame")),
+        (56, 28, 11),
+        "cases from wire_vectors.py"
+    );
     let hex = |s: &Value| hex::decode(s.as_str().expect("hex")).expect("hex");
     let data_of = |d: &Value| (!d.is_null()).then(|| Data::from_json(d));
 
@@ -368,10 +348,10 @@ fn wire_bytes_match_vidgear() {
 #[test]
 fn mismatch_against_vidgear_server() {
     let port = free_port();
-    let rx = with_timeout(Impl::Rust, "recv", port, 0, false, &[], "3")
-        .spawn()
-        .expect("start netgear");
-    std::thread::sleep(Duration::from_millis(300));
+    // The client's timeout bounds only its wait for vidgear's first frame: generous, as
+    // vidgear's imports take a while on a loaded machine.
+    let rx = with_timeout(Impl::Rust, "recv", port, 0, false, &[], "30");
+    let rx = start_receiver("netgear recv", rx, port);
     let tx = with_timeout(
         Impl::Vidgear,
         "serve",
@@ -380,17 +360,16 @@ fn mismatch_against_vidgear_server() {
         true,
         &args(&["--frames", "3"]),
         "1",
-    )
-    .spawn()
-    .expect("start vidgear");
-    let out = rx.wait_with_output().expect("netgear ran");
+    );
+    let tx = Proc::spawn("vidgear serve", tx);
+    let out = rx.wait(HANG);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = out.stderr_text();
     assert!(
         err.contains("bidirectional mode is not activated on the client end"),
         "stderr: {err}"
     );
-    let vg = tx.wait_with_output().expect("vidgear ran");
+    let vg = tx.wait(HANG);
     assert!(
         !vg.status.success(),
         "vidgear should time out waiting for a reply"

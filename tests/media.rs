@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::net::wait_until;
+use common::proc::{NETGEAR, Proc};
+use common::psnr::psnr;
 use common::{free_port, python, tcp, within};
 use futures::StreamExt;
 use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
@@ -16,6 +19,9 @@ use netgear::{Client, Error, Frame, Options, Pattern, Server, Source};
 const CLIP_FRAMES: usize = 30;
 const W: usize = 320;
 const H: usize = 240;
+
+/// Bound on any child's run, or on a receiver's start: a hang guard.
+const HANG: Duration = Duration::from_secs(60);
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));
@@ -26,49 +32,27 @@ fn scratch(tag: &str) -> PathBuf {
 /// A short H.264 clip of ffmpeg's `testsrc2`.
 fn make_clip(dir: &Path) -> PathBuf {
     let path = dir.join("clip.mp4");
-    let ok = Command::new("ffmpeg")
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
         .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
         .args(["-i", &format!("testsrc2=size={W}x{H}:rate=25")])
         .args(["-frames:v", &CLIP_FRAMES.to_string()])
         .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .expect("ffmpeg runs")
-        .success();
-    assert!(ok, "ffmpeg made the clip");
+        .arg(&path);
+    Proc::run("ffmpeg (clip)", ffmpeg, HANG).assert_success();
     path
 }
 
 /// Frames of `path` as OpenCV decodes them (raw BGR, concatenated).
 fn opencv_frames(path: &Path, dir: &Path) -> Vec<u8> {
     let raw = dir.join("opencv.raw");
-    let out = Command::new(python())
+    let mut script = Command::new(python());
+    script
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/cv2_decode.py"))
         .arg(path)
-        .arg(&raw)
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(&raw);
+    Proc::run("cv2_decode.py", script, HANG).assert_success();
     std::fs::read(raw).expect("raw frames")
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let mse = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
 }
 
 /// Every frame within `min_db` of OpenCV's, and as many frames.
@@ -108,14 +92,12 @@ async fn video_source_decodes_like_opencv() {
 #[tokio::test]
 async fn image_sequences_and_gray_frames() {
     let dir = scratch("images");
-    let ok = Command::new("ffmpeg")
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
         .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
         .args(["-i", "testsrc2=size=64x48:rate=5", "-frames:v", "5"])
-        .arg(dir.join("img%03d.png"))
-        .status()
-        .expect("ffmpeg")
-        .success();
-    assert!(ok);
+        .arg(dir.join("img%03d.png"));
+    Proc::run("ffmpeg (images)", ffmpeg, HANG).assert_success();
     let numbered = dir.join("img%03d.png").to_string_lossy().into_owned();
     let globbed = dir.join("*.png").to_string_lossy().into_owned();
     for source in [numbered.clone(), globbed] {
@@ -168,15 +150,15 @@ async fn ffmpeg_never_outlives_its_source() {
     let pid = src.pid().expect("ffmpeg runs");
     drop(src);
     let stat = format!("/proc/{pid}/stat");
-    for _ in 0..100 {
-        let state = std::fs::read_to_string(&stat).ok();
-        // gone, or a zombie waiting to be reaped: not running either way
-        if state.as_deref().is_none_or(|s| s.contains(") Z ")) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("ffmpeg {pid} still runs after its source was dropped");
+    tokio::task::spawn_blocking(move || {
+        wait_until("ffmpeg ended after its source was dropped", HANG, || {
+            let state = std::fs::read_to_string(&stat).ok();
+            // gone, or a zombie waiting to be reaped: not running either way
+            state.as_deref().is_none_or(|s| s.contains(") Z "))
+        })
+    })
+    .await
+    .expect("wait");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,55 +192,57 @@ async fn built_in_video_source_streams_rust_to_rust() {
     ));
 }
 
+/// Both ends' address, port and timeout (generous: it bounds how long the receiver waits for
+/// the sender to start).
+fn conn(port: u16) -> Vec<String> {
+    let port = port.to_string();
+    ["--address", "127.0.0.1", "--port", &port, "--timeout", "20"]
+        .map(String::from)
+        .into()
+}
+
+/// Starts `receiver` (it binds `port`), then, once it has bound, `sender`; both must succeed.
+fn receive_and_send(port: u16, receiver: Command, sender: Command) {
+    let mut rx = Proc::spawn("receiver", receiver);
+    rx.await_listening(port, HANG);
+    Proc::run("sender", sender, HANG).assert_success();
+    rx.wait(HANG).assert_success();
+}
+
 /// `netgear serve --source clip.mp4` → vidgear client: what arrives matches OpenCV's decoding.
 #[test]
 fn video_file_to_vidgear_client() {
     let dir = scratch("vg");
     let clip = make_clip(&dir);
     let raw = dir.join("vidgear.raw");
-    let port = free_port().to_string();
-    let common = ["--address", "127.0.0.1", "--port", &port, "--timeout", "5"];
-    let rx = Command::new(python())
+    let port = free_port();
+    let mut vidgear = Command::new(python());
+    vidgear
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
         .arg("recv")
-        .args(common)
+        .args(conn(port))
         .arg("--save-raw")
-        .arg(&raw)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("vidgear starts");
-    std::thread::sleep(Duration::from_millis(300));
-    let tx = Command::new(env!("CARGO_BIN_EXE_netgear"))
+        .arg(&raw);
+    let mut netgear = Command::new(NETGEAR);
+    netgear
         .arg("serve")
-        .args(common)
+        .args(conn(port))
         .arg("--source")
-        .arg(&clip)
-        .output()
-        .expect("netgear runs");
-    assert!(
-        tx.status.success(),
-        "{}",
-        String::from_utf8_lossy(&tx.stderr)
-    );
-    let rx = rx.wait_with_output().expect("vidgear ends");
-    assert!(
-        rx.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rx.stdout)
-    );
+        .arg(&clip);
+    receive_and_send(port, vidgear, netgear);
     let received = std::fs::read(&raw).expect("raw frames");
     assert_like_opencv(&received, &opencv_frames(&clip, &dir), 35.0);
 }
 
 fn ffprobe_frames(path: &Path) -> (u64, String) {
-    let out = Command::new("ffprobe")
+    let mut ffprobe = Command::new("ffprobe");
+    ffprobe
         .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
         .args(["-show_entries", "stream=nb_read_frames,width,height"])
         .args(["-of", "csv=p=0"])
-        .arg(path)
-        .output()
-        .expect("ffprobe");
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        .arg(path);
+    let out = Proc::run("ffprobe", ffprobe, HANG);
+    let text = out.stdout_text().trim().to_owned();
     let frames = text
         .rsplit(',')
         .next()
@@ -290,34 +274,17 @@ fn serve_file_recv_save() {
     let dir = scratch("cli");
     let clip = make_clip(&dir);
     let out = dir.join("out.mp4");
-    let port = free_port().to_string();
-    let common = ["--address", "127.0.0.1", "--port", &port, "--timeout", "5"];
-    let netgear = env!("CARGO_BIN_EXE_netgear");
-    let rx = Command::new(netgear)
-        .arg("recv")
-        .args(common)
-        .arg("--save")
-        .arg(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("recv starts");
-    std::thread::sleep(Duration::from_millis(200));
-    let tx = Command::new(netgear)
+    let port = free_port();
+    let mut recv = Command::new(NETGEAR);
+    recv.arg("recv").args(conn(port)).arg("--save").arg(&out);
+    let mut serve = Command::new(NETGEAR);
+    serve
         .arg("serve")
-        .args(common)
+        .args(conn(port))
         .args(["--reduce", "50"])
         .arg("--source")
-        .arg(&clip)
-        .spawn()
-        .expect("serve starts");
-    let tx = tx.wait_with_output().expect("serve ends");
-    let rx = rx.wait_with_output().expect("recv ends");
-    assert!(tx.status.success());
-    assert!(
-        rx.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rx.stderr)
-    );
+        .arg(&clip);
+    receive_and_send(port, recv, serve);
     let (frames, text) = ffprobe_frames(&out);
     assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
     assert!(text.starts_with("160,120"), "reduced by half: {text}");

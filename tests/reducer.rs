@@ -8,11 +8,13 @@
 
 mod common;
 
-use common::python;
-
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
+
+use common::proc::Proc;
+use common::psnr::{max_diff, psnr};
+use common::python;
 
 use netgear::media::{Interpolation, reducer};
 use netgear::{Dtype, Error, Frame};
@@ -23,24 +25,11 @@ fn script() -> PathBuf {
 
 /// Runs the helper script with `args`, feeding `input`; returns its stdout.
 fn run_script(args: &[String], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(python())
-        .arg(script())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the venv python");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().expect("wait for python");
-    writer.join().unwrap().expect("write the frame to python");
-    assert!(
-        out.status.success(),
-        "cv2_resize.py {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cmd = Command::new(python());
+    cmd.arg(script()).args(args);
+    let name = format!("cv2_resize.py {args:?}");
+    let out = Proc::spawn_with_input(&name, cmd, input.to_vec()).wait(Duration::from_secs(120));
+    out.assert_success();
     out.stdout
 }
 
@@ -137,20 +126,6 @@ fn cv2_reduce(frame: &Frame, pct: f64, interp: Interpolation) -> (Vec<usize>, Ve
     (shape, out[nl + 1..].to_vec())
 }
 
-/// PSNR in dB (infinite when identical) and the largest absolute difference.
-fn psnr(a: &[u8], b: &[u8]) -> (f64, u8) {
-    assert_eq!(a.len(), b.len());
-    let mut squared = 0.0;
-    let mut max = 0u8;
-    for (&x, &y) in a.iter().zip(b) {
-        let d = f64::from(x) - f64::from(y);
-        squared += d * d;
-        max = max.max(x.abs_diff(y));
-    }
-    let mse = squared / a.len() as f64;
-    (10.0 * (255.0 * 255.0 / mse).log10(), max)
-}
-
 /// Reduces a test image in Rust and with vidgear + OpenCV; same shape, PSNR ≥ `min_db`.
 fn against_cv2(w: usize, h: usize, c: usize, pct: f64, interp: Interpolation, min_db: f64) {
     let input = frame(w, h, c);
@@ -161,7 +136,10 @@ fn against_cv2(w: usize, h: usize, c: usize, pct: f64, interp: Interpolation, mi
         shape.as_slice(),
         "{w}x{h}x{c} {pct}% {interp:?}"
     );
-    let (db, max) = psnr(ours.as_bytes(), &theirs);
+    let (db, max) = (
+        psnr(ours.as_bytes(), &theirs),
+        max_diff(ours.as_bytes(), &theirs),
+    );
     println!(
         "{interp:?} {w}x{h}x{c} {pct}% -> {:?}: PSNR {db:.2} dB, max |diff| {max}",
         ours.shape()

@@ -256,14 +256,12 @@ async fn client_with_nobody_sending_times_out() {
             matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
             "pattern {pattern}: got {r:?}"
         );
-        assert!(
-            took >= SHORT && took < SHORT * 5,
-            "pattern {pattern}: {took:?}"
-        );
+        assert!(took >= SHORT, "pattern {pattern}: gave up after {took:?}");
     }
 }
 
-/// A server with nobody receiving fails with a timeout, within a few timeouts.
+/// A server with nobody receiving fails with a timeout, after waiting it (and never hangs:
+/// `within`).
 async fn server_with_nobody_receiving(pattern: Pattern) {
     let mut server = Server::new(tcp(pattern, free_port(), false, 200)).expect("connects");
     let start = Instant::now();
@@ -273,7 +271,7 @@ async fn server_with_nobody_receiving(pattern: Pattern) {
         matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
         "pattern {pattern}: got {r:?}"
     );
-    assert!(took < SHORT * 5, "pattern {pattern}: took {took:?}");
+    assert!(took >= SHORT, "pattern {pattern}: gave up after {took:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -414,15 +414,69 @@ mod tests {
         );
     }
 
-    #[test]
-    fn open_without_an_x_server_is_an_error_not_a_panic() {
-        // Only meaningful where no X server is reachable; elsewhere a real window would open.
-        if std::env::var_os("DISPLAY").is_some() {
-            return;
-        }
+    /// Set in the child process that [`in_child`] starts, to what its `DISPLAY` is meant to be.
+    const CHILD: &str = "NETGEAR_DISPLAY_TEST_CHILD";
+
+    /// Runs the test `name` of this module again in a child process of this test binary, with
+    /// `DISPLAY` set to `display` (or removed), and fails if it fails there. The parent's own
+    /// `DISPLAY` (an X server running or not) changes nothing.
+    fn in_child(name: &str, display: Option<&str>) {
+        let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+        let test = format!("{module}::{name}");
+        let mut cmd = std::process::Command::new(std::env::current_exe().expect("test binary"));
+        cmd.args([test.as_str(), "--exact", "--test-threads=1"])
+            .env(CHILD, display.unwrap_or(""));
+        match display {
+            Some(d) => cmd.env("DISPLAY", d),
+            None => cmd.env_remove("DISPLAY"),
+        };
+        let out = cmd.output().expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{test} in a child with DISPLAY={display:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// In the child: opening fails with a media error (never a panic) whose message says
+    /// `why`.
+    fn assert_open_fails(display: &str, why: &str) {
+        assert_eq!(
+            std::env::var("DISPLAY").ok().as_deref(),
+            (!display.is_empty()).then_some(display)
+        );
         match Display::open("netgear test") {
-            Err(Error::Media(msg)) => assert!(msg.starts_with("cannot open a window: "), "{msg}"),
+            Err(Error::Media(msg)) => {
+                assert!(msg.starts_with("cannot open a window: "), "{msg}");
+                assert!(msg.contains(why), "{msg}");
+            }
             other => panic!("expected a media error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn open_without_display_set_is_an_error_not_a_panic() {
+        match std::env::var(CHILD) {
+            Ok(display) => assert_open_fails(&display, "DISPLAY is not set"),
+            Err(_) => in_child("open_without_display_set_is_an_error_not_a_panic", None),
+        }
+    }
+
+    #[test]
+    fn open_with_no_x_server_at_display_is_an_error_not_a_panic() {
+        // No X server listens at display 1999 (its socket would be /tmp/.X11-unix/X1999).
+        const NOBODY: &str = ":1999";
+        match std::env::var(CHILD) {
+            Ok(display) => assert_open_fails(&display, "no X server at DISPLAY=:1999"),
+            Err(_) => {
+                let socket = std::path::Path::new("/tmp/.X11-unix/X1999");
+                assert!(!socket.exists(), "an X server runs at {NOBODY}");
+                in_child(
+                    "open_with_no_x_server_at_display_is_an_error_not_a_panic",
+                    Some(NOBODY),
+                );
+            }
         }
     }
 }

@@ -1,6 +1,16 @@
-//! Helpers shared by the integration tests: free ports, short-timeout options, small frames,
-//! and draining a client's stream.
+//! Helpers shared by the integration tests: short-timeout options, small frames, draining a
+//! client's stream, and in submodules child processes ([`proc`]), ports and connections
+//! ([`net`]), raw ZeroMQ peers ([`raw`]), a counting relay ([`relay`]) and PSNR ([`psnr`]).
 #![allow(dead_code)]
+
+pub mod net;
+pub mod proc;
+pub mod psnr;
+pub mod raw;
+pub mod relay;
+
+#[allow(unused_imports)] // not every test file needs it
+pub use net::free_port;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -25,20 +35,15 @@ pub fn python() -> PathBuf {
     py
 }
 
-/// Upper bound on any one test: a hang becomes a failure, not a stuck suite.
-pub const TEST_LIMIT: Duration = Duration::from_secs(10);
+/// Upper bound on any one test: a hang becomes a failure, not a stuck suite. Generous, so that
+/// a loaded machine never reaches it: it bounds hangs, it does not measure.
+pub const TEST_LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs `fut`, failing the test if it takes longer than [`TEST_LIMIT`].
 pub async fn within<F: Future>(fut: F) -> F::Output {
     tokio::time::timeout(TEST_LIMIT, fut)
         .await
         .expect("the test hung")
-}
-
-/// A TCP port that was free a moment ago (bound on 127.0.0.1:0, then released).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local address").port()
 }
 
 /// Options for either end over tcp on loopback, with a short timeout.

@@ -1,0 +1,306 @@
+//! Child processes for the tests: output captured as it comes (a full pipe never blocks the
+//! child), every wait bounded, and the child killed (SIGKILL) and reaped when its guard is
+//! dropped, so that a failing assertion leaves nothing running.
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The `netgear` binary of this package.
+pub const NETGEAR: &str = env!("CARGO_BIN_EXE_netgear");
+
+/// How long the output of an ended child may take to close.
+const PIPES_CLOSE: Duration = Duration::from_secs(10);
+
+/// What a child wrote so far, byte for byte.
+#[derive(Default)]
+struct Captured {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// A child process, killed (SIGKILL) and reaped when dropped.
+pub struct Proc {
+    name: String,
+    child: Child,
+    captured: Arc<Mutex<Captured>>,
+    /// Disconnected once the threads reading the pipes (and writing stdin) have ended.
+    pipes_done: Receiver<()>,
+}
+
+/// How a child ended, and everything it wrote.
+pub struct Exit {
+    pub name: String,
+    pub status: ExitStatus,
+    /// When the test saw it gone (polled every few milliseconds).
+    pub at: Instant,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+fn lines(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn capture(
+    mut pipe: impl Read + Send + 'static,
+    captured: Arc<Mutex<Captured>>,
+    err: bool,
+    done: Sender<()>,
+) {
+    thread::spawn(move || {
+        let _done = done;
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let mut c = captured.lock().unwrap_or_else(PoisonError::into_inner);
+            if err { &mut c.stderr } else { &mut c.stdout }.extend_from_slice(&buf[..n]);
+        }
+    });
+}
+
+impl Proc {
+    /// Starts `cmd` with no stdin.
+    pub fn spawn(name: &str, cmd: Command) -> Proc {
+        Proc::start(name, cmd, None)
+    }
+
+    /// Starts `cmd` and writes `input` to its stdin (then closes it).
+    pub fn spawn_with_input(name: &str, cmd: Command, input: Vec<u8>) -> Proc {
+        Proc::start(name, cmd, Some(input))
+    }
+
+    /// Starts `netgear args…` (without `RUST_LOG`, so that its stderr is only what it says).
+    pub fn netgear(name: &str, args: &[String]) -> Proc {
+        let mut cmd = Command::new(NETGEAR);
+        cmd.args(args).env_remove("RUST_LOG");
+        Proc::spawn(name, cmd)
+    }
+
+    /// Runs `cmd` to its end, at most `limit`.
+    pub fn run(name: &str, cmd: Command, limit: Duration) -> Exit {
+        Proc::spawn(name, cmd).wait(limit)
+    }
+
+    fn start(name: &str, mut cmd: Command, input: Option<Vec<u8>>) -> Proc {
+        let stdin = if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        let mut child = cmd
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let captured = Arc::new(Mutex::new(Captured::default()));
+        let (done, pipes_done) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        capture(stdout, captured.clone(), false, done.clone());
+        let stderr = child.stderr.take().expect("stderr");
+        capture(stderr, captured.clone(), true, done.clone());
+        if let Some(input) = input {
+            let mut stdin = child.stdin.take().expect("stdin");
+            thread::spawn(move || {
+                let _done = done;
+                // A child that exits early closes the pipe: its exit status tells why.
+                let _ = stdin.write_all(&input);
+            });
+        }
+        Proc {
+            name: name.to_owned(),
+            child,
+            captured,
+            pipes_done,
+        }
+    }
+
+    fn captured(&self) -> MutexGuard<'_, Captured> {
+        self.captured.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The lines written on stderr so far.
+    pub fn stderr_now(&self) -> Vec<String> {
+        lines(&self.captured().stderr)
+    }
+
+    /// Fails the test if the child has exited (it was expected to keep running).
+    fn assert_running(&mut self, waiting_for: &str) {
+        if let Some(status) = self.child.try_wait().expect("try_wait") {
+            panic!(
+                "{} exited ({status}) while the test waited for {waiting_for}; stderr: {:?}",
+                self.name,
+                self.stderr_now()
+            );
+        }
+    }
+
+    /// Waits until `ready()` holds, at most `limit`, failing if the child exits first.
+    pub fn await_event(&mut self, what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+        let deadline = Instant::now() + limit;
+        while !ready() {
+            self.assert_running(what);
+            assert!(
+                Instant::now() < deadline,
+                "{}: {what} did not happen within {limit:?}; stderr: {:?}",
+                self.name,
+                self.stderr_now()
+            );
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Waits until `count` stderr lines satisfy `pred`, at most `limit`.
+    pub fn await_stderr(&mut self, limit: Duration, count: usize, pred: impl Fn(&str) -> bool) {
+        let captured = self.captured.clone();
+        let matching = move || {
+            let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
+            lines(&c.stderr).iter().filter(|l| pred(l)).count()
+        };
+        self.await_event(&format!("{count} matching stderr line(s)"), limit, || {
+            matching() >= count
+        });
+    }
+
+    /// Waits until something listens on tcp `port` (the child bound it), at most `limit`.
+    pub fn await_listening(&mut self, port: u16, limit: Duration) {
+        self.await_event(&format!("a listener on port {port}"), limit, || {
+            super::net::is_listening(port)
+        });
+    }
+
+    /// SIGKILL, and reap: when this returns the process is gone and its sockets are closed.
+    pub fn kill(&mut self) -> Instant {
+        self.child.kill().expect("SIGKILL");
+        let at = Instant::now();
+        self.child.wait().expect("reap");
+        at
+    }
+
+    /// Waits for the process to end, at most `limit`; past it, kills it and fails (a hang).
+    pub fn wait(mut self, limit: Duration) -> Exit {
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "{} still running after {limit:?} (hung); stderr so far: {:?}",
+                    self.name,
+                    self.stderr_now()
+                );
+            }
+            thread::sleep(Duration::from_millis(2));
+        };
+        let at = Instant::now();
+        // The pipes close with the process, unless a child of its own still holds them.
+        match self.pipes_done.recv_timeout(PIPES_CLOSE) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            Ok(()) | Err(RecvTimeoutError::Timeout) => panic!(
+                "{}: its output stayed open {PIPES_CLOSE:?} after it exited ({status}): a \
+                 process it started outlived it",
+                self.name
+            ),
+        }
+        let c = std::mem::take(&mut *self.captured());
+        Exit {
+            name: self.name.clone(),
+            status,
+            at,
+            stdout: c.stdout,
+            stderr: c.stderr,
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Exit {
+    pub fn stdout_lines(&self) -> Vec<String> {
+        lines(&self.stdout)
+    }
+
+    pub fn stderr_lines(&self) -> Vec<String> {
+        lines(&self.stderr)
+    }
+
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// The JSON summary: the last line of stdout (`netgear --json`, `vg_peer.py`).
+    pub fn summary(&self) -> Value {
+        let out = self.stdout_lines();
+        let last = out.last().unwrap_or_else(|| {
+            panic!(
+                "{}: no summary on stdout; stderr: {}",
+                self.name,
+                self.stderr_text()
+            )
+        });
+        serde_json::from_str(last).unwrap_or_else(|e| {
+            panic!(
+                "{}: summary {last:?} is not JSON ({e}); stderr: {}",
+                self.name,
+                self.stderr_text()
+            )
+        })
+    }
+
+    /// The summary's frame count.
+    pub fn frames(&self) -> u64 {
+        self.summary()["frames"].as_u64().expect("frames")
+    }
+
+    pub fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "{} failed ({}); stdout: {}\nstderr: {}",
+            self.name,
+            self.status,
+            self.stdout_text(),
+            self.stderr_text()
+        );
+    }
+
+    /// Exit code 1 with exactly `error: timed out after {timeout:?} waiting for {what}`.
+    pub fn assert_timed_out(&self, timeout: Duration, what: &str) {
+        let expected = format!("error: timed out after {timeout:?} waiting for {what}");
+        let stderr = self.stderr_lines();
+        assert_eq!(
+            self.status.code(),
+            Some(1),
+            "{}: exit status; stderr: {stderr:?}",
+            self.name
+        );
+        assert!(
+            stderr.contains(&expected),
+            "{}: expected {expected:?} on stderr, got {stderr:?}",
+            self.name
+        );
+    }
+}

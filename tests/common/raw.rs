@@ -1,0 +1,64 @@
+//! Raw ZeroMQ peers: sockets made by hand, to send what a netgear end never would (garbage,
+//! wrong part counts, silence) and to see exactly what an end sends.
+
+use netgear::wire;
+use netgear::{Data, Frame};
+
+/// How long a raw peer waits for a message before its `recv` fails: a bound on hangs only.
+pub const RAW_TIMEOUT_MS: i32 = 10_000;
+
+/// Whether the raw socket binds or connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Bind,
+    Connect,
+}
+
+/// A socket of `kind` bound or connected on tcp 127.0.0.1:`port`, with LINGER 0 and a receive
+/// timeout of [`RAW_TIMEOUT_MS`].
+pub fn socket(kind: zmq::SocketType, port: u16, side: Side) -> zmq::Socket {
+    // The socket keeps its context alive.
+    let s = zmq::Context::new().socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(RAW_TIMEOUT_MS).expect("rcvtimeo");
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    match side {
+        Side::Bind => s.bind(&endpoint).expect("bind"),
+        Side::Connect => s.connect(&endpoint).expect("connect"),
+    }
+    s
+}
+
+/// A raw REQ peer connected to a client on `port`: what a hostile sender looks like.
+pub fn req(port: u16) -> zmq::Socket {
+    socket(zmq::REQ, port, Side::Connect)
+}
+
+/// A 2×2 BGR frame of 7s.
+pub fn sevens() -> Frame {
+    Frame::from_bgr(2, 2, vec![7u8; 12]).expect("frame")
+}
+
+/// The two parts a server sends for `frame` (with `data` in bidirectional mode).
+pub fn frame_message(bidirectional: bool, data: Option<&Data>, frame: &Frame) -> Vec<Vec<u8>> {
+    let mut header = Vec::new();
+    wire::encode_header(&mut header, bidirectional, data);
+    vec![header, wire::encode_frame(frame)]
+}
+
+/// A plain (not bidirectional) message carrying [`sevens`].
+pub fn good_message() -> Vec<Vec<u8>> {
+    frame_message(false, None, &sevens())
+}
+
+/// The server's end message, `{"terminate": true}`.
+pub fn terminate() -> Vec<u8> {
+    let mut end = Vec::new();
+    wire::encode_terminate(&mut end);
+    end
+}
+
+/// Whether `answer` is a plain client's confirmation (`Data received on client: …`).
+pub fn is_confirmation(answer: &[u8]) -> bool {
+    answer.starts_with(b"Data received on client")
+}
