@@ -4,17 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: ffmpeg (video sources, recording), Xvfb (the display check), and
-# python3-venv where Python comes from apt.
-need=()
-command -v ffmpeg >/dev/null || need+=(ffmpeg)
-command -v Xvfb >/dev/null || need+=(xvfb)
-python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
-if [ ${#need[@]} -gt 0 ]; then
-    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# Debian packages: cmake and nasm (libjpeg-turbo), ffmpeg, Xvfb, python3-venv.
+scripts/deps.sh --test
 
 # The vidgear 0.3.6 peer for the interop tests (pinned, idempotent).
 export NETGEAR_VENV="${NETGEAR_VENV:-$PWD/.venv}"

@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::Stream;
 use tracing::{debug, warn};
 
+use crate::compress;
 use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
 use crate::pattern::Pattern;
@@ -220,12 +221,10 @@ impl Client {
         let mut head = Vec::with_capacity(32);
         match self.queue.pop() {
             Some(Reply::Frame(f)) => {
+                let part = compress::frame_part(&f, self.opts.compression).await?;
                 wire::encode_reply_frame_head(&mut head);
-                self.send(
-                    [Part::Copy(&head), Part::Share(wire::frame_part(&f))],
-                    "room to reply",
-                )
-                .await
+                self.send([Part::Copy(&head), Part::Share(part)], "room to reply")
+                    .await
             }
             Some(Reply::Data(d)) => {
                 wire::encode_reply_data(&mut head, Some(&d));

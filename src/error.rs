@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::pattern::{ParseError, Pattern};
-use crate::wire::{DataError, DecodeError, End, FrameError};
+use crate::wire::{CodecError, DataError, DecodeError, End, FrameError};
 
 /// Everything that can go wrong in netgear-rs.
 ///
@@ -71,6 +71,9 @@ pub enum Error {
     /// A frame that a media operation cannot take (the reducer, the display, the recorder).
     #[error("invalid frame: {0}")]
     InvalidFrame(String),
+    /// A frame could not be compressed, or a compression name is not known.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
     /// A value could not be turned into msgpack data, or data into the asked-for type.
     #[error(transparent)]
     Data(#[from] DataError),

@@ -27,6 +27,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod client;
+mod compress;
 mod error;
 pub mod media;
 mod options;
@@ -47,8 +48,8 @@ pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
 pub use server::{Server, SourceItem};
 pub use wire::{
-    ByteOrder, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError, Dtype, Element, End, Frame,
-    FrameError, IntoReply, Reply, Scalar,
+    ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
+    Dtype, Element, End, Frame, FrameError, IntoReply, Reply, Scalar,
 };
 
 /// The README's examples, compiled as doctests so that they stay true.

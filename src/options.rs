@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::media::Source;
 use crate::pattern::{Pattern, Protocol};
+use crate::wire::Compression;
 
 /// What a receive-mode end does with a message from the server that it cannot decode.
 ///
@@ -68,6 +69,10 @@ pub struct Options {
     pub queue_capacity: usize,
     /// What a receive-mode end does with a bad message: stop (default) or skip it.
     pub on_bad_message: OnBadMessage,
+    /// How this end compresses the frames it sends (a send-mode end's frames, a receive-mode
+    /// end's frame replies): `None` (default) is vidgear's wire. A netgear-rs end decodes
+    /// compressed frames whatever this says; a vidgear end refuses them (see the README).
+    pub compression: Compression,
 }
 
 impl Default for Options {
@@ -84,6 +89,7 @@ impl Default for Options {
             max_data_size: crate::wire::DEFAULT_MAX_DATA_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             on_bad_message: OnBadMessage::Stop,
+            compression: Compression::None,
         }
     }
 }

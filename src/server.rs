@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
+use crate::compress;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
@@ -226,12 +227,10 @@ impl Server {
             Self::await_subscriber(socket, timeout).await?;
             self.subscribed = true;
         }
+        let part = compress::frame_part(frame, self.opts.compression).await?;
         self.header.clear();
         wire::encode_header(&mut self.header, self.opts.bidirectional_mode, data);
-        let parts = [
-            Part::Copy(&self.header),
-            Part::Share(wire::frame_part(frame)),
-        ];
+        let parts = [Part::Copy(&self.header), Part::Share(part)];
         let socket = self.socket()?;
         socket.send(parts, timeout, "room to send a frame").await?;
         if self.opts.pattern.has_replies() {

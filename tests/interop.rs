@@ -275,6 +275,40 @@ fn mismatch_against_vidgear_client() {
     assert!(msg.contains("RuntimeError"), "vidgear said: {msg}");
 }
 
+/// A compressed frame (a netgear-rs extension) makes a vidgear receiver fail with numpy's
+/// error naming the codec, never show garbage pixels; vidgear's own frames are unaffected.
+#[test]
+fn vidgear_refuses_compressed_frames() {
+    for codec in ["jpeg", "lz4", "zstd"] {
+        let port = free_port();
+        let rx = start_receiver(
+            "vidgear recv",
+            command(Impl::Vidgear, "recv", port, 3, false, &[]),
+            port,
+        );
+        let serve = args(&["--frames", "3", "--width", "64", "--height", "48"]);
+        let serve = [serve, args(&["--compress", codec])].concat();
+        let tx = Proc::spawn(
+            "netgear serve",
+            command(Impl::Rust, "serve", port, 3, false, &serve),
+        );
+        let got = rx.wait(HANG);
+        assert!(
+            !got.status.success(),
+            "vidgear took {codec} frames: {}",
+            got.stdout_text()
+        );
+        let summary = got.summary();
+        let error = summary["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("TypeError") && error.contains(&format!("netgear:{codec}")),
+            "vidgear said: {summary}"
+        );
+        assert_eq!(summary["frames"], json!(0), "{summary}");
+        let _ = tx.wait(HANG);
+    }
+}
+
 /// Our encoders write exactly the bytes vidgear's `msgpack.packb` (+ msgpack_numpy) writes for
 /// the same values, and our decoders read Python's bytes back to the same values.
 #[test]

@@ -14,8 +14,9 @@
 //! | `b"dtype"` | str, the decoded frame's numpy dtype (`"\|u1"`, `"<u2"`, …) |
 //! | `b"data"` | bin, the compressed bytes |
 //!
-//! - `jpeg`: a baseline JFIF image from libjpeg-turbo, of an `h × w × 3` BGR or an `h × w` /
-//!   `h × w × 1` gray `|u1` frame; the JPEG's size must be the shape's.
+//! - `jpeg`: a baseline JFIF image from libjpeg-turbo (4:4:4 for colour), of an `h × w × 3` BGR
+//!   or an `h × w` / `h × w × 1` gray `|u1` frame; the JPEG's size must be the shape's. Any
+//!   JFIF a decoder reads is accepted (4:2:0 too).
 //! - `lz4`: one LZ4 block (no frame header, no size prefix) of the frame's C-order bytes.
 //! - `zstd`: one zstd frame of the frame's C-order bytes.
 //!
@@ -199,10 +200,13 @@ pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<
                     None => c.insert(turbojpeg::Compressor::new()?),
                 };
                 compressor.set_quality(i32::from(quality))?;
+                // Full-resolution colour (4:4:4): chroma subsampling blurs the sharp colour
+                // edges of overlays and text (about 34 dB instead of 50 dB at quality 90 on
+                // the test pattern) to save about a third of the bytes.
                 let subsamp = if format == turbojpeg::PixelFormat::GRAY {
                     turbojpeg::Subsamp::Gray
                 } else {
-                    turbojpeg::Subsamp::Sub2x2
+                    turbojpeg::Subsamp::None
                 };
                 compressor.set_subsamp(subsamp)?;
                 Ok(compressor.compress_to_vec(image)?)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use netgear::media::{TestPattern, VideoOptions};
-use netgear::{Data, Error, Options, Pattern, Protocol, Source};
+use netgear::{Compression, Data, Error, Options, Pattern, Protocol, Source};
 use serde_json::Value as Json;
 
 #[derive(Args, Clone)]
@@ -29,6 +29,12 @@ pub(crate) struct Conn {
     /// Bidirectional mode (patterns 0 and 1).
     #[arg(long)]
     pub(crate) bidirectional: bool,
+    /// Compress the frames this end sends (serve: its frames; recv: frame replies): none,
+    /// jpeg[:QUALITY] (8-bit 1- and 3-channel frames; default quality 90), lz4 or
+    /// zstd[:LEVEL] (lossless, any frame). A netgear-rs receiver needs no flag to read them;
+    /// a vidgear receiver refuses them.
+    #[arg(long, default_value = "none")]
+    pub(crate) compress: String,
 }
 
 impl Conn {
@@ -46,6 +52,7 @@ impl Conn {
             pattern: Pattern::try_from(self.pattern)?,
             timeout: Duration::from_secs_f64(self.timeout),
             bidirectional_mode: self.bidirectional,
+            compression: self.compress.parse::<Compression>()?,
             ..Options::default()
         })
     }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages netgear-rs needs, if they are missing (idempotent):
+#
+#   scripts/deps.sh          to build: cmake and nasm (libjpeg-turbo is built from the source
+#                            the `turbojpeg` crate bundles)
+#   scripts/deps.sh --test   and to test: ffmpeg (video sources, recording), Xvfb (the display
+#                            check), python3-venv where Python comes from apt
+set -euo pipefail
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)
+command -v nasm >/dev/null || need+=(nasm)
+if [ "${1:-}" = --test ]; then
+    command -v ffmpeg >/dev/null || need+=(ffmpeg)
+    command -v Xvfb >/dev/null || need+=(xvfb)
+    python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi

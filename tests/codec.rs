@@ -1,0 +1,145 @@
+//! Compressed frames between two netgear-rs ends on real sockets: JPEG through libjpeg-turbo,
+//! lz4 and zstd, in every pattern, as frame replies too; the receiver needs no option.
+
+mod common;
+
+use common::psnr::psnr;
+use common::{drain, free_port, tcp, within};
+use netgear::media::TestPattern;
+use netgear::{Client, Compression, Data, Frame, Options, Pattern, Reply, Server};
+
+/// Streams `frames` from a server compressing with `compression` and returns what arrived.
+async fn stream(pattern: Pattern, compression: Compression, frames: Vec<Frame>) -> Vec<Frame> {
+    let port = free_port();
+    let client = Client::new(tcp(pattern, port, false, 5000)).expect("binds");
+    let mut server = Server::new(Options {
+        compression,
+        ..tcp(pattern, port, false, 5000)
+    })
+    .expect("connects");
+    let n = frames.len() as u64;
+    let source = futures::stream::iter(frames);
+    let (sent, got) = within(async { tokio::join!(server.launch(source), drain(&client)) }).await;
+    assert_eq!(sent.expect("streams"), n);
+    assert!(got.error.is_none(), "{:?}", got.error);
+    got.items.into_iter().map(|(_, f)| f).collect()
+}
+
+fn pattern_frames(width: usize, height: usize, n: u64) -> Vec<Frame> {
+    let source = TestPattern::new(width, height);
+    (0..n).map(|i| source.frame(i)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jpeg_in_every_pattern_at_38_db() {
+    for pattern in [Pattern::Pair, Pattern::ReqRep, Pattern::PushPull] {
+        let sent = pattern_frames(640, 480, 5);
+        let got = stream(pattern, Compression::JPEG, sent.clone()).await;
+        assert_eq!(got.len(), sent.len(), "{pattern:?}");
+        for (a, b) in sent.iter().zip(&got) {
+            assert_eq!((b.dtype(), b.shape()), (a.dtype(), a.shape()));
+            let db = psnr(a.as_bytes(), b.as_bytes());
+            assert!(db >= 38.0, "{pattern:?}: {db:.1} dB at quality 90");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jpeg_over_pubsub_arrives() {
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::PubSub, port, false, 5000)).expect("binds");
+    let mut server = Server::new(Options {
+        compression: Compression::JPEG,
+        ..tcp(Pattern::PubSub, port, false, 5000)
+    })
+    .expect("connects");
+    let source = TestPattern::new(320, 240);
+    // PUB/SUB keeps one frame in flight and drops what a slow subscriber has no room for.
+    let frames = async_stream::stream! {
+        for n in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            yield source.frame(n);
+        }
+    };
+    let (sent, got) = within(async { tokio::join!(server.launch(frames), drain(&client)) }).await;
+    assert_eq!(sent.expect("streams"), 20);
+    assert!(got.error.is_none(), "{:?}", got.error);
+    assert!(!got.items.is_empty());
+    for (_, f) in &got.items {
+        assert_eq!(f.shape(), &[240, 320, 3]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lossless_modes_are_byte_exact() {
+    let depth = Frame::from_elements(
+        &(0..120 * 160)
+            .map(|i| (i * 37 % 65_521) as u16)
+            .collect::<Vec<_>>(),
+        [120, 160],
+    )
+    .expect("a depth map");
+    let float = Frame::from_elements(
+        &(0..3000).map(|i| i as f32 / 7.0).collect::<Vec<_>>(),
+        [10, 100, 3],
+    )
+    .expect("a float frame");
+    let image = TestPattern::new(320, 240).frame(3);
+    for compression in [Compression::Lz4, Compression::ZSTD] {
+        for pattern in [Pattern::Pair, Pattern::PushPull] {
+            let sent = vec![depth.clone(), float.clone(), image.clone()];
+            let got = stream(pattern, compression, sent.clone()).await;
+            assert_eq!(got, sent, "{compression} {pattern:?}");
+        }
+    }
+    // JPEG leaves what it cannot carry as it is: exact too.
+    let got = stream(Pattern::Pair, Compression::JPEG, vec![depth.clone()]).await;
+    assert_eq!(got, vec![depth]);
+}
+
+/// Video chat with compression on both ends: the client's frame replies go as JPEG too, and
+/// the server gets ordinary frames back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_frame_replies() {
+    let port = free_port();
+    let options = Options {
+        compression: Compression::JPEG,
+        ..tcp(Pattern::Pair, port, true, 5000)
+    };
+    let client = Client::new(options.clone()).expect("binds");
+    let mut server = Server::new(options).expect("connects");
+    let replies = server.transceiver();
+    let camera = TestPattern::new(320, 240);
+    let source = async_stream::stream! {
+        for n in 0..10 {
+            yield (Some(Data::from(n)), camera.frame(n));
+        }
+    };
+    let own = TestPattern::new(160, 120);
+    let receiver = async {
+        let mut n = 0;
+        let mut stream = std::pin::pin!(client.recv_generator());
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            item.expect("a frame");
+            client.transceive_data(own.frame(n)).expect("queued");
+            n += 1;
+        }
+        n
+    };
+    let (sent, received) = within(async { tokio::join!(server.launch(source), receiver) }).await;
+    assert_eq!(sent.expect("streams"), 10);
+    assert_eq!(received, 10);
+    // One entry per frame answered; the answer to frame 0 is empty (nothing was queued yet),
+    // the answer to frame n carries the reply queued after frame n-1.
+    assert_eq!(replies.pending(), 10);
+    assert_eq!(replies.transceive_data(), None);
+    let back: Vec<Reply> = std::iter::from_fn(|| replies.transceive_data()).collect();
+    assert_eq!(back.len(), 9);
+    for (n, r) in back.iter().enumerate() {
+        let Reply::Frame(f) = r else {
+            panic!("reply {n}: {r:?}")
+        };
+        let db = psnr(own.frame(n as u64).as_bytes(), f.as_bytes());
+        assert!(db >= 38.0, "reply {n}: {db:.1} dB");
+    }
+}
