@@ -115,10 +115,7 @@ pub fn budget(len: usize) -> usize {
     2 * std::mem::size_of::<Value>() * len + 64 * 1024 + 4096 + FRAME_LIMIT + 1024
 }
 
-/// Whether a frame part names a netgear-rs codec (its frame may be larger than the part).
-fn compressed(part: &[u8]) -> bool {
-    part.windows(8).any(|w| w == b"netgear:")
-}
+
 
 /// Runs a decoder on `len` bytes, failing if it makes an allocation beyond [`budget`].
 pub fn bounded<R>(what: &str, len: usize, f: impl FnOnce() -> R) -> R {
@@ -215,7 +212,11 @@ fn elements(frame: &Frame) -> usize {
 pub fn check_decoded_frame(frame: &Frame, part: &[u8]) {
     let bytes = frame.as_bytes().len();
     let len = part.len();
-    let most = if compressed(part) { FRAME_LIMIT } else { len };
+    // Only a frame that names a codec may be larger than its part.
+    let most = match wire::frame_codec(part) {
+        Some(_) => FRAME_LIMIT,
+        None => len,
+    };
     assert!(
         bytes <= most,
         "{bytes} frame bytes out of {len} input bytes"

@@ -144,6 +144,20 @@ impl Codec {
     }
 }
 
+/// The codec of a frame part, if it is a compressed frame: a look at the map's keys, nothing
+/// decoded or allocated. Lets a receiver move the decoding of a compressed frame (milliseconds
+/// of CPU) off its async reactor and keep raw frames (microseconds) where they are.
+pub fn frame_codec(part: &[u8]) -> Option<Codec> {
+    let mut r = crate::reader::Reader::new(part, "frame");
+    for _ in 0..r.map_len().ok()? {
+        if r.str_or_bin().ok()? == b"type" {
+            return Codec::from_type(r.str_or_bin().ok()?);
+        }
+        r.skip().ok()?;
+    }
+    None
+}
+
 /// Why a frame could not be compressed (local input, not peer input).
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -355,6 +369,17 @@ mod tests {
 
     fn part(frame: &Frame, c: Compression) -> Bytes {
         compressed_frame_part(frame, c).unwrap()
+    }
+
+    #[test]
+    fn codecs_are_recognised_without_decoding() {
+        let f = image(8, 8, 3);
+        assert_eq!(frame_codec(&crate::frame_part(&f)), None);
+        assert_eq!(frame_codec(&part(&f, Compression::JPEG)), Some(Codec::Jpeg));
+        assert_eq!(frame_codec(&part(&f, Compression::Lz4)), Some(Codec::Lz4));
+        assert_eq!(frame_codec(&part(&f, Compression::ZSTD)), Some(Codec::Zstd));
+        assert_eq!(frame_codec(b""), None);
+        assert_eq!(frame_codec(&[0x81, 0xc1]), None);
     }
 
     #[test]
