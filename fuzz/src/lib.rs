@@ -115,8 +115,6 @@ pub fn budget(len: usize) -> usize {
     2 * std::mem::size_of::<Value>() * len + 64 * 1024 + 4096 + FRAME_LIMIT + 1024
 }
 
-
-
 /// Runs a decoder on `len` bytes, failing if it makes an allocation beyond [`budget`].
 pub fn bounded<R>(what: &str, len: usize, f: impl FnOnce() -> R) -> R {
     let (r, largest) = largest_allocation(f);

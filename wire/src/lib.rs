@@ -65,7 +65,9 @@ mod numpy;
 mod reader;
 mod reply;
 
-pub use codec::{Codec, CodecError, Compression, DEFAULT_MAX_FRAME_SIZE, compressed_frame_part};
+pub use codec::{
+    Codec, CodecError, Compression, DEFAULT_MAX_FRAME_SIZE, compressed_frame_part, frame_codec,
+};
 pub use data::Data;
 pub use error::{DataError, DecodeError, FrameError};
 pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar};
