@@ -169,6 +169,17 @@ impl Dtype {
         }
     }
 
+    /// numpy's dtype string as ASCII bytes, without an allocation (see [`Dtype::as_str`]).
+    pub(crate) const fn descr(&self) -> [u8; 3] {
+        let prefix = match self.order {
+            None => b'|',
+            Some(ByteOrder::Little) => b'<',
+            Some(ByteOrder::Big) => b'>',
+        };
+        let code = self.scalar.code().as_bytes();
+        [prefix, code[0], code[1]]
+    }
+
     /// numpy's dtype string, as msgpack_numpy writes it (`|u1`, `<f4`, `>i2`).
     pub fn as_str(&self) -> String {
         let prefix = match self.order {
