@@ -8,15 +8,15 @@
 //! poll. After an `EAGAIN` it clears only the readiness it saw *before* the attempt (tokio keeps
 //! any signal that came later): a receive that finds nothing has taken in every pending command
 //! itself, and a send that finds no room is followed by a `ZMQ_EVENTS` read, which does — so no
-//! wake-up is lost, and the common path pays no `ZMQ_EVENTS` call. A timer is armed only when an
-//! operation has to wait.
+//! wake-up is lost, and the common path pays no `ZMQ_EVENTS` call. Only an operation that has to
+//! wait uses a timer, and the timer is kept from one wait to the next.
 
 use std::ffi::c_void;
 use std::future::{Future, poll_fn};
 use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::os::fd::RawFd;
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -24,6 +24,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
+use tokio::time::{Instant, Sleep};
 
 use crate::error::{DecodeError, Error, Result};
 use crate::options::{Options, Pattern};
@@ -170,6 +171,8 @@ pub(crate) struct Socket {
     fd: AsyncFd<RawFd>,
     sock: Mutex<zmq::Socket>,
     endpoint: String,
+    /// The timer of the last operation that waited, kept for the next one (see `bounded`).
+    spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
 impl Socket {
@@ -240,6 +243,7 @@ impl Socket {
             fd,
             sock: Mutex::new(sock),
             endpoint,
+            spare_timer: Mutex::new(None),
         })
     }
 
@@ -297,27 +301,52 @@ impl Socket {
     }
 
     /// Polls `op` to completion, failing with [`Error::Timeout`] if it has not completed within
-    /// `timeout` of its first wait (the timer is only armed then).
+    /// `timeout` of its first wait.
+    ///
+    /// Arming a tokio timer for every wait (and cancelling it when the wait ends, in a
+    /// millisecond) costs more than the rest of a small message's bookkeeping, so one timer is
+    /// kept from wait to wait: it is moved to an earlier deadline when needed, and otherwise left
+    /// armed at the last one — it then fires early, at most once per `timeout`, and is moved on.
     async fn bounded<T>(
         &self,
         timeout: Duration,
         what: &'static str,
         mut op: impl FnMut(&mut Context<'_>) -> Poll<Result<T>>,
     ) -> Result<T> {
-        let mut timer = pin!(None::<tokio::time::Sleep>);
-        poll_fn(|cx| {
+        let mut deadline = None;
+        let mut timer: Option<Pin<Box<Sleep>>> = None;
+        let result = poll_fn(|cx| {
             if let Poll::Ready(result) = op(cx) {
                 return Poll::Ready(result);
             }
-            if timer.is_none() {
-                timer.set(Some(tokio::time::sleep(timeout)));
-            }
-            match timer.as_mut().as_pin_mut().map(|t| t.poll(cx)) {
-                Some(Poll::Ready(())) => Poll::Ready(Err(Error::Timeout(timeout, what))),
-                _ => Poll::Pending,
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+            let timer = timer.get_or_insert_with(|| {
+                let spare = self
+                    .spare_timer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                spare.unwrap_or_else(|| Box::pin(tokio::time::sleep_until(deadline)))
+            });
+            loop {
+                if timer.deadline() > deadline {
+                    timer.as_mut().reset(deadline);
+                }
+                ready!(timer.as_mut().poll(cx));
+                if Instant::now() >= deadline {
+                    return Poll::Ready(Err(Error::Timeout(timeout, what)));
+                }
+                timer.as_mut().reset(deadline);
             }
         })
-        .await
+        .await;
+        if let Some(timer) = timer {
+            *self
+                .spare_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(timer);
+        }
+        result
     }
 
     /// Sends one multipart message, waiting at most `timeout` for room.
@@ -421,6 +450,43 @@ mod tests {
             }
             echo.await.unwrap().unwrap();
         });
+    }
+
+    /// The timer kept from wait to wait: it fires early for a later deadline without failing
+    /// the wait, and still bounds a wait with a shorter timeout.
+    #[tokio::test]
+    async fn a_kept_timer_neither_fires_early_nor_late() {
+        let (sender, receiver) = pair(Pattern::Pair);
+        async fn later(ms: u64, sender: &Socket) -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            let msg = Bytes::from_static(b"x");
+            sender
+                .send([Part::Share(msg)], Duration::from_secs(1), "room")
+                .await
+        }
+        // Arms the timer at +300 ms.
+        let (got, sent) = tokio::join!(
+            receiver.recv(Duration::from_millis(300), "first"),
+            later(50, &sender)
+        );
+        sent.unwrap();
+        assert_eq!(&got.unwrap()[0][..], b"x");
+        // The kept timer fires at about +250 ms here; the message comes at +600 ms, in time.
+        let (got, sent) = tokio::join!(
+            receiver.recv(Duration::from_secs(2), "second"),
+            later(600, &sender)
+        );
+        sent.unwrap();
+        assert_eq!(&got.unwrap()[0][..], b"x");
+        // Moved to an earlier deadline than the one it is armed at (+2 s).
+        let started = std::time::Instant::now();
+        let err = receiver.recv(Duration::from_millis(200), "third").await;
+        let took = started.elapsed();
+        assert!(matches!(err, Err(Error::Timeout(_, "third"))));
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_millis(1500),
+            "{took:?}"
+        );
     }
 
     /// PUSH with a full pipe: sends that find no room wait for the receiver to drain it.
