@@ -134,6 +134,11 @@ pub struct BenchArgs {
     /// Seconds a peer waits for the other one (passed to the peers as --timeout).
     #[arg(long, default_value_t = 10.0)]
     pub peer_timeout: f64,
+    /// Pin the receive peer to one CPU and the send peer to another (the first two this process
+    /// may run on). Without it, where the scheduler puts the four threads of a case (each peer
+    /// and its libzmq I/O thread) can change a small-frame rate by 1.5x from run to run.
+    #[arg(long)]
+    pub pin: bool,
 }
 
 /// `netgear bench-peer`: one end of a benchmark case (the peer contract, see the module doc).
@@ -1096,6 +1101,40 @@ struct Env {
     vidgear: Option<(PathBuf, PathBuf)>,
     case_timeout: Duration,
     peer_timeout: f64,
+    /// The CPUs of the receive and the send peer, with `--pin`.
+    pin: Option<(usize, usize)>,
+}
+
+/// The first two CPUs this process may run on.
+fn two_cpus() -> Option<(usize, usize)> {
+    // SAFETY: `set` is a plain bit set that `sched_getaffinity` fills in; its size is passed.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        set
+    };
+    // SAFETY: `CPU_ISSET` only reads the bit set, for CPU numbers below its capacity.
+    let mut cpus = (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) });
+    Some((cpus.next()?, cpus.next()?))
+}
+
+/// Makes `cmd`'s process run on `cpu` only.
+fn pin_to(cmd: &mut Command, cpu: usize) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child between fork and exec, and only makes system calls
+    // (no allocation, no lock): building a bit set on the stack and `sched_setaffinity`.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 impl Env {
@@ -1121,6 +1160,9 @@ impl Env {
             .args(["--frames", &case.frames.to_string()])
             .args(["--reply", case.reply.name()])
             .args(["--timeout", &self.peer_timeout.to_string()]);
+        if let Some((recv, serve)) = self.pin {
+            pin_to(&mut cmd, if role == Role::Recv { recv } else { serve });
+        }
         Some(cmd)
     }
 
@@ -1238,12 +1280,20 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let env = Env {
-        exe,
-        vidgear,
-        case_timeout: Duration::from_secs_f64(args.case_timeout),
-        peer_timeout: args.peer_timeout,
-    };
+    let env =
+        Env {
+            exe,
+            vidgear,
+            case_timeout: Duration::from_secs_f64(args.case_timeout),
+            peer_timeout: args.peer_timeout,
+            pin: if args.pin {
+                Some(two_cpus().ok_or_else(|| {
+                    Error::InvalidOption("--pin: needs two CPUs to run on".into())
+                })?)
+            } else {
+                None
+            },
+        };
     let cases = plan(&sizes, &impls, args.frames);
     let repeat = args.repeat;
     let started = Instant::now();
@@ -1302,8 +1352,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         println!("vidgear rows skipped: {why}");
     }
     println!(
-        "{} cases, {repeat} alternating round(s) each, in {total:.1} s",
-        rows.len()
+        "{} cases, {repeat} alternating round(s) each, in {total:.1} s{}",
+        rows.len(),
+        env.pin.map_or(String::new(), |(recv, serve)| format!(
+            "; receive peers on CPU {recv}, send peers on CPU {serve}"
+        ))
     );
     print!("{LEGEND}");
     let failed = rows.iter().filter(|r| !r.ok()).count();
@@ -1315,6 +1368,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "vidgear_skipped": skipped,
             "seconds": total,
             "rounds": repeat,
+            "pinned_cpus": env.pin.map(|(recv, serve)| json!({"recv": recv, "serve": serve})),
             "failed": failed,
             "rows": rows.iter().map(|r| r.to_json(&rows)).collect::<Vec<_>>(),
         });
