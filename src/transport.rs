@@ -1,19 +1,30 @@
 //! Async ZeroMQ sockets on tokio: the patterns' socket types and options, endpoints, timeouts.
 //!
 //! libzmq signals readiness through one file descriptor (`ZMQ_FD`) that is edge-triggered and
-//! shared by both directions; the true state is `ZMQ_EVENTS`. [`Socket`] registers that fd with
-//! tokio and always tries the non-blocking operation first, waits only on `EAGAIN`, and re-reads
-//! `ZMQ_EVENTS` after every wake-up — so no wake-up is lost and no thread is added.
+//! shared by both directions: it turns readable when commands (a peer's message arrived, room
+//! freed up) wait in the socket's mailbox, and libzmq takes them in inside its own calls.
+//! [`Socket`] registers that fd with tokio and always tries the non-blocking operation first,
+//! waiting only on `EAGAIN`, so no thread is added and an operation that can complete costs no
+//! poll. After an `EAGAIN` it clears only the readiness it saw *before* the attempt (tokio keeps
+//! any signal that came later): a receive that finds nothing has taken in every pending command
+//! itself, and a send that finds no room is followed by a `ZMQ_EVENTS` read, which does — so no
+//! wake-up is lost, and the common path pays no `ZMQ_EVENTS` call. Only an operation that has to
+//! wait uses a timer, and the timer is kept from one wait to the next.
 
 use std::ffi::c_void;
+use std::future::{Future, poll_fn};
 use std::mem::MaybeUninit;
+use std::ops::Deref;
 use std::os::fd::RawFd;
+use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
+use tokio::time::{Instant, Sleep};
 
 use crate::error::{Error, Result};
 use crate::options::Options;
@@ -44,6 +55,20 @@ fn into_bytes(msg: zmq::Message) -> Bytes {
         Bytes::copy_from_slice(&msg)
     } else {
         Bytes::from_owner(ZmqBuf(msg))
+    }
+}
+
+/// The parts of one received message, held without a heap allocation of their own.
+pub(crate) struct Message {
+    parts: [Bytes; MAX_PARTS],
+    len: usize,
+}
+
+impl Deref for Message {
+    type Target = [Bytes];
+
+    fn deref(&self) -> &[Bytes] {
+        &self.parts[..self.len]
     }
 }
 
@@ -87,6 +112,47 @@ fn send_shared(sock: &mut zmq::Socket, bytes: Bytes, flags: i32) -> Result<()> {
     Ok(())
 }
 
+/// One attempt at sending one part (`flags` has `DONTWAIT`).
+fn send_part(sock: &mut zmq::Socket, part: &Part<'_>, flags: i32) -> Result<()> {
+    match part {
+        Part::Copy(bytes) => Ok(sock.send(*bytes, flags)?),
+        Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => Ok(sock.send(&bytes[..], flags)?),
+        // A failed send releases its message: hand libzmq a second reference.
+        Part::Share(bytes) => send_shared(sock, bytes.clone(), flags),
+    }
+}
+
+/// One attempt at receiving a whole message; parts beyond [`MAX_PARTS`] are refused unstored.
+fn try_recv_parts(sock: &mut zmq::Socket) -> Result<Message> {
+    let first = sock.recv_msg(zmq::DONTWAIT)?;
+    let mut more = first.get_more();
+    let mut msg = Message {
+        parts: Default::default(),
+        len: 1,
+    };
+    msg.parts[0] = into_bytes(first);
+    let mut count = 1;
+    // The rest of a multipart message is delivered atomically with its first part.
+    while more {
+        let part = sock.recv_msg(zmq::DONTWAIT)?;
+        more = part.get_more();
+        if count < MAX_PARTS {
+            msg.parts[count] = into_bytes(part);
+            msg.len = count + 1;
+        }
+        count += 1;
+    }
+    if count > MAX_PARTS {
+        return Err(DecodeError::PartCount {
+            what: "message",
+            expected: MAX_PARTS,
+            got: count,
+        }
+        .into());
+    }
+    Ok(msg)
+}
+
 /// Which side of the pattern a socket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -102,6 +168,8 @@ pub(crate) struct Socket {
     fd: AsyncFd<RawFd>,
     sock: Mutex<zmq::Socket>,
     endpoint: String,
+    /// The timer of the last operation that waited, kept for the next one (see `bounded`).
+    spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
 impl Socket {
@@ -172,6 +240,7 @@ impl Socket {
             fd,
             sock: Mutex::new(sock),
             endpoint,
+            spare_timer: Mutex::new(None),
         })
     }
 
@@ -184,37 +253,97 @@ impl Socket {
         self.sock.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits until `ZMQ_EVENTS` has `want`.
-    async fn ready(&self, want: zmq::PollEvents) -> Result<()> {
+    /// Runs `attempt` until it completes or fails otherwise than with `EAGAIN`; between attempts
+    /// it waits for a `ZMQ_FD` signal newer than the last attempt (see the module doc).
+    ///
+    /// `takes_signals`: whether an attempt that fails with `EAGAIN` has taken in every pending
+    /// command (a receive); otherwise `ZMQ_EVENTS` is read for `want`, which does.
+    fn poll_io<T>(
+        &self,
+        cx: &mut Context<'_>,
+        want: zmq::PollEvents,
+        takes_signals: bool,
+        mut attempt: impl FnMut(&mut zmq::Socket) -> Result<T>,
+    ) -> Poll<Result<T>> {
         loop {
-            let mut guard = self.fd.readable().await?;
-            if self.sock().get_events()?.contains(want) {
-                return Ok(());
+            // The readiness before the attempt: what the attempt accounts for, and all that may be
+            // cleared if it finds nothing to do. (`Pending` registers the waker, so a signal that
+            // comes during the attempt wakes this task.)
+            let before = match self.fd.poll_read_ready(cx) {
+                Poll::Ready(Ok(guard)) => Some(guard),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Pending => None,
+            };
+            {
+                let mut sock = self.sock();
+                match attempt(&mut sock) {
+                    Err(Error::Zmq(zmq::Error::EAGAIN)) => {}
+                    other => return Poll::Ready(other),
+                }
+                if !takes_signals {
+                    match sock.get_events() {
+                        Ok(events) if events.contains(want) => continue,
+                        Ok(_) => {}
+                        Err(e) => return Poll::Ready(Err(e.into())),
+                    }
+                }
             }
+            let Some(mut guard) = before else {
+                return Poll::Pending;
+            };
             guard.clear_ready();
+            // Ready again only if a signal came after `before`: then try again.
+            drop(ready!(self.fd.poll_read_ready(cx)).map_err(Error::from)?);
         }
     }
 
-    async fn send_one(&self, part: Part<'_>, more: bool) -> Result<()> {
-        let flags = zmq::DONTWAIT | if more { zmq::SNDMORE } else { 0 };
-        loop {
-            // Try first: there is room almost always, and asking ZMQ_EVENTS costs a call.
-            let sent = {
-                let mut sock = self.sock();
-                match &part {
-                    Part::Copy(bytes) => sock.send(*bytes, flags).map_err(Error::from),
-                    Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => {
-                        sock.send(&bytes[..], flags).map_err(Error::from)
-                    }
-                    // A failed send releases its message: hand libzmq a second reference.
-                    Part::Share(bytes) => send_shared(&mut sock, bytes.clone(), flags),
-                }
-            };
-            match sent {
-                Err(Error::Zmq(zmq::Error::EAGAIN)) => self.ready(zmq::POLLOUT).await?,
-                other => return other,
+    /// Polls `op` to completion, failing with [`Error::Timeout`] if it has not completed within
+    /// `timeout` of its first wait.
+    ///
+    /// Arming a tokio timer for every wait (and cancelling it when the wait ends, in a
+    /// millisecond) costs more than the rest of a small message's bookkeeping, so one timer is
+    /// kept from wait to wait: it is moved to an earlier deadline when needed, and otherwise left
+    /// armed at the last one — it then fires early, at most once per `timeout`, and is moved on.
+    async fn bounded<T>(
+        &self,
+        timeout: Duration,
+        what: &'static str,
+        mut op: impl FnMut(&mut Context<'_>) -> Poll<Result<T>>,
+    ) -> Result<T> {
+        let mut deadline = None;
+        let mut timer: Option<Pin<Box<Sleep>>> = None;
+        let result = poll_fn(|cx| {
+            if let Poll::Ready(result) = op(cx) {
+                return Poll::Ready(result);
             }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + timeout);
+            let timer = timer.get_or_insert_with(|| {
+                let spare = self
+                    .spare_timer
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
+                spare.unwrap_or_else(|| Box::pin(tokio::time::sleep_until(deadline)))
+            });
+            loop {
+                if timer.deadline() > deadline {
+                    timer.as_mut().reset(deadline);
+                }
+                ready!(timer.as_mut().poll(cx));
+                if Instant::now() >= deadline {
+                    return Poll::Ready(Err(Error::Timeout(timeout, what)));
+                }
+                timer.as_mut().reset(deadline);
+            }
+        })
+        .await;
+        if let Some(timer) = timer {
+            *self
+                .spare_timer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(timer);
         }
+        result
     }
 
     /// Sends one multipart message, waiting at most `timeout` for room.
@@ -225,57 +354,27 @@ impl Socket {
         what: &'static str,
     ) -> Result<()> {
         let mut parts = parts.into_iter().peekable();
-        let fut = async {
-            while let Some(part) = parts.next() {
-                self.send_one(part, parts.peek().is_some()).await?;
+        let mut current = parts.next();
+        self.bounded(timeout, what, |cx| {
+            while let Some(part) = &current {
+                let more = parts.peek().is_some();
+                let flags = zmq::DONTWAIT | if more { zmq::SNDMORE } else { 0 };
+                let sent =
+                    self.poll_io(cx, zmq::POLLOUT, false, |sock| send_part(sock, part, flags));
+                ready!(sent)?;
+                current = parts.next();
             }
-            Ok(())
-        };
-        tokio::time::timeout(timeout, fut)
-            .await
-            .map_err(|_| Error::Timeout(timeout, what))?
+            Poll::Ready(Ok(()))
+        })
+        .await
     }
 
     /// Receives one multipart message, waiting at most `timeout`.
-    pub(crate) async fn recv(&self, timeout: Duration, what: &'static str) -> Result<Vec<Bytes>> {
-        tokio::time::timeout(timeout, self.recv_parts())
-            .await
-            .map_err(|_| Error::Timeout(timeout, what))?
-    }
-
-    async fn recv_parts(&self) -> Result<Vec<Bytes>> {
-        loop {
-            match self.try_recv_parts() {
-                Err(Error::Zmq(zmq::Error::EAGAIN)) => self.ready(zmq::POLLIN).await?,
-                other => return other,
-            }
-        }
-    }
-
-    fn try_recv_parts(&self) -> Result<Vec<Bytes>> {
-        let sock = self.sock();
-        let first = sock.recv_msg(zmq::DONTWAIT)?;
-        let mut more = first.get_more();
-        let mut parts = vec![into_bytes(first)];
-        let mut count = 1;
-        // The rest of a multipart message is delivered atomically with its first part.
-        while more {
-            let msg = sock.recv_msg(zmq::DONTWAIT)?;
-            more = msg.get_more();
-            count += 1;
-            if count <= MAX_PARTS {
-                parts.push(into_bytes(msg));
-            }
-        }
-        if count > MAX_PARTS {
-            return Err(DecodeError::PartCount {
-                what: "message",
-                expected: MAX_PARTS,
-                got: count,
-            }
-            .into());
-        }
-        Ok(parts)
+    pub(crate) async fn recv(&self, timeout: Duration, what: &'static str) -> Result<Message> {
+        self.bounded(timeout, what, |cx| {
+            self.poll_io(cx, zmq::POLLIN, true, try_recv_parts)
+        })
+        .await
     }
 
     /// Drops a SUB socket's subscription (its publisher hears of it).
@@ -287,5 +386,147 @@ impl Socket {
     pub(crate) fn set_linger(&self, linger: Duration) -> Result<()> {
         let ms = i32::try_from(linger.as_millis()).unwrap_or(i32::MAX);
         Ok(self.sock().set_linger(ms)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(pattern: Pattern) -> (Socket, Socket) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let opts = Options {
+            address: Some("127.0.0.1".into()),
+            port,
+            pattern,
+            ..Options::default()
+        };
+        let ctx = zmq::Context::new();
+        let receiver = Socket::open(&ctx, &opts, Role::Receive).unwrap();
+        let sender = Socket::open(&ctx, &opts, Role::Send).unwrap();
+        (sender, receiver)
+    }
+
+    /// A lost wake-up shows as a timeout: every wait here is short, and both ends wait on
+    /// every message, on a runtime whose I/O driver runs on whichever thread is free.
+    #[test]
+    fn lock_step_never_loses_a_wake_up() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (sender, receiver) = pair(Pattern::Pair);
+            let wait = Duration::from_secs(2);
+            let echo = tokio::spawn(async move {
+                for _ in 0..2000 {
+                    let msg = receiver.recv(wait, "a message").await?;
+                    receiver
+                        .send(
+                            [Part::Copy(&msg[0]), Part::Share(msg[1].clone())],
+                            wait,
+                            "room",
+                        )
+                        .await?;
+                }
+                Ok::<(), Error>(())
+            });
+            let big = Bytes::from(vec![7u8; 2 * SHARE_THRESHOLD]);
+            for n in 0u32..2000 {
+                let head = n.to_le_bytes();
+                sender
+                    .send([Part::Copy(&head), Part::Share(big.clone())], wait, "room")
+                    .await
+                    .unwrap();
+                let back = sender.recv(wait, "the echo").await.unwrap();
+                assert_eq!((&back[0][..], back[1].len()), (&head[..], big.len()));
+            }
+            echo.await.unwrap().unwrap();
+        });
+    }
+
+    /// The timer kept from wait to wait: it fires early for a later deadline without failing
+    /// the wait, and still bounds a wait with a shorter timeout.
+    #[tokio::test]
+    async fn a_kept_timer_neither_fires_early_nor_late() {
+        let (sender, receiver) = pair(Pattern::Pair);
+        async fn later(ms: u64, sender: &Socket) -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            let msg = Bytes::from_static(b"x");
+            sender
+                .send([Part::Share(msg)], Duration::from_secs(1), "room")
+                .await
+        }
+        // Arms the timer at +300 ms.
+        let (got, sent) = tokio::join!(
+            receiver.recv(Duration::from_millis(300), "first"),
+            later(50, &sender)
+        );
+        sent.unwrap();
+        assert_eq!(&got.unwrap()[0][..], b"x");
+        // The kept timer fires at about +250 ms here; the message comes at +600 ms, in time.
+        let (got, sent) = tokio::join!(
+            receiver.recv(Duration::from_secs(2), "second"),
+            later(600, &sender)
+        );
+        sent.unwrap();
+        assert_eq!(&got.unwrap()[0][..], b"x");
+        // Moved to an earlier deadline than the one it is armed at (+2 s).
+        let started = std::time::Instant::now();
+        let err = receiver.recv(Duration::from_millis(200), "third").await;
+        let took = started.elapsed();
+        assert!(matches!(err, Err(Error::Timeout(_, "third"))));
+        assert!(
+            took >= Duration::from_millis(200) && took < Duration::from_millis(1500),
+            "{took:?}"
+        );
+    }
+
+    /// PUSH with a full pipe: sends that find no room wait for the receiver to drain it.
+    #[tokio::test]
+    async fn a_full_pipe_drains_and_times_out_when_nobody_reads() {
+        let (sender, receiver) = pair(Pattern::PushPull);
+        let wait = Duration::from_secs(2);
+        let part = Bytes::from(vec![1u8; 64 * 1024]);
+        let drain = async {
+            for _ in 0..200 {
+                receiver.recv(wait, "a message").await?;
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            Ok::<(), Error>(())
+        };
+        let fill = async {
+            for _ in 0..200 {
+                sender
+                    .send([Part::Share(part.clone())], wait, "room")
+                    .await?;
+            }
+            Ok::<(), Error>(())
+        };
+        let (drained, filled) = tokio::join!(drain, fill);
+        drained.unwrap();
+        filled.unwrap();
+        let short = Duration::from_millis(100);
+        let mut sent = 0;
+        let err = loop {
+            match sender
+                .send([Part::Share(part.clone())], short, "room")
+                .await
+            {
+                Ok(()) => sent += 1,
+                Err(e) => break e,
+            }
+            assert!(sent < 1000, "the pipe never filled up");
+        };
+        assert!(
+            matches!(err, Error::Timeout(d, "room") if d == short),
+            "{err}"
+        );
+        let err = receiver.recv(short, "x").await.map(|_| ());
+        assert!(err.is_ok(), "the queued messages are still there");
     }
 }

@@ -1,18 +1,18 @@
 //! Smoke test of `netgear bench`: a short run of the netgear-rs and raw-libzmq cases at 64×64,
-//! every peer in its own process. Checks that every case finished and reported numbers; no
-//! timing is asserted.
+//! every peer in its own process, two alternating rounds. Checks that every case finished and
+//! reported numbers; no timing is asserted (`--case-timeout` bounds a hang).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
 #[test]
 fn bench_runs_every_case_and_reports_numbers() {
     let out = std::env::temp_dir().join(format!("netgear-bench-{}.json", std::process::id()));
-    let started = Instant::now();
     let run = Command::new(env!("CARGO_BIN_EXE_netgear"))
-        .args(["bench", "--frames", "50", "--sizes", "64x64"])
+        .args([
+            "bench", "--frames", "50", "--sizes", "64x64", "--repeat", "2",
+        ])
         .args(["--cases", "netgear,raw", "--case-timeout", "15", "--json"])
         .arg(&out)
         .output()
@@ -41,5 +41,4 @@ fn bench_runs_every_case_and_reports_numbers() {
         );
         assert!(row["rtt_p50_us"].as_f64().is_some(), "{row}");
     }
-    assert!(started.elapsed() < Duration::from_secs(60));
 }

@@ -288,10 +288,9 @@ fn vidgear_refuses_compressed_frames() {
         );
         let serve = args(&["--frames", "3", "--width", "64", "--height", "48"]);
         let serve = [serve, args(&["--compress", codec])].concat();
-        let tx = Proc::spawn(
-            "netgear serve",
-            command(Impl::Rust, "serve", port, 3, false, &serve),
-        );
+        // A short timeout: the frames queued for the receiver that died are given up soon.
+        let tx = with_timeout(Impl::Rust, "serve", port, 3, false, &serve, "2");
+        let tx = Proc::spawn("netgear serve", tx);
         let got = rx.wait(HANG);
         assert!(
             !got.status.success(),

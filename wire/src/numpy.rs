@@ -6,28 +6,43 @@ use bytes::Bytes;
 use crate::codec::{self, Codec, DEFAULT_MAX_FRAME_SIZE};
 use crate::error::DecodeError;
 use crate::frame::{self, Dtype, Frame, MAX_DIMS};
-use crate::msgpack::{infallible, put_bin, put_str};
+use crate::msgpack::infallible;
 use crate::reader::Reader;
+
+/// The longest msgpack_numpy header: the fixed keys and values, and up to [`MAX_DIMS`]
+/// dimensions of at most 9 bytes each.
+const FRAME_HEADER_MAX: usize = 64 + 9 * MAX_DIMS;
+
+/// Writes the msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to
+/// and including the bin header of its `data`.
+fn put_frame_header<W: rmp::encode::RmpWrite>(
+    out: &mut W,
+    dtype: Dtype,
+    shape: &[usize],
+    len: usize,
+) {
+    infallible(out.write_u8(0x85));
+    infallible(rmp::encode::write_bin(out, b"nd"));
+    infallible(out.write_u8(0xc3));
+    infallible(rmp::encode::write_bin(out, b"type"));
+    infallible(rmp::encode::write_str(out, dtype.as_str()));
+    infallible(rmp::encode::write_bin(out, b"kind"));
+    infallible(rmp::encode::write_bin(out, b""));
+    infallible(rmp::encode::write_bin(out, b"shape"));
+    infallible(rmp::encode::write_array_len(out, shape.len() as u32));
+    for &d in shape {
+        infallible(rmp::encode::write_uint(out, d as u64));
+    }
+    infallible(rmp::encode::write_bin(out, b"data"));
+    infallible(rmp::encode::write_bin_len(out, len as u32));
+}
 
 /// The msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to and
 /// including the bin header of its `data`: write the frame's bytes right behind it and
 /// [`decode_frame`] gives a frame that is sent again without a copy.
 pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(48 + shape.len() * 9);
-    out.push(0x85);
-    put_bin(&mut out, b"nd");
-    out.push(0xc3);
-    put_bin(&mut out, b"type");
-    put_str(&mut out, dtype.as_str());
-    put_bin(&mut out, b"kind");
-    put_bin(&mut out, b"");
-    put_bin(&mut out, b"shape");
-    infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
-    for &d in shape {
-        infallible(rmp::encode::write_uint(&mut out, d as u64));
-    }
-    put_bin(&mut out, b"data");
-    infallible(rmp::encode::write_bin_len(&mut out, len as u32));
+    put_frame_header(&mut out, dtype, shape, len);
     out
 }
 
@@ -35,15 +50,26 @@ pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Vec<u8> {
 /// b"shape": [...], b"data": <bytes>}`. Shared without a copy when the frame still has the
 /// encoded form it arrived in (or was built with); otherwise one allocation, one copy.
 pub fn frame_part(frame: &Frame) -> Bytes {
-    let header = frame_header(frame.dtype(), frame.shape(), frame.as_bytes().len());
+    // Written on the stack: this runs for every frame sent, and a shared one needs no other
+    // allocation. A frame never has more than `MAX_DIMS` dimensions, so it fits.
+    let mut buf = [0u8; FRAME_HEADER_MAX];
+    let mut rest = &mut buf[..];
+    put_frame_header(
+        &mut rest,
+        frame.dtype(),
+        frame.shape(),
+        frame.as_bytes().len(),
+    );
+    let written = FRAME_HEADER_MAX - rest.len();
+    let header = &buf[..written];
     if let Some(wire) = frame
         .wire()
-        .filter(|w| w.len() == header.len() + frame.as_bytes().len() && w.starts_with(&header))
+        .filter(|w| w.len() == header.len() + frame.as_bytes().len() && w.starts_with(header))
     {
         return wire.clone();
     }
     let mut out = Vec::with_capacity(header.len() + frame.as_bytes().len());
-    out.extend_from_slice(&header);
+    out.extend_from_slice(header);
     out.extend_from_slice(frame.as_bytes());
     Bytes::from(out)
 }
@@ -71,7 +97,9 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
     let mut decoded_dtype: Option<&[u8]> = None;
     let mut structured_type = false;
     let mut kind: &[u8] = b"";
-    let mut shape: Option<Vec<u64>> = None;
+    // The dimensions as sent (kept for the error that names them), on the stack.
+    let mut dims = [0u64; MAX_DIMS];
+    let mut shape_len: Option<usize> = None;
     let mut data = None;
     for _ in 0..r.map_len()? {
         r.key = "";
@@ -104,11 +132,10 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
                 if n > MAX_DIMS {
                     return Err(DecodeError::ShapeOverflow(vec![n as u64]));
                 }
-                let mut dims = Vec::with_capacity(n);
-                for _ in 0..n {
-                    dims.push(r.uint()?);
+                for d in &mut dims[..n] {
+                    *d = r.uint()?;
                 }
-                shape = Some(dims);
+                shape_len = Some(n);
             }
             b"data" => {
                 r.key = "data";
@@ -144,17 +171,18 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
         Some(_) => decoded_dtype.ok_or_else(|| missing("dtype"))?,
         None => type_str,
     })?;
-    let shape64 = shape.ok_or_else(|| missing("shape"))?;
+    let shape64 = &dims[..shape_len.ok_or_else(|| missing("shape"))?];
     let range = data.ok_or_else(|| missing("data"))?;
     let shape: Vec<usize> = shape64
         .iter()
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()
-        .ok_or_else(|| DecodeError::ShapeOverflow(shape64.clone()))?;
+        .ok_or_else(|| DecodeError::ShapeOverflow(shape64.to_vec()))?;
     if let Some(codec) = codec {
         return codec::decompress(codec, dtype, shape, &part[range], max_frame_size);
     }
-    let expected = frame::byte_len(dtype, &shape).ok_or(DecodeError::ShapeOverflow(shape64))?;
+    let expected = frame::byte_len(dtype, &shape)
+        .ok_or_else(|| DecodeError::ShapeOverflow(shape64.to_vec()))?;
     if expected != range.len() {
         return Err(DecodeError::SizeMismatch {
             expected,
@@ -180,6 +208,7 @@ fn parse_dtype(s: &[u8]) -> Result<Dtype, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msgpack::{put_bin, put_str};
 
     #[test]
     fn frame_round_trip_is_zero_copy() {

@@ -126,12 +126,21 @@ pub struct BenchArgs {
     /// directory, its parents or the workspace of this executable).
     #[arg(long)]
     pub venv: Option<PathBuf>,
+    /// Rounds per case: the implementations of a case run alternately this many times each, and
+    /// the table shows the medians over the rounds.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u32,
     /// Seconds a case may take before its peers are killed and it is reported as failed.
     #[arg(long, default_value_t = 60.0)]
     pub case_timeout: f64,
     /// Seconds a peer waits for the other one (passed to the peers as --timeout).
     #[arg(long, default_value_t = 10.0)]
     pub peer_timeout: f64,
+    /// Pin the receive peer to one CPU and the send peer to another (the first two this process
+    /// may run on). Without it, where the scheduler puts the four threads of a case (each peer
+    /// and its libzmq I/O thread) can change a small-frame rate by 1.5x from run to run.
+    #[arg(long)]
+    pub pin: bool,
 }
 
 /// `netgear bench-peer`: one end of a benchmark case (the peer contract, see the module doc).
@@ -642,32 +651,20 @@ struct Case {
     frames: u64,
 }
 
-/// One measured case: the two peers' reports, or why the case failed.
-#[derive(Debug, Clone)]
-pub struct Row {
-    /// The implementation measured.
-    pub implementation: Impl,
-    /// vidgear's pattern number.
-    pub pattern: u8,
-    /// How the receive side answered.
-    pub reply: ReplyKind,
-    /// Frame width.
-    pub width: usize,
-    /// Frame height.
-    pub height: usize,
-    /// Frames the send side was asked to send.
-    pub frames: u64,
+/// One run of a case: the two peers' reports, or why it failed.
+#[derive(Debug, Clone, Default)]
+pub struct Round {
     /// The send peer's report.
     pub serve: Option<PeerReport>,
     /// The receive peer's report.
     pub recv: Option<PeerReport>,
-    /// Why the case failed, if it did.
+    /// Why the run failed, if it did.
     pub error: Option<String>,
-    /// Wall-clock seconds the case took, process starts included.
+    /// Wall-clock seconds the run took, process starts included.
     pub wall: f64,
 }
 
-impl Row {
+impl Round {
     /// Whether both peers finished without error.
     pub fn ok(&self) -> bool {
         self.error.is_none()
@@ -689,27 +686,140 @@ impl Row {
             .map(|r| r.bytes as f64 / r.elapsed / 1e6)
     }
 
+    fn to_json(&self) -> Json {
+        json!({
+            "ok": self.ok(),
+            "error": self.error,
+            "fps": self.fps(),
+            "wall_s": self.wall,
+            "serve": self.serve.as_ref().map(PeerReport::to_json),
+            "recv": self.recv.as_ref().map(PeerReport::to_json),
+        })
+    }
+}
+
+/// The median of the values present (the mean of the middle two for an even count).
+fn median(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+    let mut v: Vec<f64> = values.into_iter().flatten().collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
+}
+
+/// One measured case: its rounds (run alternately with the other implementations' rounds of the
+/// same case), summarised by medians.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The implementation measured.
+    pub implementation: Impl,
+    /// vidgear's pattern number.
+    pub pattern: u8,
+    /// How the receive side answered.
+    pub reply: ReplyKind,
+    /// Frame width.
+    pub width: usize,
+    /// Frame height.
+    pub height: usize,
+    /// Frames the send side was asked to send.
+    pub frames: u64,
+    /// Every round, in the order they ran.
+    pub rounds: Vec<Round>,
+}
+
+impl Row {
+    /// Whether every round finished without error.
+    pub fn ok(&self) -> bool {
+        self.rounds.iter().all(Round::ok)
+    }
+
+    /// The first round's error, if any round failed.
+    pub fn error(&self) -> Option<String> {
+        let failed = self.rounds.iter().filter(|r| !r.ok()).count();
+        let first = self.rounds.iter().find_map(|r| r.error.clone())?;
+        Some(if self.rounds.len() > 1 {
+            format!("{failed} of {} rounds failed: {first}", self.rounds.len())
+        } else {
+            first
+        })
+    }
+
+    /// Median over the rounds of the receive side's frames per second.
+    pub fn fps(&self) -> Option<f64> {
+        median(self.rounds.iter().map(Round::fps))
+    }
+
+    /// Median over the rounds of the frame bytes per second received, in MB (10⁶ bytes).
+    pub fn mbps(&self) -> Option<f64> {
+        median(self.rounds.iter().map(Round::mbps))
+    }
+
+    /// Median over the rounds of the send side's RTT p50 (`p = 50`) or p99, in microseconds.
+    pub fn rtt_us(&self, p: u8) -> Option<f64> {
+        median(self.rounds.iter().filter(|r| r.ok()).map(|r| {
+            let s = r.serve.as_ref()?;
+            if p == 50 { s.rtt_p50_us } else { s.rtt_p99_us }
+        }))
+    }
+
+    /// The largest peak RSS of a side over the rounds, in MiB.
+    fn rss_mib(&self, side: impl Fn(&Round) -> Option<&PeerReport>) -> Option<f64> {
+        self.rounds
+            .iter()
+            .filter_map(|r| side(r).map(|p| p.peak_rss_kb as f64 / 1024.0))
+            .reduce(f64::max)
+    }
+
+    /// Frames received and sent, as `received/sent` (the smallest over the rounds).
+    fn frame_counts(&self) -> (Option<u64>, Option<u64>) {
+        let least = |side: fn(&Round) -> Option<&PeerReport>| {
+            self.rounds
+                .iter()
+                .filter_map(|r| side(r).map(|p| p.frames))
+                .min()
+        };
+        (least(|r| r.recv.as_ref()), least(|r| r.serve.as_ref()))
+    }
+
     fn same_case(&self, other: &Row) -> bool {
         (self.pattern, self.reply, self.width, self.height)
             == (other.pattern, other.reply, other.width, other.height)
     }
 
-    /// This row's fps over another implementation's in the same case.
+    fn other<'a>(&self, rows: &'a [Row], to: Impl) -> Option<&'a Row> {
+        rows.iter()
+            .find(|r| r.implementation == to && r.same_case(self))
+    }
+
+    /// This row's median fps over another implementation's median fps in the same case.
     fn ratio(&self, rows: &[Row], to: Impl) -> Option<f64> {
-        let other = rows
-            .iter()
-            .find(|r| r.implementation == to && r.same_case(self))?
-            .fps()?;
+        let other = self.other(rows, to)?.fps()?;
         let mine = self.fps()?;
         (other > 0.0).then(|| mine / other)
     }
 
+    /// The median of the per-round ratios: round `i` of this row over round `i` of the other
+    /// implementation's (the two ran next to each other).
+    fn round_ratio(&self, rows: &[Row], to: Impl) -> Option<f64> {
+        let other = self.other(rows, to)?;
+        median(self.rounds.iter().zip(&other.rounds).map(|(a, b)| {
+            let (a, b) = (a.fps()?, b.fps()?);
+            (b > 0.0).then(|| a / b)
+        }))
+    }
+
     fn to_json(&self, rows: &[Row]) -> Json {
-        let mb = |r: &Option<PeerReport>| {
-            r.as_ref()
-                .map(|r| (r.peak_rss_kb as f64 / 1024.0 * 10.0).round() / 10.0)
-        };
+        let mb = |v: Option<f64>| v.map(|v| (v * 10.0).round() / 10.0);
         let netgear = self.implementation == Impl::Netgear;
+        let (received, sent) = self.frame_counts();
+        let ratio = |to| netgear.then(|| self.ratio(rows, to)).flatten();
+        let round_ratio = |to| netgear.then(|| self.round_ratio(rows, to)).flatten();
         json!({
             "impl": self.implementation.name(),
             "pattern": self.pattern,
@@ -718,21 +828,24 @@ impl Row {
             "width": self.width,
             "height": self.height,
             "frames": self.frames,
-            "frames_sent": self.serve.as_ref().map(|s| s.frames),
-            "frames_received": self.recv.as_ref().map(|r| r.frames),
+            "rounds": self.rounds.len(),
+            "frames_sent": sent,
+            "frames_received": received,
             "fps": self.fps(),
             "mb_per_s": self.mbps(),
-            "rtt_p50_us": self.serve.as_ref().and_then(|s| s.rtt_p50_us),
-            "rtt_p99_us": self.serve.as_ref().and_then(|s| s.rtt_p99_us),
-            "rss_serve_mb": mb(&self.serve),
-            "rss_recv_mb": mb(&self.recv),
-            "ratio_raw": if netgear { self.ratio(rows, Impl::Raw) } else { None },
-            "ratio_vidgear": if netgear { self.ratio(rows, Impl::Vidgear) } else { None },
+            "rtt_p50_us": self.rtt_us(50),
+            "rtt_p99_us": self.rtt_us(99),
+            "rss_serve_mb": mb(self.rss_mib(|r| r.serve.as_ref())),
+            "rss_recv_mb": mb(self.rss_mib(|r| r.recv.as_ref())),
+            "ratio_raw": ratio(Impl::Raw),
+            "ratio_vidgear": ratio(Impl::Vidgear),
+            "ratio_raw_rounds_median": round_ratio(Impl::Raw),
+            "ratio_vidgear_rounds_median": round_ratio(Impl::Vidgear),
+            "fps_rounds": self.rounds.iter().map(Round::fps).collect::<Vec<_>>(),
             "ok": self.ok(),
-            "error": self.error,
-            "wall_s": self.wall,
-            "serve": self.serve.as_ref().map(PeerReport::to_json),
-            "recv": self.recv.as_ref().map(PeerReport::to_json),
+            "error": self.error(),
+            "wall_s": self.rounds.iter().map(|r| r.wall).sum::<f64>(),
+            "runs": self.rounds.iter().map(Round::to_json).collect::<Vec<_>>(),
         })
     }
 }
@@ -978,6 +1091,40 @@ struct Env {
     vidgear: Option<(PathBuf, PathBuf)>,
     case_timeout: Duration,
     peer_timeout: f64,
+    /// The CPUs of the receive and the send peer, with `--pin`.
+    pin: Option<(usize, usize)>,
+}
+
+/// The first two CPUs this process may run on.
+fn two_cpus() -> Option<(usize, usize)> {
+    // SAFETY: `set` is a plain bit set that `sched_getaffinity` fills in; its size is passed.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return None;
+        }
+        set
+    };
+    // SAFETY: `CPU_ISSET` only reads the bit set, for CPU numbers below its capacity.
+    let mut cpus = (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) });
+    Some((cpus.next()?, cpus.next()?))
+}
+
+/// Makes `cmd`'s process run on `cpu` only.
+fn pin_to(cmd: &mut Command, cpu: usize) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child between fork and exec, and only makes system calls
+    // (no allocation, no lock): building a bit set on the stack and `sched_setaffinity`.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(cpu, &mut set);
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 impl Env {
@@ -1003,31 +1150,24 @@ impl Env {
             .args(["--frames", &case.frames.to_string()])
             .args(["--reply", case.reply.name()])
             .args(["--timeout", &self.peer_timeout.to_string()]);
+        if let Some((recv, serve)) = self.pin {
+            pin_to(&mut cmd, if role == Role::Recv { recv } else { serve });
+        }
         Some(cmd)
     }
 
-    fn run(&self, case: &Case) -> Row {
+    /// Runs one round of a case.
+    fn run(&self, case: &Case) -> Round {
         let started = Instant::now();
-        let mut row = Row {
-            implementation: case.implementation,
-            pattern: case.pattern,
-            reply: case.reply,
-            width: case.width,
-            height: case.height,
-            frames: case.frames,
-            serve: None,
-            recv: None,
-            error: None,
-            wall: 0.0,
-        };
-        if let Err(e) = self.measure(case, &mut row) {
-            row.error = Some(e);
+        let mut round = Round::default();
+        if let Err(e) = self.measure(case, &mut round) {
+            round.error = Some(e);
         }
-        row.wall = (started.elapsed().as_secs_f64() * 100.0).round() / 100.0;
-        row
+        round.wall = (started.elapsed().as_secs_f64() * 100.0).round() / 100.0;
+        round
     }
 
-    fn measure(&self, case: &Case, row: &mut Row) -> std::result::Result<(), String> {
+    fn measure(&self, case: &Case, row: &mut Round) -> std::result::Result<(), String> {
         let deadline = Instant::now() + self.case_timeout;
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         let start = |role| {
@@ -1099,6 +1239,9 @@ impl Env {
 pub fn run(args: &BenchArgs) -> Result<()> {
     let sizes = parse_sizes(args.sizes.as_deref())?;
     let mut impls = parse_impls(args.cases.as_deref())?;
+    if args.repeat == 0 {
+        return Err(Error::InvalidOption("--repeat: must be at least 1".into()));
+    }
     if args.frames == Some(0) {
         return Err(Error::InvalidOption("--frames: must be at least 1".into()));
     }
@@ -1127,39 +1270,84 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         None
     };
-    let env = Env {
-        exe,
-        vidgear,
-        case_timeout: Duration::from_secs_f64(args.case_timeout),
-        peer_timeout: args.peer_timeout,
-    };
+    let env =
+        Env {
+            exe,
+            vidgear,
+            case_timeout: Duration::from_secs_f64(args.case_timeout),
+            peer_timeout: args.peer_timeout,
+            pin: if args.pin {
+                Some(two_cpus().ok_or_else(|| {
+                    Error::InvalidOption("--pin: needs two CPUs to run on".into())
+                })?)
+            } else {
+                None
+            },
+        };
     let cases = plan(&sizes, &impls, args.frames);
+    let repeat = args.repeat;
     let started = Instant::now();
-    let mut rows = Vec::with_capacity(cases.len());
-    for (i, case) in cases.iter().enumerate() {
-        let row = env.run(case);
-        eprintln!(
-            "[{}/{}] {:<7} pattern {} reply {:<5} {}x{}: {}",
-            i + 1,
-            cases.len(),
-            case.implementation.name(),
-            case.pattern,
-            case.reply.name(),
-            case.width,
-            case.height,
-            match (&row.error, row.fps()) {
-                (Some(e), _) => format!("FAILED: {e}"),
-                (None, fps) => format!("{:.0} fps", fps.unwrap_or(0.0)),
+    let mut rows: Vec<Row> = cases
+        .iter()
+        .map(|c| Row {
+            implementation: c.implementation,
+            pattern: c.pattern,
+            reply: c.reply,
+            width: c.width,
+            height: c.height,
+            frames: c.frames,
+            rounds: Vec::with_capacity(repeat as usize),
+        })
+        .collect();
+    // The implementations of one case sit next to each other in the plan: run their rounds
+    // alternately (raw, netgear, raw, netgear, …) so that the machine's noise hits them alike.
+    let runs = cases.len() * repeat as usize;
+    let mut done = 0;
+    let mut first = 0;
+    while first < cases.len() {
+        let same = |c: &Case| {
+            (c.pattern, c.reply, c.width, c.height)
+                == (
+                    cases[first].pattern,
+                    cases[first].reply,
+                    cases[first].width,
+                    cases[first].height,
+                )
+        };
+        let last = first + cases[first..].iter().take_while(|c| same(c)).count();
+        for round in 1..=repeat {
+            for (case, row) in cases[first..last].iter().zip(&mut rows[first..last]) {
+                let result = env.run(case);
+                done += 1;
+                eprintln!(
+                    "[{done}/{runs}] round {round}/{repeat} {:<7} pattern {} reply {:<5} {}x{}: {}",
+                    case.implementation.name(),
+                    case.pattern,
+                    case.reply.name(),
+                    case.width,
+                    case.height,
+                    match (&result.error, result.fps()) {
+                        (Some(e), _) => format!("FAILED: {e}"),
+                        (None, fps) => format!("{:.0} fps", fps.unwrap_or(0.0)),
+                    }
+                );
+                row.rounds.push(result);
             }
-        );
-        rows.push(row);
+        }
+        first = last;
     }
     let total = started.elapsed().as_secs_f64();
     print!("{}", table(&rows));
     if let Some(why) = &skipped {
         println!("vidgear rows skipped: {why}");
     }
-    println!("{} cases in {total:.1} s", rows.len());
+    println!(
+        "{} cases, {repeat} alternating round(s) each, in {total:.1} s{}",
+        rows.len(),
+        env.pin.map_or(String::new(), |(recv, serve)| format!(
+            "; receive peers on CPU {recv}, send peers on CPU {serve}"
+        ))
+    );
     print!("{LEGEND}");
     let failed = rows.iter().filter(|r| !r.ok()).count();
     if let Some(dest) = &args.json {
@@ -1169,6 +1357,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             "transport": "tcp://127.0.0.1",
             "vidgear_skipped": skipped,
             "seconds": total,
+            "rounds": repeat,
+            "pinned_cpus": env.pin.map(|(recv, serve)| json!({"recv": recv, "serve": serve})),
             "failed": failed,
             "rows": rows.iter().map(|r| r.to_json(&rows)).collect::<Vec<_>>(),
         });
@@ -1193,13 +1383,18 @@ what the numbers mean:
   fps      frames per second received (receive side, first frame to last; frames / elapsed)
   MB/s     frame (pixel) bytes per second received, 1 MB = 10^6 bytes; a frame reply doubles
            the bytes on the wire
-  frames   received / sent (pattern 2 drops frames by design: high-water mark 1)
+  frames   received / sent, the fewest of the rounds (pattern 2 drops frames by design:
+           high-water mark 1)
   RTT      send side, lock-step patterns 0 and 1: from the start of sending a frame to its
            reply received, p50 and p99, in microseconds
   RSS      peak resident set size (VmHWM from /proc/<pid>/status, read by each peer at its
            end), MiB, of the send (tx) and receive (rx) process
-  xraw     netgear fps / raw-libzmq fps in the same case and size (1.00 = as fast as libzmq)
-  xvg      netgear fps / vidgear fps in the same case and size
+  rnd      rounds per case: the implementations of a case run alternately (raw, netgear, raw,
+           netgear, ...); fps, MB/s and RTT are the medians over the rounds, RSS the largest
+  xraw     netgear fps / raw-libzmq fps in the same case and size, of the medians (1.00 = as
+           fast as libzmq)
+  xraw/r   the median of the per-round ratios (each netgear round over the raw round next to it)
+  xvg      netgear fps / vidgear fps in the same case and size, of the medians
   raw      blocking libzmq via the zmq crate, the same message shapes and sizes as netgear
            (netgear's header bytes + the test pattern's msgpack_numpy frame parts, built once),
            zero-copy sends (zmq_msg_init_data), receives (recv_msg) and frame echo
@@ -1212,57 +1407,72 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 /// The results as a text table, one row per implementation × case × size.
 fn table(rows: &[Row]) -> String {
     use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<8} {:>3} {:<5} {:>9} {:>11} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>6} {:>6}",
-        "impl",
-        "pat",
-        "reply",
-        "size",
-        "frames",
-        "fps",
-        "MB/s",
-        "p50 us",
-        "p99 us",
-        "rss tx",
-        "rss rx",
-        "xraw",
-        "xvg"
-    );
+    const LAYOUT: [(&str, usize); 15] = [
+        ("impl", 8),
+        ("pat", 3),
+        ("reply", 5),
+        ("size", 9),
+        ("frames", 11),
+        ("rnd", 3),
+        ("fps", 9),
+        ("MB/s", 8),
+        ("p50 us", 9),
+        ("p99 us", 9),
+        ("rss tx", 7),
+        ("rss rx", 7),
+        ("xraw", 6),
+        ("xraw/r", 6),
+        ("xvg", 6),
+    ];
+    let line = |cells: &[String]| {
+        let mut out = String::new();
+        for (i, (cell, (_, width))) in cells.iter().zip(LAYOUT).enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            // The three text columns are left-aligned, the numbers right-aligned.
+            if i == 0 || i == 2 {
+                let _ = write!(out, "{cell:<width$}");
+            } else {
+                let _ = write!(out, "{cell:>width$}");
+            }
+        }
+        out
+    };
+    let mut out = line(&LAYOUT.map(|(name, _)| name.to_owned()));
+    out.push('\n');
     let mut previous: Option<&Row> = None;
     for r in rows {
         if previous.is_some_and(|p| !p.same_case(r)) {
             out.push('\n');
         }
         previous = Some(r);
-        let size = format!("{}x{}", r.width, r.height);
-        let sent = r
-            .serve
-            .as_ref()
-            .map_or("?".into(), |s| s.frames.to_string());
-        let got = r.recv.as_ref().map_or("?".into(), |s| s.frames.to_string());
-        let mib = |p: &Option<PeerReport>| p.as_ref().map(|p| p.peak_rss_kb as f64 / 1024.0);
+        let (got, sent) = r.frame_counts();
+        let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
         let netgear = r.implementation == Impl::Netgear;
         let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
         let _ = write!(
             out,
-            "{:<8} {:>3} {:<5} {:>9} {:>11} {:>9} {:>8} {:>9} {:>9} {:>7} {:>7} {:>6} {:>6}",
-            r.implementation.name(),
-            r.pattern,
-            r.reply.name(),
-            size,
-            format!("{got}/{sent}"),
-            opt(r.fps(), 0),
-            opt(r.mbps(), 0),
-            opt(r.serve.as_ref().and_then(|s| s.rtt_p50_us), 0),
-            opt(r.serve.as_ref().and_then(|s| s.rtt_p99_us), 0),
-            opt(mib(&r.serve), 1),
-            opt(mib(&r.recv), 1),
-            ratio(Impl::Raw),
-            ratio(Impl::Vidgear),
+            "{}",
+            line(&[
+                r.implementation.name().into(),
+                r.pattern.to_string(),
+                r.reply.name().into(),
+                format!("{}x{}", r.width, r.height),
+                format!("{}/{}", count(got), count(sent)),
+                r.rounds.len().to_string(),
+                opt(r.fps(), 0),
+                opt(r.mbps(), 0),
+                opt(r.rtt_us(50), 0),
+                opt(r.rtt_us(99), 0),
+                opt(r.rss_mib(|r| r.serve.as_ref()), 1),
+                opt(r.rss_mib(|r| r.recv.as_ref()), 1),
+                ratio(Impl::Raw),
+                opt(netgear.then(|| r.round_ratio(rows, Impl::Raw)).flatten(), 2),
+                ratio(Impl::Vidgear),
+            ])
         );
-        if let Some(e) = &r.error {
+        if let Some(e) = r.error() {
             let _ = write!(out, "  FAILED: {e}");
         }
         out.push('\n');
@@ -1295,6 +1505,38 @@ mod tests {
         assert_eq!(cases.len(), 4 + 6);
         assert!(cases[..4].iter().all(|c| c.pattern <= 1 && c.frames == 7));
         assert_eq!(cases[9].pattern, 3);
+    }
+
+    #[test]
+    fn medians_and_ratios_come_from_the_rounds() {
+        assert_eq!(median([Some(3.0), None, Some(1.0), Some(2.0)]), Some(2.0));
+        assert_eq!(median([Some(4.0), Some(1.0)]), Some(2.5));
+        assert_eq!(median([None]), None);
+        let round = |fps: f64| Round {
+            recv: Some(PeerReport {
+                frames: 10,
+                fps,
+                ..PeerReport::default()
+            }),
+            ..Round::default()
+        };
+        let row = |implementation, fps: &[f64]| Row {
+            implementation,
+            pattern: 0,
+            reply: ReplyKind::Text,
+            width: 64,
+            height: 64,
+            frames: 10,
+            rounds: fps.iter().map(|&f| round(f)).collect(),
+        };
+        let rows = [
+            row(Impl::Raw, &[100.0, 200.0, 400.0]),
+            row(Impl::Netgear, &[90.0, 100.0, 360.0]),
+        ];
+        assert_eq!(rows[1].fps(), Some(100.0));
+        assert_eq!(rows[1].ratio(&rows, Impl::Raw), Some(0.5));
+        assert_eq!(rows[1].round_ratio(&rows, Impl::Raw), Some(0.9));
+        assert!(rows[1].ok() && rows[1].error().is_none());
     }
 
     #[test]
