@@ -1,0 +1,243 @@
+//! The raw-libzmq baseline: blocking `zmq` sockets, netgear's message shapes built once,
+//! zero-copy sends, no serialisation.
+
+use super::peer::{PeerReport, stamp};
+use super::*;
+
+/// A blocking raw-libzmq socket for the baseline.
+struct RawSocket {
+    sock: zmq::Socket,
+    // Dropped after the socket: closing the context waits for the socket's linger.
+    _ctx: zmq::Context,
+}
+
+impl RawSocket {
+    fn open(kind: zmq::SocketType, pattern: Pattern, timeout: Duration) -> Result<RawSocket> {
+        let ctx = zmq::Context::new();
+        let sock = ctx.socket(kind)?;
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        sock.set_linger(ms)?;
+        sock.set_rcvtimeo(ms)?;
+        sock.set_sndtimeo(ms)?;
+        sock.set_maxmsgsize(i64::try_from(netgear::DEFAULT_MAX_MESSAGE_SIZE).unwrap_or(i64::MAX))?;
+        if pattern == Pattern::PubSub {
+            // As netgear and vidgear do: keep only the newest frame.
+            sock.set_sndhwm(1)?;
+            sock.set_rcvhwm(1)?;
+        }
+        Ok(RawSocket { sock, _ctx: ctx })
+    }
+
+    /// Sends `buf` without copying it: libzmq references the buffer (which lives until the
+    /// process ends) and calls a no-op free function when done with it.
+    fn send_static(&mut self, buf: &'static [u8], flags: i32) -> Result<()> {
+        unsafe extern "C" fn keep(_data: *mut c_void, _hint: *mut c_void) {}
+        let mut msg = zmq_sys::zmq_msg_t::default();
+        // SAFETY: `msg` is a zeroed `zmq_msg_t` that `zmq_msg_init_data` initialises to point at
+        // `buf`, which is `'static` (leaked) and never written: libzmq only reads it, for as long
+        // as it likes, and `keep` frees nothing. `zmq_msg_send` takes the message on success; on
+        // failure it is still ours and is closed here. The socket pointer is live (`&mut self`).
+        unsafe {
+            if zmq_sys::zmq_msg_init_data(
+                &mut msg,
+                buf.as_ptr() as *mut c_void,
+                buf.len(),
+                Some(keep),
+                std::ptr::null_mut(),
+            ) == -1
+            {
+                return Err(zmq::Error::from_raw(zmq_sys::zmq_errno()).into());
+            }
+            if zmq_sys::zmq_msg_send(&mut msg, self.sock.as_mut_ptr(), flags) == -1 {
+                let e = zmq::Error::from_raw(zmq_sys::zmq_errno());
+                zmq_sys::zmq_msg_close(&mut msg);
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Receives one message (all its parts, no copy), or `None` when the receive timeout passes.
+    fn recv_parts(&self) -> Result<Option<Vec<zmq::Message>>> {
+        let first = match self.sock.recv_msg(0) {
+            Ok(m) => m,
+            Err(zmq::Error::EAGAIN) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let mut more = first.get_more();
+        let mut parts = vec![first];
+        while more {
+            let m = self.sock.recv_msg(0)?;
+            more = m.get_more();
+            parts.push(m);
+        }
+        Ok(Some(parts))
+    }
+}
+
+fn endpoint(port: u16) -> String {
+    format!("tcp://127.0.0.1:{port}")
+}
+
+/// The frame parts of the baseline: the test pattern's cycle, each frame's msgpack_numpy part
+/// (prefix + pixels, exactly netgear's frame part; the pattern renders its frames behind room
+/// for the prefix, so this is no copy), kept alive for the rest of the process.
+fn raw_frames(width: usize, height: usize) -> Vec<&'static [u8]> {
+    let source = TestPattern::new(width, height);
+    let first = source.frame(0);
+    let mut frames = vec![first.clone()];
+    // The pattern hands out clones of a short pre-rendered cycle: find its length.
+    for n in 1..=120 {
+        let f = source.frame(n);
+        if f.bytes().as_ptr() == first.bytes().as_ptr() {
+            break;
+        }
+        frames.push(f);
+    }
+    frames
+        .iter()
+        .map(|f| &Box::leak(Box::new(wire::frame_part(f)))[..])
+        .collect()
+}
+
+/// The 1-part end marker of the baseline's pipelined streams.
+const RAW_END: &[u8] = b"\x00";
+
+/// Raw send side: 2-part messages (netgear's header bytes + the pre-encoded frame), zero-copy;
+/// lock-step in patterns 0 and 1 (the reply's parts received without a copy).
+pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
+    let (pattern, timeout) = args.check()?;
+    let frames = raw_frames(args.width, args.height);
+    let mut header = Vec::new();
+    let data = args.bidirectional().then(|| Data::from("hi"));
+    wire::encode_header(&mut header, args.bidirectional(), data.as_ref());
+    let header: &'static [u8] = Box::leak(header.into_boxed_slice());
+    let pixels = (args.width * args.height * 3) as u64;
+    let kind = match pattern {
+        Pattern::Pair => zmq::PAIR,
+        Pattern::ReqRep => zmq::REQ,
+        Pattern::PubSub => zmq::XPUB,
+        Pattern::PushPull => zmq::PUSH,
+    };
+    let mut raw = RawSocket::open(kind, pattern, timeout)?;
+    raw.sock.connect(&endpoint(args.port))?;
+    if pattern == Pattern::PubSub {
+        // XPUB hears the subscription: stream only once the subscriber is there.
+        loop {
+            match raw.recv_parts()? {
+                Some(m) if m[0].first() == Some(&1) => break,
+                Some(_) => {}
+                None => return Err(Error::Timeout(timeout, "a subscriber")),
+            }
+        }
+    }
+    let lock_step = pattern.has_replies();
+    let mut rtts = Vec::with_capacity(if lock_step { args.frames as usize } else { 0 });
+    let mut span = None;
+    for n in 0..args.frames {
+        let start = Instant::now();
+        raw.send_static(header, zmq::SNDMORE)?;
+        raw.send_static(frames[(n % frames.len() as u64) as usize], 0)?;
+        if lock_step && raw.recv_parts()?.is_none() {
+            return Err(Error::Timeout(timeout, "the reply"));
+        }
+        let end = Instant::now();
+        if span.is_none() {
+            span = Some((start, end));
+        }
+        stamp(&mut span, end);
+        if lock_step {
+            rtts.push((end - start).as_nanos() as u64);
+        }
+        report.frames += 1;
+        report.bytes += pixels;
+    }
+    report.finish(span, &mut rtts);
+    match pattern {
+        Pattern::PushPull => raw.send_static(RAW_END, 0)?, // drained by the linger on close
+        Pattern::PubSub => {
+            // The end marker can be dropped like any frame: repeat it until the subscriber
+            // leaves (XPUB then hears its unsubscription) or a while has passed.
+            raw.sock.set_rcvtimeo(5)?;
+            let deadline = Instant::now() + timeout.min(Duration::from_secs(3));
+            while Instant::now() < deadline {
+                raw.send_static(RAW_END, 0)?;
+                if let Some(m) = raw.recv_parts()?
+                    && m[0].first() == Some(&0)
+                {
+                    break;
+                }
+            }
+        }
+        Pattern::Pair | Pattern::ReqRep => {}
+    }
+    Ok(())
+}
+
+/// Raw receive side: receives the parts without a copy, answers in patterns 0 and 1 with a
+/// small reply of netgear's size or with the received frame part itself (zero-copy echo).
+pub(super) fn raw_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
+    let (pattern, timeout) = args.check()?;
+    let pixels = args.width * args.height * 3;
+    // netgear's frame part for this size: the prefix is the same for every frame.
+    let probe = Frame::from_bgr(args.width, args.height, vec![0u8; pixels])?;
+    let frame_part_len = wire::frame_part(&probe).len();
+    drop(probe);
+    let mut reply = Vec::new();
+    match args.reply {
+        ReplyKind::Text => wire::encode_reply_data(&mut reply, Some(&Data::from("ok"))),
+        ReplyKind::Frame => wire::encode_reply_frame_head(&mut reply),
+        ReplyKind::None => reply = wire::confirmation(&wire::new_id()),
+    }
+    let kind = match pattern {
+        Pattern::Pair => zmq::PAIR,
+        Pattern::ReqRep => zmq::REP,
+        Pattern::PubSub => zmq::SUB,
+        Pattern::PushPull => zmq::PULL,
+    };
+    let raw = RawSocket::open(kind, pattern, timeout)?;
+    if pattern == Pattern::PubSub {
+        raw.sock.set_subscribe(b"")?;
+    }
+    raw.sock.bind(&endpoint(args.port))?;
+    let mut span = None;
+    while report.frames < args.frames {
+        let Some(mut parts) = raw.recv_parts()? else {
+            if pattern == Pattern::PubSub && report.frames > 0 {
+                break; // silence: the rest of the stream, end markers included, was dropped
+            }
+            report.finish(span, &mut []);
+            return Err(Error::Timeout(timeout, "a frame"));
+        };
+        if parts.len() == 1 && &parts[0][..] == RAW_END {
+            break;
+        }
+        if parts.len() != 2 || parts[1].len() != frame_part_len {
+            let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+            return Err(Error::InvalidOption(format!(
+                "unexpected message: parts of {sizes:?} bytes, expected a header and {frame_part_len}"
+            )));
+        }
+        stamp(&mut span, Instant::now());
+        report.frames += 1;
+        report.bytes += pixels as u64;
+        if pattern == Pattern::PubSub && report.frames == 1 {
+            raw.sock.set_rcvtimeo(RAW_SILENCE.as_millis() as i32)?;
+        }
+        if pattern.has_replies() {
+            if args.reply == ReplyKind::Frame {
+                let echo = parts.pop().unwrap_or_else(zmq::Message::new);
+                raw.sock.send(&reply[..], zmq::SNDMORE)?;
+                raw.sock.send(echo, 0)?;
+            } else {
+                raw.sock.send(&reply[..], 0)?;
+            }
+        }
+    }
+    report.finish(span, &mut []);
+    if pattern == Pattern::PubSub {
+        // Tell the publisher at once that nobody listens any more.
+        raw.sock.set_unsubscribe(b"")?;
+    }
+    Ok(())
+}
