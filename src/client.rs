@@ -133,7 +133,10 @@ impl Client {
                 .recv(self.timeout, "a frame from the server")
                 .await
             {
-                Ok(parts) => wire::decode_message(&parts, self.opts.limits()),
+                Ok(parts) => {
+                    let limits = self.opts.limits();
+                    compress::decode(parts, move |p| wire::decode_message(p, limits)).await?
+                }
                 // Too many parts: refused by the transport, answered here like any bad message.
                 Err(Error::Decode(e)) => Err(e),
                 Err(e) => return Err(e),

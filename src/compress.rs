@@ -1,10 +1,12 @@
-//! Frames compressed for the wire ([`Options::compression`](crate::Options::compression)), off
-//! the async reactor: a 1080p JPEG takes milliseconds of CPU, which would stall every other
-//! task of the runtime.
+//! Compressed frames off the async reactor: encoding ([`Options::compression`]) and decoding a
+//! 1080p JPEG take milliseconds of CPU, which would stall every other task of the runtime.
+//!
+//! [`Options::compression`]: crate::Options::compression
 
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::transport;
 use crate::wire::{self, Compression, Frame};
 
 /// The frame part for `frame`: as it is (no copy) when `compression` leaves it alone, else
@@ -18,4 +20,18 @@ pub(crate) async fn frame_part(frame: &Frame, compression: Compression) -> Resul
         .await
         .map_err(|e| Error::Io(std::io::Error::other(e)))?
         .map_err(Error::from)
+}
+
+/// Runs `decode` over a received message: on the blocking pool when its second part is a
+/// compressed frame, right here otherwise (a raw frame decodes in microseconds, without a copy).
+pub(crate) async fn decode<T: Send + 'static>(
+    parts: transport::Message,
+    decode: impl FnOnce(&[Bytes]) -> T + Send + 'static,
+) -> Result<T> {
+    if parts.get(1).and_then(|p| wire::frame_codec(p)).is_none() {
+        return Ok(decode(&parts));
+    }
+    tokio::task::spawn_blocking(move || decode(&parts))
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))
 }

@@ -253,13 +253,23 @@ impl Server {
             .socket()?
             .recv(self.timeout, "the client's reply")
             .await?;
-        let bidirectional = self.opts.bidirectional_mode;
-        let reply = match wire::decode_reply_message(&parts, bidirectional, self.opts.limits())? {
+        let (bidirectional, limits) = (self.opts.bidirectional_mode, self.opts.limits());
+        let decoded = compress::decode(parts, move |p| {
+            let reply = wire::decode_reply_message(p, bidirectional, limits);
+            // The peer's text, cut short for the log.
+            let first = p
+                .first()
+                .map(|f| f.slice(..f.len().min(80)))
+                .unwrap_or_default();
+            (reply, first)
+        });
+        let (reply, first) = decoded.await?;
+        let reply = match reply? {
             ReplyMessage::Mismatch(missing_on) => {
                 return Err(Error::BidirectionalMismatch { missing_on });
             }
             ReplyMessage::Confirmation => {
-                debug!(confirmation = %String::from_utf8_lossy(&parts[0]), "reply");
+                debug!(confirmation = %String::from_utf8_lossy(&first), "reply");
                 return Ok(());
             }
             ReplyMessage::Data(d) => d.map(Reply::Data),
