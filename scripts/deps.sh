@@ -4,7 +4,8 @@
 #   scripts/deps.sh          to build: cmake and nasm (libjpeg-turbo is built from the source
 #                            the `turbojpeg` crate bundles)
 #   scripts/deps.sh --test   and to test: ffmpeg (video sources, recording), Xvfb (the display
-#                            check), python3-venv where Python comes from apt
+#                            check), python3-venv where Python comes from apt, iproute2
+#                            (the rate-limited link of scripts/link-bench.sh)
 set -euo pipefail
 
 need=()
@@ -14,6 +15,8 @@ if [ "${1:-}" = --test ]; then
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     command -v Xvfb >/dev/null || need+=(xvfb)
     python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+    # ip, tc and ss for scripts/link-bench.sh's network namespaces.
+    { command -v ip && command -v tc && command -v ss; } >/dev/null || need+=(iproute2)
 fi
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=$([ "$(id -u)" = 0 ] || echo sudo)

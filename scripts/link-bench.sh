@@ -107,7 +107,7 @@ run_case() {
         vidgear)
             ip netns exec "$NS_TX" "$PY" tests/interop/vg_peer.py serve --address "$IP_RX" \
                 "${common[@]}" --width "$width" --height "$height" --frames "$FRAMES" \
-                --data hi --interval "$(echo "scale=4; 1/$FPS" | bc)" >"$out/tx" 2>"$out/tx.err" || true
+                --data hi --interval "$(awk "BEGIN { print 1 / $FPS }")" >"$out/tx" 2>"$out/tx.err" || true
             ;;
         *)
             local compress=none
@@ -137,8 +137,11 @@ fps_got = rx.get("fps") or frames / max(rx.get("elapsed") or float(end) - float(
 line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps),
         "frames": frames, "fps": round(fps_got, 1), "error": tx.get("error") or rx.get("error")}
 print(json.dumps(line))
+sys.exit(1 if line["error"] or not frames else 0)
 EOF
+    local rc=$?
     rm -rf "$out"
+    return $rc
 }
 
 if [ -n "$SELFTEST" ]; then
@@ -178,17 +181,18 @@ if [ -n "$FAIL_AFTER_UP$HOLD_AFTER_UP" ]; then
     while true; do sleep 1; done
 fi
 
-[ -x "$NETGEAR" ] || cargo build --release --quiet
+cargo build --release --quiet
 link_up
 echo "link: $RATE each way between $NS_TX and $NS_RX; $FRAMES frames at $FPS fps, pattern 0, bidirectional"
 results=()
 IFS=, read -r -a sizes <<<"$SIZES"
 IFS=, read -r -a cases <<<"$CASES"
+failed=0
 for size in "${sizes[@]}"; do
     w="${size%x*}"
     h="${size#*x}"
     for impl in "${cases[@]}"; do
-        line="$(run_case "$impl" "$w" "$h")"
+        line="$(run_case "$impl" "$w" "$h")" || failed=1
         results+=("$line")
         echo "$line"
     done
@@ -196,3 +200,4 @@ done
 if [ -n "$JSON" ]; then
     printf '%s\n' "${results[@]}" >"$JSON"
 fi
+exit "$failed"

@@ -26,6 +26,10 @@ scripts/display-check.sh
 # Issue 5: a short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 cargo run --quiet --release -- soak --frames 20000 --pattern 0,1,2,3
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+# The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
+# run through it (every case must deliver its frames; nothing is asserted about time).
+scripts/link-bench.sh --selftest
+scripts/link-bench.sh --rate 100mbit --sizes 640x480 --frames 20 --cases raw,jpeg,lz4,vidgear
 # Issue 4: the benchmark, briefly, so that it cannot rot (nothing is asserted about time).
 cargo run --quiet --release -- bench --frames 300
 echo "all tests passed"
