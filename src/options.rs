@@ -73,6 +73,11 @@ pub struct Options {
     /// end's frame replies): `None` (default) is vidgear's wire. A netgear-rs end decodes
     /// compressed frames whatever this says; a vidgear end refuses them (see the README).
     pub compression: Compression,
+    /// Whether a send-mode end stamps each frame with its capture time (an extra key in the
+    /// header, `captured_us`, that vidgear ignores), so that a netgear-rs receiver knows how old
+    /// each frame is ([`Frame::captured`](crate::Frame::captured)). On by default; off, the
+    /// header's bytes are exactly vidgear's.
+    pub timestamps: bool,
 }
 
 impl Default for Options {
@@ -90,6 +95,7 @@ impl Default for Options {
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
             on_bad_message: OnBadMessage::Stop,
             compression: Compression::None,
+            timestamps: true,
         }
     }
 }

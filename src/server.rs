@@ -1,7 +1,7 @@
 //! Send mode (vidgear's "server"): connects, streams frames, collects the client's replies.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
@@ -229,7 +229,13 @@ impl Server {
         }
         let part = compress::frame_part(frame, self.opts.compression).await?;
         self.header.clear();
-        wire::encode_header(&mut self.header, self.opts.bidirectional_mode, data);
+        let bi_mode = self.opts.bidirectional_mode;
+        if self.opts.timestamps {
+            let captured = frame.captured().unwrap_or_else(SystemTime::now);
+            wire::encode_header_stamped(&mut self.header, bi_mode, data, captured);
+        } else {
+            wire::encode_header(&mut self.header, bi_mode, data);
+        }
         let parts = [Part::Copy(&self.header), Part::Share(part)];
         let socket = self.socket()?;
         socket.send(parts, timeout, "room to send a frame").await?;

@@ -881,13 +881,21 @@ fn invalid_utf8_str_data_round_trips() {
             DecodeError::Msgpack { .. } | DecodeError::WrongType { .. }
         )),
         // Keeping it a str through a round trip is the other.
-        Ok(Header::Frame { bi_mode, data }) => {
+        Ok(Header::Frame {
+            bi_mode,
+            data,
+            captured: None,
+        }) => {
             let mut out = Vec::new();
             wire::encode_header(&mut out, bi_mode, data.as_ref());
             assert_eq!(out, h, "re-encoded differently");
             assert_eq!(
                 wire::decode_header(&out),
-                Ok(Header::Frame { bi_mode, data })
+                Ok(Header::Frame {
+                    bi_mode,
+                    data,
+                    captured: None
+                })
             );
         }
         Ok(other) => panic!("{other:?}"),

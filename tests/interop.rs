@@ -342,7 +342,8 @@ fn wire_bytes_match_vidgear() {
             wire::decode_header(&mine).expect("decode"),
             Header::Frame {
                 bi_mode: bi,
-                data: want
+                data: want,
+                captured: None,
             }
         );
     }

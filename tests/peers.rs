@@ -795,3 +795,59 @@ async fn oversized_frame_is_refused() {
         "server: {launched:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Capture times
+// ---------------------------------------------------------------------------------------------
+
+/// A frame's capture time travels with it (an extra header key a vidgear receiver ignores):
+/// the receiver's frame has the sender's stamp, to the microsecond.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capture_times_travel_with_frames() {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::Pair, port, false, 5000)).expect("binds");
+    let mut server = Server::new(tcp(Pattern::Pair, port, false, 5000)).expect("connects");
+    let stamps: Vec<SystemTime> = (0..3u64)
+        .map(|i| UNIX_EPOCH + Duration::from_micros(1_764_000_000_000_000 + i * 33_333))
+        .collect();
+    let frames: Vec<Frame> = stamps.iter().map(|&t| frame(1).with_captured(t)).collect();
+    // A frame without a capture time is stamped when it is sent.
+    let before = SystemTime::now();
+    let unstamped = frame(2);
+    let source = futures::stream::iter(frames.into_iter().chain([unstamped]));
+    let (sent, got) = within(async { tokio::join!(server.launch(source), drain(&client)) }).await;
+    assert_eq!(sent.expect("streams"), 4);
+    let got: Vec<Option<SystemTime>> = got.items.iter().map(|(_, f)| f.captured()).collect();
+    assert_eq!(
+        &got[..3],
+        stamps.iter().map(|&t| Some(t)).collect::<Vec<_>>()
+    );
+    let last = got[3].expect("stamped on sending");
+    assert!(
+        last >= before - Duration::from_millis(1),
+        "{last:?} before {before:?}"
+    );
+}
+
+/// With timestamps off, the header a receiver gets is exactly vidgear's bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_timestamps_the_header_is_vidgears() {
+    use common::raw::{Side, socket};
+    let port = free_port();
+    let raw = socket(zmq::PULL, port, Side::Bind);
+    let mut server = Server::new(Options {
+        timestamps: false,
+        ..tcp(Pattern::PushPull, port, false, 5000)
+    })
+    .expect("connects");
+    let f = frame(3).with_captured(std::time::SystemTime::now());
+    let receive = tokio::task::spawn_blocking(move || raw.recv_multipart(0).expect("a message"));
+    let sent = within(server.launch(futures::stream::iter([f.clone()]))).await;
+    assert_eq!(sent.expect("streams"), 1);
+    let parts = receive.await.expect("the raw receiver");
+    let mut vidgear = Vec::new();
+    netgear::wire::encode_header(&mut vidgear, false, None);
+    assert_eq!(parts[0], vidgear);
+    assert_eq!(parts[1], netgear::wire::encode_frame(&f));
+}

@@ -266,25 +266,37 @@ pub fn check_decoded_header(h: &Header) {
             wire::encode_terminate(&mut out);
             assert_eq!(wire::decode_header(&out), Ok(Header::Terminate));
         }
-        Header::Frame { bi_mode, data } => {
+        Header::Frame {
+            bi_mode,
+            data,
+            captured,
+        } => {
             poke_data(data);
-            wire::encode_header(&mut out, *bi_mode, data.as_ref());
+            match captured {
+                Some(t) => wire::encode_header_stamped(&mut out, *bi_mode, data.as_ref(), *t),
+                None => wire::encode_header(&mut out, *bi_mode, data.as_ref()),
+            }
             let again = wire::decode_header(&out)
                 .unwrap_or_else(|e| panic!("{h:?} re-encoded does not decode: {e}"));
             let Header::Frame {
                 bi_mode: b2,
                 data: d2,
+                captured: c2,
             } = &again
             else {
                 panic!("{h:?} came back as {again:?}");
             };
             assert_eq!(b2, bi_mode);
+            assert_eq!(c2, captured, "capture time round trip");
             assert!(
                 same_data(data, d2),
                 "header data round trip: {h:?} → {again:?}"
             );
             let mut out2 = Vec::new();
-            wire::encode_header(&mut out2, *b2, d2.as_ref());
+            match c2 {
+                Some(t) => wire::encode_header_stamped(&mut out2, *b2, d2.as_ref(), *t),
+                None => wire::encode_header(&mut out2, *b2, d2.as_ref()),
+            }
             assert_eq!(out2, out, "header encoding is stable");
         }
     }
@@ -440,7 +452,11 @@ pub fn check_message(input: &[u8]) {
             frame,
         }) => {
             assert_eq!(parts.len(), 2, "a frame message of {} parts", parts.len());
-            check_decoded_header(&Header::Frame { bi_mode, data });
+            check_decoded_header(&Header::Frame {
+                bi_mode,
+                data,
+                captured: frame.captured(),
+            });
             check_decoded_frame(&frame, &parts[1]);
         }
         Err(e) => check_error(&e, len),

@@ -63,9 +63,11 @@ impl TestPattern {
         self.height
     }
 
-    /// The `n`-th frame of the endless stream.
+    /// The `n`-th frame of the endless stream, captured now.
     pub fn frame(&self, n: u64) -> Frame {
-        self.cycle[(n % self.cycle.len() as u64) as usize].clone()
+        self.cycle[(n % self.cycle.len() as u64) as usize]
+            .clone()
+            .with_captured(std::time::SystemTime::now())
     }
 
     /// The frames as a stream: `count` of them, or endless with `None`.

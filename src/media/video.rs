@@ -294,7 +294,7 @@ impl VideoSource {
         // Decoding the header just written costs a few dozen bytes of parsing, no copy.
         let frame = wire::decode_frame(&buf.freeze())
             .map_err(|e| Error::Media(format!("a frame from ffmpeg: {e}")))?;
-        Ok(Some(frame))
+        Ok(Some(frame.with_captured(std::time::SystemTime::now())))
     }
 
     /// At the end of ffmpeg's output: a clean end, or the error ffmpeg reported.

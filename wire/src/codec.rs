@@ -233,7 +233,17 @@ pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<
         // `codec_for` gives each compression its own codec.
         _ => return Ok(crate::frame_part(frame)),
     };
-    let shape = frame.shape();
+    let shape = frame.shape().iter().map(|&d| d as u64);
+    Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data))
+}
+
+/// The compressed frame map (see the module doc), `data` last.
+fn compressed_part(
+    codec: Codec,
+    shape: impl ExactSizeIterator<Item = u64>,
+    dtype: &str,
+    data: &[u8],
+) -> Bytes {
     let mut out = Vec::with_capacity(80 + shape.len() * 9 + data.len());
     out.push(0x86);
     put_bin(&mut out, b"nd");
@@ -244,14 +254,14 @@ pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<
     put_bin(&mut out, b"");
     put_bin(&mut out, b"shape");
     infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
-    for &d in shape {
-        infallible(rmp::encode::write_uint(&mut out, d as u64));
+    for d in shape {
+        infallible(rmp::encode::write_uint(&mut out, d));
     }
     put_bin(&mut out, b"dtype");
-    put_str(&mut out, frame.dtype().as_str());
+    put_str(&mut out, dtype);
     put_bin(&mut out, b"data");
-    put_bin(&mut out, &data);
-    Ok(Bytes::from(out))
+    put_bin(&mut out, data);
+    Bytes::from(out)
 }
 
 /// Most scans a progressive JPEG from a peer may have (libjpeg-turbo's advice against
@@ -468,25 +478,9 @@ mod tests {
         }
     }
 
-    /// A compressed part with the given fields, `data` last.
+    /// A compressed part with the given fields, as a peer may send them.
     fn handmade(codec: Codec, shape: &[u64], dtype: &str, data: &[u8]) -> Bytes {
-        let mut out = vec![0x86];
-        put_bin(&mut out, b"nd");
-        out.push(0xc3);
-        put_bin(&mut out, b"type");
-        put_str(&mut out, codec.type_str());
-        put_bin(&mut out, b"kind");
-        put_bin(&mut out, b"");
-        put_bin(&mut out, b"shape");
-        infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
-        for &d in shape {
-            infallible(rmp::encode::write_uint(&mut out, d));
-        }
-        put_bin(&mut out, b"dtype");
-        put_str(&mut out, dtype);
-        put_bin(&mut out, b"data");
-        put_bin(&mut out, data);
-        Bytes::from(out)
+        compressed_part(codec, shape.iter().copied(), dtype, data)
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! [`Frame`]: an n-dimensional, numpy-compatible array (dtype + shape + C-order bytes).
 
+use std::time::SystemTime;
+
 use bytes::Bytes;
 
 use crate::error::{DecodeError, FrameError};
@@ -247,6 +249,8 @@ pub struct Frame {
     data: Bytes,
     /// The whole msgpack_numpy encoding, of which `data` is the tail, when there is one.
     wire: Option<Bytes>,
+    /// When the frame was captured, when that is known.
+    captured: Option<SystemTime>,
 }
 
 impl PartialEq for Frame {
@@ -297,6 +301,7 @@ impl Frame {
                 shape,
                 data,
                 wire: None,
+                captured: None,
             }),
             Some(expected) => Err(FrameError::SizeMismatch {
                 got: data.len(),
@@ -317,6 +322,7 @@ impl Frame {
             shape,
             data,
             wire: Some(wire),
+            captured: None,
         }
     }
 
@@ -389,6 +395,19 @@ impl Frame {
             .chunks_exact(T::SCALAR.itemsize())
             .map(|c| T::read(c, swap))
             .collect())
+    }
+
+    /// When the frame was captured: set by the sources of netgear-rs (the test pattern, ffmpeg),
+    /// and on a received frame from the time its netgear-rs sender put in the header. Not part
+    /// of the frame's value (equality ignores it).
+    pub fn captured(&self) -> Option<SystemTime> {
+        self.captured
+    }
+
+    /// The frame with its capture time set.
+    pub fn with_captured(mut self, captured: SystemTime) -> Frame {
+        self.captured = Some(captured);
+        self
     }
 
     /// The dtype.

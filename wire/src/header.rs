@@ -1,5 +1,8 @@
 //! The first part of every message from the send side: the frame header
-//! `{terminate, bi_mode, data}`, or the end of the stream `{"terminate": true}`.
+//! `{terminate, bi_mode, data}` (with netgear-rs's optional capture time), or the end of the
+//! stream `{"terminate": true}`.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::data::Data;
 use crate::error::DecodeError;
@@ -16,10 +19,16 @@ pub enum Header {
         bi_mode: bool,
         /// The data sent with the frame; `None` for vidgear's `""` and for nil.
         data: Option<Data>,
+        /// When the frame was captured, if a netgear-rs sender said so.
+        captured: Option<SystemTime>,
     },
     /// The send side has finished: `{"terminate": true}`.
     Terminate,
 }
+
+/// The key under which a netgear-rs sender puts the frame's capture time, in whole microseconds
+/// since 1970 (a uint). vidgear reads its three keys by name and ignores this one.
+pub const CAPTURED_KEY: &str = "captured_us";
 
 /// Writes a frame header: `{"terminate": false, "bi_mode": bi_mode, "data": data or ""}`.
 pub fn encode_header(out: &mut Vec<u8>, bi_mode: bool, data: Option<&Data>) {
@@ -33,6 +42,24 @@ pub fn encode_header(out: &mut Vec<u8>, bi_mode: bool, data: Option<&Data>) {
         Some(d) => put_value(out, &d.0),
         None => put_str(out, ""),
     }
+}
+
+/// Writes a frame header with the frame's capture time:
+/// `{"terminate": false, "bi_mode": bi_mode, "data": data or "", "captured_us": µs since 1970}`.
+pub fn encode_header_stamped(
+    out: &mut Vec<u8>,
+    bi_mode: bool,
+    data: Option<&Data>,
+    captured: SystemTime,
+) {
+    let start = out.len();
+    encode_header(out, bi_mode, data);
+    out[start] = 0x84;
+    put_str(out, CAPTURED_KEY);
+    let micros = captured
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    crate::msgpack::infallible(rmp::encode::write_uint(out, micros));
 }
 
 /// Writes the termination message `{"terminate": true}`.
@@ -52,7 +79,7 @@ pub(crate) fn some_data(v: Value) -> Option<Data> {
 pub fn decode_header(part: &[u8]) -> Result<Header, DecodeError> {
     const WHAT: &str = "frame header";
     let mut r = Reader::new(part, WHAT);
-    let (mut terminate, mut bi_mode, mut data) = (None, None, None);
+    let (mut terminate, mut bi_mode, mut data, mut captured) = (None, None, None, None);
     for _ in 0..r.map_len()? {
         r.key = "";
         let key = r.str_or_bin()?;
@@ -66,6 +93,19 @@ pub fn decode_header(part: &[u8]) -> Result<Header, DecodeError> {
                 bi_mode = Some(r.bool()?);
             }
             b"data" => data = Some(r.value()?),
+            k if k == CAPTURED_KEY.as_bytes() => {
+                r.key = CAPTURED_KEY;
+                let micros = r.uint()?;
+                captured = Some(
+                    UNIX_EPOCH
+                        .checked_add(Duration::from_micros(micros))
+                        .ok_or(DecodeError::WrongType {
+                            what: WHAT,
+                            key: CAPTURED_KEY,
+                            expected: "microseconds since 1970",
+                        })?,
+                );
+            }
             _ => r.skip()?,
         }
     }
@@ -77,6 +117,7 @@ pub fn decode_header(part: &[u8]) -> Result<Header, DecodeError> {
     Ok(Header::Frame {
         bi_mode: bi_mode.ok_or_else(|| missing("bi_mode"))?,
         data: some_data(data.ok_or_else(|| missing("data"))?),
+        captured,
     })
 }
 
@@ -101,8 +142,38 @@ mod tests {
             decode_header(&out).unwrap(),
             Header::Frame {
                 bi_mode: true,
-                data: Some(Data::from("hi"))
+                data: Some(Data::from("hi")),
+                captured: None,
             }
         );
+    }
+
+    #[test]
+    fn capture_times_travel_in_microseconds() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_764_000_000_123_456);
+        let mut out = Vec::new();
+        encode_header_stamped(&mut out, false, None, t);
+        assert_eq!(out[0], 0x84);
+        assert_eq!(
+            decode_header(&out).unwrap(),
+            Header::Frame {
+                bi_mode: false,
+                data: None,
+                captured: Some(t),
+            }
+        );
+        // Not a uint: a typed error naming the key.
+        let mut bad = Vec::new();
+        encode_header(&mut bad, false, None);
+        bad[0] = 0x84;
+        put_str(&mut bad, CAPTURED_KEY);
+        put_str(&mut bad, "yesterday");
+        assert!(matches!(
+            decode_header(&bad),
+            Err(DecodeError::WrongType {
+                key: CAPTURED_KEY,
+                ..
+            })
+        ));
     }
 }

@@ -71,7 +71,9 @@ pub use codec::{
 pub use data::Data;
 pub use error::{DataError, DecodeError, FrameError};
 pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar};
-pub use header::{Header, decode_header, encode_header, encode_terminate};
+pub use header::{
+    CAPTURED_KEY, Header, decode_header, encode_header, encode_header_stamped, encode_terminate,
+};
 pub use id::new_id;
 pub use message::{
     DEFAULT_MAX_DATA_SIZE, Limits, Message, ReplyMessage, decode_message, decode_reply_message,

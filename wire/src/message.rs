@@ -66,9 +66,16 @@ pub fn decode_message(parts: &[Bytes], limits: Limits) -> Result<Message, Decode
             expect_parts("terminate message", parts, 1)?;
             Ok(Message::Terminate)
         }
-        Header::Frame { bi_mode, data } => {
+        Header::Frame {
+            bi_mode,
+            data,
+            captured,
+        } => {
             expect_parts("frame message", parts, 2)?;
-            let frame = decode_frame_limited(&parts[1], limits.max_frame_size)?;
+            let mut frame = decode_frame_limited(&parts[1], limits.max_frame_size)?;
+            if let Some(t) = captured {
+                frame = frame.with_captured(t);
+            }
             Ok(Message::Frame {
                 bi_mode,
                 data,

@@ -82,7 +82,7 @@ pub fn encode_frame(frame: &Frame) -> Vec<u8> {
 /// Decodes a msgpack_numpy frame. The frame's bytes are a slice of `part` (no copy).
 ///
 /// Object dtypes (pickles) and structured dtypes are refused; the shape must match the byte
-/// count exactly. A compressed frame ([`crate::codec`]) is decompressed into at most
+/// count exactly. A compressed frame (see [`Codec`](crate::Codec)) is decompressed into at most
 /// [`DEFAULT_MAX_FRAME_SIZE`] bytes; [`decode_frame_limited`] sets another limit.
 pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
     decode_frame_limited(part, DEFAULT_MAX_FRAME_SIZE)

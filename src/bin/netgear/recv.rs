@@ -1,6 +1,7 @@
 //! `netgear recv`: receive mode, with answers, a window and a recording.
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use clap::Args;
 use futures::StreamExt;
@@ -9,7 +10,7 @@ use netgear::{Client, Data, Error, Frame};
 use serde_json::Value as Json;
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
-use crate::stats::StreamStats;
+use crate::stats::{Percentiles, StreamStats};
 
 #[derive(Args)]
 pub(crate) struct RecvArgs {
@@ -66,6 +67,9 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     };
     let client = Client::new(opts)?;
     let mut stats = StreamStats::new(!args.out.no_hash);
+    // Receive time minus capture time, for frames from a netgear-rs sender: meaningful when the
+    // two ends share a clock (one machine, or clocks kept in step).
+    let mut ages = Percentiles::new();
     // A frame queued as a reply is sent with the answer to the next frame: hash it then.
     let mut reply_stats = StreamStats::new(!args.out.no_hash);
     let mut queued: Option<Frame> = None;
@@ -88,6 +92,14 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
                 reply_stats.record(&sent);
             }
             stats.record(&frame);
+            if let Some(captured) = frame.captured() {
+                // A sender's clock ahead of ours counts as no age at all.
+                ages.record(
+                    SystemTime::now()
+                        .duration_since(captured)
+                        .unwrap_or_default(),
+                );
+            }
             if data.len() < 10 {
                 data.push(d.as_ref().map_or(Json::Null, Data::to_json));
             }
@@ -126,6 +138,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
         stats.fps()
     );
     let mut summary = stats.to_json();
+    ages.write_json("age", &mut summary);
     summary.insert("data".into(), Json::Array(data));
     summary.insert("reply_frames".into(), reply_stats.frames().into());
     if let Some(h) = reply_stats.sha256() {

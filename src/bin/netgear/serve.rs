@@ -1,6 +1,6 @@
 //! `netgear serve`: send mode, streaming the test pattern or a video source.
 
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 use futures::StreamExt;
@@ -8,7 +8,7 @@ use netgear::media::{Interpolation, reducer};
 use netgear::{Error, Server, Source, SourceItem};
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
-use crate::stats::{ReplyTally, StreamStats};
+use crate::stats::{Percentiles, ReplyTally, StreamStats};
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -74,7 +74,11 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     let replies = server.transceiver();
     let mut stats = StreamStats::new(!args.out.no_hash);
     let mut tally = ReplyTally::new(!args.out.no_hash);
-    let (stats_in, tally_in) = (&mut stats, &mut tally);
+    // In the lock-step patterns the source is asked for its next frame once the last one is
+    // answered: from handing a frame over to being asked again is one round trip.
+    let lock_step = server.options().pattern.has_replies();
+    let mut rtts = Percentiles::new();
+    let (stats_in, tally_in, rtts_in) = (&mut stats, &mut tally, &mut rtts);
     let source = async_stream::try_stream! {
         let mut n = 0;
         while n < limit {
@@ -85,16 +89,22 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
             }
             if let Some(p) = pace.as_mut() {
                 p.tick().await;
+                // Paced, the frame stands for one captured on the tick.
+                frame = frame.with_captured(SystemTime::now());
             }
             if let Some(r) = replies.transceive_data() {
                 tally_in.add(&r);
             }
             stats_in.record(&frame);
             n += 1;
+            let handed = Instant::now();
             if bidirectional {
                 yield SourceItem::from((data.clone(), frame));
             } else {
                 yield SourceItem::Frame(frame);
+            }
+            if lock_step {
+                rtts_in.record(handed.elapsed());
             }
         }
     };
@@ -117,6 +127,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     );
     let mut summary = stats.to_json();
     tally.write_json(&mut summary);
+    // The last frame's round trip ends inside `launch`, after the source: not counted.
+    rtts.write_json("rtt", &mut summary);
     print_summary(&args.out, summary);
     Ok(())
 }

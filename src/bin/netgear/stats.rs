@@ -1,8 +1,8 @@
-//! [`StreamStats`]: frame count, rate and a running SHA-256 of a stream's frames, and
-//! [`ReplyTally`]: what a server got back — what the CLI reports, and what tests compare
-//! between the two ends.
+//! [`StreamStats`]: frame count, rate and a running SHA-256 of a stream's frames,
+//! [`ReplyTally`]: what a server got back, and [`Percentiles`] of times (frame ages, round
+//! trips) — what the CLI reports, and what tests compare between the two ends.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -129,9 +129,94 @@ impl ReplyTally {
     }
 }
 
+/// Percentiles of durations in fixed memory: counts in buckets 2 % apart from 1 µs to about
+/// 11 days, so a stream of any length costs the same few kilobytes and a percentile is within
+/// 2 % of the true one.
+#[derive(Debug, Clone)]
+pub(crate) struct Percentiles {
+    buckets: Vec<u64>,
+    count: u64,
+}
+
+/// Ratio between neighbouring buckets.
+const BUCKET_RATIO: f64 = 1.02;
+/// Buckets: 1.02^1500 µs is about 11 days.
+const BUCKETS: usize = 1500;
+
+impl Percentiles {
+    pub(crate) fn new() -> Percentiles {
+        Percentiles {
+            buckets: vec![0; BUCKETS],
+            count: 0,
+        }
+    }
+
+    /// Records one duration.
+    pub(crate) fn record(&mut self, d: Duration) {
+        let micros = d.as_secs_f64() * 1e6;
+        let i = if micros <= 1.0 {
+            0
+        } else {
+            (micros.ln() / BUCKET_RATIO.ln()).ceil() as usize
+        };
+        self.buckets[i.min(BUCKETS - 1)] += 1;
+        self.count += 1;
+    }
+
+    /// Durations recorded.
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The `p`-th percentile (nearest rank) in milliseconds, rounded to 0.01 ms; `None` when
+    /// nothing was recorded.
+    pub(crate) fn ms(&self, p: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((p / 100.0) * self.count as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        let i = self.buckets.iter().position(|&n| {
+            seen += n;
+            seen >= rank
+        })?;
+        let ms = BUCKET_RATIO.powi(i as i32) / 1000.0;
+        Some((ms * 100.0).round() / 100.0)
+    }
+
+    /// Writes `{name}_p50_ms` and `{name}_p99_ms` (when anything was recorded).
+    pub(crate) fn write_json(&self, name: &str, m: &mut serde_json::Map<String, Json>) {
+        for p in [50, 99] {
+            if let Some(v) = self.ms(f64::from(p)) {
+                m.insert(format!("{name}_p{p}_ms"), v.into());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentiles_are_within_two_percent() {
+        let mut p = Percentiles::new();
+        assert_eq!(p.ms(50.0), None);
+        for ms in 1..=1000 {
+            p.record(Duration::from_millis(ms));
+        }
+        assert_eq!(p.count(), 1000);
+        let p50 = p.ms(50.0).unwrap();
+        let p99 = p.ms(99.0).unwrap();
+        assert!((490.0..=510.0).contains(&p50), "{p50}");
+        assert!((970.0..=1010.0).contains(&p99), "{p99}");
+        // Beyond the last bucket: counted there, not lost.
+        p.record(Duration::from_secs(100 * 86_400));
+        assert_eq!(p.count(), 1001);
+        p.record(Duration::ZERO);
+        assert_eq!(p.ms(0.0), Some(0.0));
+    }
 
     #[test]
     fn hash_covers_bytes_in_order() {
