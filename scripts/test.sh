@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need on a fresh machine and runs every test:
-# lints, unit tests, Rust<->Rust tests, the vidgear interop tests, and a demo run.
+# Sets up everything the tests need on a fresh machine and runs every test: lints, unit and
+# integration tests (Rust<->Rust on real sockets, vidgear interop, media, hostile peers, dead
+# peers, compressed frames), the docs, the demo and examples, the display under Xvfb, a soak,
+# the fuzz targets, the rate-limited link and a brief benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,13 +25,13 @@ cargo run --quiet --example bare_minimum >/dev/null
 cargo run --quiet --example variable_parameters >/dev/null
 cargo run --quiet --example video_chat >/dev/null
 scripts/display-check.sh
-# Issue 5: a short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
+# A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 cargo run --quiet --release -- soak --frames 20000 --pattern 0,1,2,3
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
 scripts/link-bench.sh --selftest
 scripts/link-bench.sh --rate 100mbit --sizes 640x480 --frames 20 --cases raw,jpeg,lz4,vidgear
-# Issue 4: the benchmark, briefly, so that it cannot rot (nothing is asserted about time).
+# The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
 cargo run --quiet --release -- bench --frames 300
 echo "all tests passed"

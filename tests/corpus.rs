@@ -1,4 +1,4 @@
-//! The hostile-input corpus (issue 5): one test per kind of bad message a peer can send, each
+//! The hostile-input corpus: one test per kind of bad message a peer can send, each
 //! asserting the exact `DecodeError` it gives, plus the fuzz seed corpus run through the fuzz
 //! targets' own checks. Decoding is total: a typed error, never a panic, never unpickling, never
 //! an allocation sized by a number the peer chose beyond the bytes actually received (every

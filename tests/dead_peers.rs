@@ -1,4 +1,4 @@
-//! Dead and slow peers (issue 5), with real `netgear` processes killed with SIGKILL mid-stream
+//! Dead and slow peers, with real `netgear` processes killed with SIGKILL mid-stream
 //! and raw ZeroMQ peers that stop answering: every case ends with a clear error within the
 //! timeout, or recovers — and never hangs.
 //!
