@@ -111,6 +111,22 @@ pub(super) fn stamp(span: &mut Option<(Instant, Instant)>, now: Instant) {
     }
 }
 
+/// Records one frame sent at `start` and done at `end`: the span of the stream and, in the
+/// lock-step patterns, the round trip.
+pub(super) fn record_frame(
+    span: &mut Option<(Instant, Instant)>,
+    rtts: &mut Vec<u64>,
+    start: Instant,
+    end: Instant,
+    lock_step: bool,
+) {
+    span.get_or_insert((start, end));
+    stamp(span, end);
+    if lock_step {
+        rtts.push((end - start).as_nanos() as u64);
+    }
+}
+
 /// Runs one end of a case and prints its JSON line on stdout; on failure the line carries the
 /// error, and so does the returned `Err` (the process then exits with status 1).
 pub async fn peer(args: PeerArgs) -> Result<()> {
@@ -161,14 +177,7 @@ async fn netgear_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
         let frame = source.frame(n);
         let start = Instant::now();
         server.send(data.as_ref(), &frame).await?;
-        let end = Instant::now();
-        if span.is_none() {
-            span = Some((start, end));
-        }
-        stamp(&mut span, end);
-        if lock_step {
-            rtts.push((end - start).as_nanos() as u64);
-        }
+        record_frame(&mut span, &mut rtts, start, Instant::now(), lock_step);
         // One entry is queued per frame answered: taking one per frame keeps the queue short.
         let _ = replies.transceive_data();
         report.frames += 1;

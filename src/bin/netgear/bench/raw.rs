@@ -1,7 +1,7 @@
 //! The raw-libzmq baseline: blocking `zmq` sockets, netgear's message shapes built once,
 //! zero-copy sends, no serialisation.
 
-use super::peer::{PeerReport, stamp};
+use super::peer::{PeerReport, record_frame, stamp};
 use super::*;
 
 /// A blocking raw-libzmq socket for the baseline.
@@ -141,14 +141,7 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
         if lock_step && raw.recv_parts()?.is_none() {
             return Err(Error::Timeout(timeout, "the reply"));
         }
-        let end = Instant::now();
-        if span.is_none() {
-            span = Some((start, end));
-        }
-        stamp(&mut span, end);
-        if lock_step {
-            rtts.push((end - start).as_nanos() as u64);
-        }
+        record_frame(&mut span, &mut rtts, start, Instant::now(), lock_step);
         report.frames += 1;
         report.bytes += pixels;
     }
