@@ -139,6 +139,8 @@ line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps)
         # Frame age (receive minus capture time; one clock here) and round trips: netgear-rs only.
         "age_p50_ms": rx.get("age_p50_ms"), "age_p99_ms": rx.get("age_p99_ms"),
         "rtt_p50_ms": tx.get("rtt_p50_ms"), "rtt_p99_ms": tx.get("rtt_p99_ms"),
+        # Frames the live source made that the link had no time for.
+        "dropped": tx.get("dropped"),
         "error": tx.get("error") or rx.get("error")}
 print(json.dumps(line))
 sys.exit(1 if line["error"] or not frames else 0)

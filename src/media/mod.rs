@@ -4,6 +4,8 @@
 //! - [`TestPattern`]: the built-in moving test pattern (the default source).
 //! - [`VideoSource`]: frames from a file, an image sequence, a network stream or a camera,
 //!   decoded by an ffmpeg process into BGR frames.
+//! - [`Live`]: a source captured on its own clock; the sender always takes its newest frame and
+//!   the frames it had no time for are dropped and counted.
 //! - [`reducer`]: vidgear's `reducer()`, on a SIMD resizer.
 //! - [`Recorder`]: frames into a video file through an ffmpeg encoder process.
 //! - `Display` (feature `display`): a real window showing frames, with the frame rate in its
@@ -11,6 +13,7 @@
 
 #[cfg(feature = "display")]
 mod display;
+mod live;
 mod record;
 mod reducer;
 mod source;
@@ -19,6 +22,7 @@ mod video;
 
 #[cfg(feature = "display")]
 pub use display::Display;
+pub use live::{Live, LiveCounts};
 pub use record::Recorder;
 pub use reducer::{Interpolation, reducer};
 pub use source::Source;

@@ -77,6 +77,15 @@ impl VideoOptions {
     }
 
     /// The input options shared by ffprobe and ffmpeg.
+    /// Whether this is a live source, captured on its own clock: a device (a demuxer other than
+    /// ffmpeg's generator `lavfi`), a network stream (a URL), or any input read at its native
+    /// rate (`realtime`). Files and image sequences are not.
+    pub fn is_live(&self) -> bool {
+        self.realtime
+            || self.source.contains("://")
+            || self.demuxer.as_deref().is_some_and(|d| d != "lavfi")
+    }
+
     fn input_args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if let Some(f) = &self.demuxer {

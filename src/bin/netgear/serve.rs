@@ -4,8 +4,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 use futures::StreamExt;
-use netgear::media::{Interpolation, reducer};
-use netgear::{Error, Server, Source, SourceItem};
+use futures::stream::BoxStream;
+use netgear::media::{Interpolation, Live, LiveCounts, TestPattern, reducer};
+use netgear::{Error, Frame, Server, Source, SourceItem};
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
 use crate::stats::{Percentiles, ReplyTally, StreamStats};
@@ -50,12 +51,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
             "--data and --data-json need --bidirectional".into(),
         ));
     }
-    let mut pace = match args.fps {
-        Some(fps) if fps.is_finite() && fps > 0.0 => {
-            let mut i = tokio::time::interval(Duration::from_secs_f64(1.0 / fps));
-            i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            Some(i)
-        }
+    let period = match args.fps {
+        Some(fps) if fps.is_finite() && fps > 0.0 => Some(Duration::from_secs_f64(1.0 / fps)),
         Some(fps) => {
             return Err(Error::InvalidOption(format!(
                 "--fps {fps}: must be a positive number"
@@ -69,7 +66,30 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
         .source(&args.media.source, args.width, args.height);
     let default_count = matches!(source, Source::TestPattern(_)).then_some(300);
     let limit = args.frames.or(default_count).unwrap_or(u64::MAX);
-    let mut frames = source.open().await?;
+    // A live source (a camera, a stream, the test pattern at --fps) is captured on its own
+    // clock and the newest frame goes out; a file is read at the pace the link allows (or
+    // --fps), and nothing is dropped.
+    let (mut frames, live, mut pace): (BoxStream<'static, Result<Frame, Error>>, _, _) =
+        match (source, period) {
+            (Source::TestPattern(pattern), Some(period)) => {
+                let live = Live::new(camera(pattern, period));
+                let counts = live.counts();
+                (live.boxed(), Some(counts), None)
+            }
+            (Source::Video(video), _) if video.is_live() => {
+                let live = Live::new(Source::Video(video).open().await?);
+                let counts = live.counts();
+                (live.boxed(), Some(counts), None)
+            }
+            (source, period) => {
+                let pace = period.map(|p| {
+                    let mut i = tokio::time::interval(p);
+                    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    i
+                });
+                (source.open().await?, None, pace)
+            }
+        };
     let reduce = args.reduce;
     let replies = server.transceiver();
     let mut stats = StreamStats::new(!args.out.no_hash);
@@ -89,7 +109,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
             }
             if let Some(p) = pace.as_mut() {
                 p.tick().await;
-                // Paced, the frame stands for one captured on the tick.
+                // Paced, the frame stands for one read on the tick.
                 frame = frame.with_captured(SystemTime::now());
             }
             if let Some(r) = replies.transceive_data() {
@@ -114,6 +134,13 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
         tally.add(&r);
     }
     result?;
+    if let Some(counts) = &live {
+        eprintln!(
+            "live source: {} frames captured, {} dropped (the newest goes out)",
+            counts.captured(),
+            counts.dropped()
+        );
+    }
     eprintln!(
         "served {} frames of {:?} at {:.1} fps{}",
         stats.frames(),
@@ -129,6 +156,26 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     tally.write_json(&mut summary);
     // The last frame's round trip ends inside `launch`, after the source: not counted.
     rtts.write_json("rtt", &mut summary);
+    // Frames a live source made that the link had no time for (0 for a file).
+    let dropped = live.as_ref().map_or(0, LiveCounts::dropped);
+    summary.insert("dropped".into(), dropped.into());
     print_summary(&args.out, summary);
     Ok(())
+}
+
+/// The test pattern as a camera: a frame captured on every tick of its own clock, whether or
+/// not the sender is ready for it (a late tick is skipped, as a camera would).
+fn camera(
+    pattern: TestPattern,
+    period: Duration,
+) -> impl futures::Stream<Item = Result<Frame, Error>> + Send + 'static {
+    let mut clock = tokio::time::interval(period);
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    futures::stream::unfold((clock, 0u64), move |(mut clock, n)| {
+        let pattern = pattern.clone();
+        async move {
+            clock.tick().await;
+            Some((Ok(pattern.frame(n)), (clock, n + 1)))
+        }
+    })
 }
