@@ -15,6 +15,8 @@ if [ "${1:-}" = --test ]; then
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     command -v Xvfb >/dev/null || need+=(xvfb)
     python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+    # script (a pseudo-terminal for the status line's test).
+    command -v script >/dev/null || need+=(bsdutils)
     # ip, tc and ss for scripts/link-bench.sh's network namespaces.
     { command -v ip && command -v tc && command -v ss; } >/dev/null || need+=(iproute2)
 fi

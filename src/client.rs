@@ -45,6 +45,7 @@ pub struct Client {
     receiving: tokio::sync::Mutex<()>,
     terminated: AtomicBool,
     skipped: AtomicU64,
+    received: AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +78,7 @@ impl Client {
             receiving: tokio::sync::Mutex::new(()),
             terminated: AtomicBool::new(false),
             skipped: AtomicU64::new(0),
+            received: AtomicU64::new(0),
         })
     }
 
@@ -134,6 +136,8 @@ impl Client {
                 .await
             {
                 Ok(parts) => {
+                    let bytes: usize = parts.iter().map(|p| p.len()).sum();
+                    self.received.fetch_add(bytes as u64, Ordering::Relaxed);
                     let limits = self.opts.limits();
                     compress::decode(parts, move |p| wire::decode_message(p, limits)).await?
                 }
@@ -262,6 +266,12 @@ impl Client {
             ));
         }
         self.queue.push(value.into_reply()?)
+    }
+
+    /// The bytes of the messages received so far, as they came on the wire (compressed frames
+    /// at their compressed size).
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Bad messages skipped so far (with [`OnBadMessage::Skip`]).

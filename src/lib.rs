@@ -46,7 +46,7 @@ pub use options::{
 };
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
-pub use server::{Server, SourceItem};
+pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
     Dtype, Element, End, Frame, FrameError, IntoReply, Reply, Scalar,

@@ -1,6 +1,7 @@
 //! Send mode (vidgear's "server"): connects, streams frames, collects the client's replies.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
@@ -83,6 +84,23 @@ pub struct Server {
     subscribed: bool,
     state: State,
     evictions: u64,
+    sent: ByteCount,
+}
+
+/// A running count of bytes, readable from anywhere while an end streams (a cloneable
+/// handle): for a status line or a rate on the wire.
+#[derive(Debug, Clone, Default)]
+pub struct ByteCount(Arc<AtomicU64>);
+
+impl ByteCount {
+    /// The bytes counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(&self, n: usize) {
+        self.0.fetch_add(n as u64, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Server {
@@ -115,6 +133,7 @@ impl Server {
             subscribed: false,
             state: State::Open,
             evictions: 0,
+            sent: ByteCount::default(),
         })
     }
 
@@ -132,6 +151,13 @@ impl Server {
     /// [`Transceiver::transceive_data`] while this end streams it.
     pub fn transceiver(&self) -> Transceiver {
         self.replies.clone()
+    }
+
+    /// The bytes of the frame messages sent so far, as they went on the wire (compressed, when
+    /// [`Options::compression`] is on): a handle that can be read while [`Server::launch`]
+    /// streams.
+    pub fn bytes_sent(&self) -> ByteCount {
+        self.sent.clone()
     }
 
     /// Takes the oldest reply from the client, or `None` (never waits). See
@@ -236,9 +262,11 @@ impl Server {
         } else {
             wire::encode_header(&mut self.header, bi_mode, data);
         }
+        let bytes = self.header.len() + part.len();
         let parts = [Part::Copy(&self.header), Part::Share(part)];
         let socket = self.socket()?;
         socket.send(parts, timeout, "room to send a frame").await?;
+        self.sent.add(bytes);
         if self.opts.pattern.has_replies() {
             self.receive_reply().await?;
         }

@@ -13,6 +13,7 @@ mod recv;
 mod serve;
 mod soak;
 mod stats;
+mod status;
 
 use std::process::ExitCode;
 

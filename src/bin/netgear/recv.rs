@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
 use crate::stats::{Percentiles, StreamStats};
+use crate::status::{Snapshot, Status};
 
 #[derive(Args)]
 pub(crate) struct RecvArgs {
@@ -70,6 +71,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     // Receive time minus capture time, for frames from a netgear-rs sender: meaningful when the
     // two ends share a clock (one machine, or clocks kept in step).
     let mut ages = Percentiles::new();
+    let mut status = Status::new(args.out.json);
     // A frame queued as a reply is sent with the answer to the next frame: hash it then.
     let mut reply_stats = StreamStats::new(!args.out.no_hash);
     let mut queued: Option<Frame> = None;
@@ -100,6 +102,13 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
                         .unwrap_or_default(),
                 );
             }
+            status.update(|| Snapshot {
+                frames: stats.frames(),
+                fps: stats.fps(),
+                wire_bytes: client.bytes_received(),
+                age_ms: ages.ms(50.0),
+                ..Snapshot::default()
+            });
             if data.len() < 10 {
                 data.push(d.as_ref().map_or(Json::Null, Data::to_json));
             }
@@ -127,6 +136,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
             }
         }
     }
+    status.finish();
     client.close().await;
     if let Some(r) = recorder {
         let written = r.finish().await?;

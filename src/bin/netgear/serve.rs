@@ -10,6 +10,7 @@ use netgear::{Error, Frame, Server, Source, SourceItem};
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
 use crate::stats::{Percentiles, ReplyTally, StreamStats};
+use crate::status::{Snapshot, Status};
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -98,7 +99,10 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     // answered: from handing a frame over to being asked again is one round trip.
     let lock_step = server.options().pattern.has_replies();
     let mut rtts = Percentiles::new();
+    let mut status = Status::new(args.out.json);
+    let (wire, live_in) = (server.bytes_sent(), live.clone());
     let (stats_in, tally_in, rtts_in) = (&mut stats, &mut tally, &mut rtts);
+    let status_in = &mut status;
     let source = async_stream::try_stream! {
         let mut n = 0;
         while n < limit {
@@ -116,6 +120,14 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
                 tally_in.add(&r);
             }
             stats_in.record(&frame);
+            status_in.update(|| Snapshot {
+                frames: stats_in.frames(),
+                fps: stats_in.fps(),
+                wire_bytes: wire.get(),
+                rtt_ms: rtts_in.ms(50.0),
+                dropped: live_in.as_ref().map(LiveCounts::dropped),
+                ..Snapshot::default()
+            });
             n += 1;
             let handed = Instant::now();
             if bidirectional {
@@ -129,6 +141,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
         }
     };
     let result = server.launch_try(source).await;
+    status.finish();
     // The answer to the last frame is queued after the source has ended.
     while let Some(r) = server.transceive_data() {
         tally.add(&r);
