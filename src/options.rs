@@ -78,6 +78,11 @@ pub struct Options {
     /// each frame is ([`Frame::captured`](crate::Frame::captured)). On by default; off, the
     /// header's bytes are exactly vidgear's.
     pub timestamps: bool,
+    /// Frames a send-mode end may have sent and not yet had answered, in pattern 0 (PAIR):
+    /// 1 (the default) is vidgear's lock-step; more keeps a slow link busy while answers are
+    /// on their way, each still matched to its frame in order (the client, netgear-rs or
+    /// vidgear, answers every frame as it arrives). Pattern 1 (REQ/REP) is lock-step by nature.
+    pub max_in_flight: usize,
 }
 
 impl Default for Options {
@@ -96,6 +101,7 @@ impl Default for Options {
             on_bad_message: OnBadMessage::Stop,
             compression: Compression::None,
             timestamps: true,
+            max_in_flight: 1,
         }
     }
 }
@@ -108,6 +114,17 @@ impl Options {
         }
         if self.bidirectional_mode && self.source.is_some() {
             return Err(Error::BidirectionalWithSource);
+        }
+        if self.max_in_flight == 0 {
+            return Err(Error::InvalidOption(
+                "max_in_flight must be at least 1".into(),
+            ));
+        }
+        if self.max_in_flight > 1 && self.pattern != Pattern::Pair {
+            return Err(Error::InvalidOption(format!(
+                "max_in_flight {} needs pattern 0 (PAIR): REQ/REP answers one request at a time, and patterns 2 and 3 have no answers",
+                self.max_in_flight
+            )));
         }
         if self.queue_capacity == 0 {
             return Err(Error::InvalidOption(

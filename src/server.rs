@@ -85,6 +85,8 @@ pub struct Server {
     state: State,
     evictions: u64,
     sent: ByteCount,
+    /// Frames sent whose answers have not been received yet.
+    in_flight: usize,
 }
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
@@ -134,6 +136,7 @@ impl Server {
             state: State::Open,
             evictions: 0,
             sent: ByteCount::default(),
+            in_flight: 0,
         })
     }
 
@@ -234,7 +237,9 @@ impl Server {
     }
 
     /// Sends one frame (with data in bidirectional mode) and, in patterns 0 and 1, waits for the
-    /// client's answer, queueing it for [`Server::transceive_data`].
+    /// client's answer, queueing it for [`Server::transceive_data`]. With
+    /// [`Options::max_in_flight`] above 1 (pattern 0) it returns once the frame is sent and at
+    /// most that many less one are unanswered, taking earlier frames' answers as needed.
     ///
     /// After an error the end is closed: a late answer would otherwise be taken for the next
     /// frame's.
@@ -268,7 +273,13 @@ impl Server {
         socket.send(parts, timeout, "room to send a frame").await?;
         self.sent.add(bytes);
         if self.opts.pattern.has_replies() {
-            self.receive_reply().await?;
+            // Lock-step with the default of one in flight; with more, the answers of earlier
+            // frames are taken (in order) as room is needed.
+            self.in_flight += 1;
+            while self.in_flight >= self.opts.max_in_flight {
+                self.receive_reply().await?;
+                self.in_flight -= 1;
+            }
         }
         Ok(())
     }
@@ -343,6 +354,12 @@ impl Server {
         wire::encode_terminate(&mut msg);
         match self.opts.pattern {
             Pattern::Pair | Pattern::ReqRep => {
+                // The answers still on their way belong to frames sent: take them first.
+                while self.in_flight > 0 {
+                    self.receive_reply().await?;
+                    self.in_flight -= 1;
+                }
+                let socket = self.socket()?;
                 socket
                     .send([Part::Copy(&msg)], timeout, "room to terminate")
                     .await?;

@@ -275,6 +275,34 @@ fn mismatch_against_vidgear_client() {
     assert!(msg.contains("RuntimeError"), "vidgear said: {msg}");
 }
 
+/// Frames in flight (pattern 0) against a vidgear client, which answers every frame as it
+/// arrives: every frame arrives, and every answer is matched to its frame.
+#[test]
+fn frames_in_flight_to_vidgear() {
+    for bi in [true, false] {
+        let (serve, recv) = if bi {
+            (
+                args(&["--data", "hi", "--max-in-flight", "4"]),
+                args(&["--reply", "ok"]),
+            )
+        } else {
+            (args(&["--max-in-flight", "4"]), vec![])
+        };
+        let (s, r) = run(&Case {
+            sender: Impl::Rust,
+            pattern: 0,
+            bi,
+            serve,
+            recv,
+        });
+        check_frames(&s, &r);
+        if bi {
+            check_data(&r, json!("hi"));
+            check_replies(&s, json!("ok"));
+        }
+    }
+}
+
 /// A compressed frame (a netgear-rs extension) makes a vidgear receiver fail with numpy's
 /// error naming the codec, never show garbage pixels; vidgear's own frames are unaffected.
 #[test]

@@ -851,3 +851,98 @@ async fn without_timestamps_the_header_is_vidgears() {
     assert_eq!(parts[0], vidgear);
     assert_eq!(parts[1], netgear::wire::encode_frame(&f));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Frames in flight (pattern 0)
+// ---------------------------------------------------------------------------------------------
+
+/// With `max_in_flight` 3 a server sends three frames before it needs an answer: a raw PAIR
+/// peer reads all three without answering any (in lock-step the second would never come).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_go_out_before_their_answers() {
+    use common::raw::{Side, socket};
+    let port = free_port();
+    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let mut server = Server::new(Options {
+        max_in_flight: 3,
+        ..tcp(Pattern::Pair, port, false, 10_000)
+    })
+    .expect("connects");
+    let peer = tokio::task::spawn_blocking(move || {
+        let mut confirmation = Vec::new();
+        netgear::wire::encode_terminated(&mut confirmation, "RAWPEER1");
+        for _ in 0..3 {
+            let parts = raw.recv_multipart(0).expect("a frame before any answer");
+            assert_eq!(parts.len(), 2);
+        }
+        for n in 0..5 {
+            if n >= 3 {
+                assert_eq!(raw.recv_multipart(0).expect("a frame").len(), 2);
+            }
+            raw.send(&b"Data received on client: RAWPEER1 !"[..], 0)
+                .expect("answer");
+        }
+        let end = raw.recv_multipart(0).expect("the end");
+        assert_eq!(end.len(), 1);
+        raw.send(&confirmation[..], 0).expect("termination answer");
+        raw
+    });
+    let frames = futures::stream::iter((0..5).map(frame));
+    let sent = within(server.launch(frames)).await;
+    assert_eq!(sent.expect("streams"), 5);
+    drop(peer.await.expect("the raw peer"));
+}
+
+/// Pipelined, every answer is still matched to its frame: the data the client queues after
+/// frame n rides on the answer to frame n+1, in order, as in lock-step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_stay_in_order_with_frames_in_flight() {
+    let port = free_port();
+    let options = Options {
+        max_in_flight: 4,
+        ..tcp(Pattern::Pair, port, true, 10_000)
+    };
+    let client = Client::new(options.clone()).expect("binds");
+    let mut server = Server::new(options).expect("connects");
+    let replies = server.transceiver();
+    let source =
+        futures::stream::iter((0..50u64).map(|n| (Some(Data::from(n)), frame(n as usize))));
+    let receiver = async {
+        let mut got = Vec::new();
+        let mut stream = std::pin::pin!(client.recv_generator());
+        while let Some(item) = futures::StreamExt::next(&mut stream).await {
+            let (data, _) = item.expect("a frame");
+            let n: u64 = data.expect("data").deserialize().expect("a number");
+            got.push(n);
+            client.transceive_data(n).expect("queued");
+        }
+        got
+    };
+    let (sent, got) = within(async { tokio::join!(server.launch(source), receiver) }).await;
+    assert_eq!(sent.expect("streams"), 50);
+    assert_eq!(got, (0..50).collect::<Vec<u64>>());
+    assert_eq!(replies.pending(), 50);
+    assert_eq!(replies.transceive_data(), None);
+    for n in 0..49u64 {
+        let r = replies.transceive_data().expect("an answer");
+        assert_eq!(r, Reply::Data(Data::from(n)), "answer {}", n + 1);
+    }
+}
+
+#[test]
+fn frames_in_flight_need_pair() {
+    for (pattern, n) in [
+        (Pattern::ReqRep, 2),
+        (Pattern::PushPull, 2),
+        (Pattern::Pair, 0),
+    ] {
+        let o = Options {
+            max_in_flight: n,
+            ..tcp(pattern, 5555, false, 1000)
+        };
+        assert!(
+            matches!(o.validate(), Err(Error::InvalidOption(_))),
+            "{pattern:?} {n}"
+        );
+    }
+}

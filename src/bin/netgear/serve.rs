@@ -41,11 +41,16 @@ pub(crate) struct ServeArgs {
     /// Pace the stream at this many frames per second (default: as fast as it goes).
     #[arg(long)]
     pub(crate) fps: Option<f64>,
+    /// Frames that may be sent before their answers come back (pattern 0 only; 1 is vidgear's
+    /// lock-step).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) max_in_flight: usize,
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
-    let opts = args.conn.options()?;
+    let mut opts = args.conn.options()?;
+    opts.max_in_flight = args.max_in_flight;
     let bidirectional = opts.bidirectional_mode;
     if data.is_some() && !bidirectional {
         return Err(Error::InvalidOption(
@@ -97,7 +102,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     let mut tally = ReplyTally::new(!args.out.no_hash);
     // In the lock-step patterns the source is asked for its next frame once the last one is
     // answered: from handing a frame over to being asked again is one round trip.
-    let lock_step = server.options().pattern.has_replies();
+    let lock_step = server.options().pattern.has_replies() && server.options().max_in_flight == 1;
     let mut rtts = Percentiles::new();
     let mut status = Status::new(args.out.json);
     let (wire, live_in) = (server.bytes_sent(), live.clone());
