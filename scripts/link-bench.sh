@@ -135,7 +135,7 @@ frames = rx.get("frames") or 0
 # netgear-rs reports fps (first frame to last); vg_peer.py its elapsed seconds.
 fps_got = rx.get("fps") or frames / max(rx.get("elapsed") or float(end) - float(start), 1e-9)
 line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps),
-        "frames": frames, "fps": round(fps_got, 1),
+        "frames": frames, "fps": round(fps_got, 1), "wire_mb_s": rx.get("wire_mb_s"),
         # Frame age (receive minus capture time; one clock here) and round trips: netgear-rs only.
         "age_p50_ms": rx.get("age_p50_ms"), "age_p99_ms": rx.get("age_p99_ms"),
         "rtt_p50_ms": tx.get("rtt_p50_ms"), "rtt_p99_ms": tx.get("rtt_p99_ms"),

@@ -74,3 +74,41 @@ fn no_status_line_off_a_terminal_or_with_json() {
         assert!(shown.contains("received 60 frames"), "{shown:?}");
     }
 }
+
+/// The summaries count the bytes as they went on the wire: compressed, far fewer than the
+/// frames' own, and what one end sent the other received.
+#[test]
+fn summaries_count_wire_bytes() {
+    let port = free_port().to_string();
+    let at = ["--address", "127.0.0.1", "--port", &port];
+    let recv: Vec<String> = ["recv", "--json", "--timeout", "20"]
+        .iter()
+        .chain(&at)
+        .map(|s| s.to_string())
+        .collect();
+    let mut rx = Proc::netgear("recv", &recv);
+    rx.await_listening(port.parse().expect("a port"), HANG);
+    let serve: Vec<String> = ["serve", "--json", "--frames", "30", "--compress", "jpeg"]
+        .iter()
+        .chain(&at)
+        .map(|s| s.to_string())
+        .collect();
+    let tx = Proc::netgear("serve", &serve).wait(HANG);
+    tx.assert_success();
+    let rx = rx.wait(HANG);
+    rx.assert_success();
+    let (sent, got) = (tx.summary(), rx.summary());
+    let bytes = |v: &serde_json::Value| v["wire_bytes"].as_u64().expect("wire_bytes");
+    let raw = 30 * 640 * 480 * 3;
+    assert!(bytes(&sent) < raw / 5, "{sent}");
+    // The receiver also counts the end message.
+    assert!(bytes(&got) >= bytes(&sent), "sent {sent}, received {got}");
+    assert!(
+        bytes(&got) < bytes(&sent) + 64,
+        "sent {sent}, received {got}"
+    );
+    assert!(
+        sent["wire_mb_s"].as_f64().expect("wire_mb_s") > 0.0,
+        "{sent}"
+    );
+}

@@ -137,6 +137,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
         }
     }
     status.finish();
+    let wire_bytes = client.bytes_received();
     client.close().await;
     if let Some(r) = recorder {
         let written = r.finish().await?;
@@ -149,6 +150,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     );
     let mut summary = stats.to_json();
     ages.write_json("age", &mut summary);
+    stats.write_wire_json(wire_bytes, &mut summary);
     summary.insert("data".into(), Json::Array(data));
     summary.insert("reply_frames".into(), reply_stats.frames().into());
     if let Some(h) = reply_stats.sha256() {

@@ -177,6 +177,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     // Frames a live source made that the link had no time for (0 for a file).
     let dropped = live.as_ref().map_or(0, LiveCounts::dropped);
     summary.insert("dropped".into(), dropped.into());
+    stats.write_wire_json(server.bytes_sent().get(), &mut summary);
     print_summary(&args.out, summary);
     Ok(())
 }

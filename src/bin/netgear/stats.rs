@@ -63,6 +63,16 @@ impl StreamStats {
         }
     }
 
+    /// Writes `wire_bytes` (all the bytes the stream took on the wire) and `wire_mb_s`: those
+    /// bytes per second at the stream's frame rate (10^6 bytes to the MB), 0 with fewer than
+    /// two frames.
+    pub(crate) fn write_wire_json(&self, wire_bytes: u64, m: &mut serde_json::Map<String, Json>) {
+        let per_frame = wire_bytes as f64 / self.frames.max(1) as f64;
+        let mb_s = per_frame * self.fps() / 1e6;
+        m.insert("wire_bytes".into(), wire_bytes.into());
+        m.insert("wire_mb_s".into(), ((mb_s * 100.0).round() / 100.0).into());
+    }
+
     /// Hex SHA-256 over every recorded frame's bytes, in order (`None` when hashing is off).
     pub(crate) fn sha256(&self) -> Option<String> {
         self.hasher
