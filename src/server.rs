@@ -276,10 +276,7 @@ impl Server {
             // Lock-step with the default of one in flight; with more, the answers of earlier
             // frames are taken (in order) as room is needed.
             self.in_flight += 1;
-            while self.in_flight >= self.opts.max_in_flight {
-                self.receive_reply().await?;
-                self.in_flight -= 1;
-            }
+            self.take_answers(self.opts.max_in_flight - 1).await?;
         }
         Ok(())
     }
@@ -291,6 +288,15 @@ impl Server {
                 return Ok(());
             }
         }
+    }
+
+    /// Receives answers, oldest first, until at most `keep` frames are unanswered.
+    async fn take_answers(&mut self, keep: usize) -> Result<()> {
+        while self.in_flight > keep {
+            self.receive_reply().await?;
+            self.in_flight -= 1;
+        }
+        Ok(())
     }
 
     async fn receive_reply(&mut self) -> Result<()> {
@@ -355,10 +361,7 @@ impl Server {
         match self.opts.pattern {
             Pattern::Pair | Pattern::ReqRep => {
                 // The answers still on their way belong to frames sent: take them first.
-                while self.in_flight > 0 {
-                    self.receive_reply().await?;
-                    self.in_flight -= 1;
-                }
+                self.take_answers(0).await?;
                 let socket = self.socket()?;
                 socket
                     .send([Part::Copy(&msg)], timeout, "room to terminate")

@@ -405,6 +405,29 @@ pub fn join_parts<P: AsRef<[u8]>>(parts: &[P]) -> Vec<u8> {
     out
 }
 
+/// The data limit is checked first, and only it depends on the limit: under [`SMALL_LIMITS`] a
+/// first part of `first` bytes is refused as too large when it is over [`SMALL_LIMIT`], and
+/// decodes exactly as under [`LIMITS`] otherwise.
+fn check_small_limit<T: std::fmt::Debug>(
+    first: usize,
+    small: &Result<T, DecodeError>,
+    full: &Result<T, DecodeError>,
+) {
+    if first > SMALL_LIMIT {
+        assert!(
+            matches!(small, Err(DecodeError::DataTooLarge { .. })),
+            "a {first}-byte first part passed a {SMALL_LIMIT}-byte limit"
+        );
+    } else {
+        // Compared as text: data may hold NaN, which is not equal to itself.
+        assert_eq!(
+            format!("{small:?}"),
+            format!("{full:?}"),
+            "the limit changed the result"
+        );
+    }
+}
+
 /// `message` target: the input split into 1–5 parts ([`split_parts`]) and decoded with the very
 /// functions the ends call — [`wire::decode_message`] as a client decodes a message from the
 /// server, [`wire::decode_reply_message`] as a server decodes a reply, in both modes. What is
@@ -420,22 +443,8 @@ pub fn check_message(input: &[u8]) {
     let message = bounded("decode_message", len, || {
         wire::decode_message(&parts, LIMITS)
     });
-    // The data limit is checked first, and only it depends on the limit.
     let small = wire::decode_message(&parts, SMALL_LIMITS);
-    if parts[0].len() > SMALL_LIMIT {
-        assert!(
-            matches!(small, Err(DecodeError::DataTooLarge { .. })),
-            "a {}-byte header passed a {SMALL_LIMIT}-byte limit",
-            parts[0].len()
-        );
-    } else {
-        // Compared as text: data may hold NaN, which is not equal to itself.
-        assert_eq!(
-            format!("{small:?}"),
-            format!("{message:?}"),
-            "the limit changed the result"
-        );
-    }
+    check_small_limit(parts[0].len(), &small, &message);
     match message {
         Ok(Message::Terminate) => {
             assert_eq!(
@@ -487,18 +496,6 @@ pub fn check_message(input: &[u8]) {
             Err(e) => check_error(e, len),
         }
         let small = wire::decode_reply_message(&parts, bidirectional, SMALL_LIMITS);
-        if parts[0].len() > SMALL_LIMIT {
-            assert!(
-                matches!(small, Err(DecodeError::DataTooLarge { .. })),
-                "a {}-byte reply head passed a {SMALL_LIMIT}-byte limit",
-                parts[0].len()
-            );
-        } else {
-            assert_eq!(
-                format!("{small:?}"),
-                format!("{reply:?}"),
-                "the limit changed the result"
-            );
-        }
+        check_small_limit(parts[0].len(), &small, &reply);
     }
 }

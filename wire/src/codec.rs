@@ -191,50 +191,54 @@ fn jpeg_format(dtype: Dtype, shape: &[usize]) -> Option<turbojpeg::PixelFormat> 
 ///
 /// This is CPU work (about 5–15 ms for a 1080p JPEG): run it off an async reactor.
 pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<Bytes, CodecError> {
-    let Some(codec) = compression.codec_for(frame) else {
-        return Ok(crate::frame_part(frame));
-    };
     let pixels = frame.as_bytes();
-    let data = match (codec, compression) {
-        (Codec::Jpeg, Compression::Jpeg { quality }) => {
-            let format = jpeg_format(frame.dtype(), frame.shape())
-                .ok_or(CodecError::Jpeg(turbojpeg::Error::OutOfBounds))?;
-            let (height, width) = (frame.shape()[0], frame.shape()[1]);
-            let image = turbojpeg::Image {
-                pixels,
-                width,
-                pitch: width * format.size(),
-                height,
-                format,
+    let (codec, data) = match compression {
+        Compression::None => return Ok(crate::frame_part(frame)),
+        Compression::Jpeg { quality } => {
+            let Some(format) = jpeg_format(frame.dtype(), frame.shape()) else {
+                return Ok(crate::frame_part(frame));
             };
-            JPEG.with(|c| -> Result<Vec<u8>, CodecError> {
-                let mut c = c.borrow_mut();
-                let compressor = match c.as_mut() {
-                    Some(compressor) => compressor,
-                    None => c.insert(turbojpeg::Compressor::new()?),
-                };
-                compressor.set_quality(i32::from(quality))?;
-                // Full-resolution colour (4:4:4): chroma subsampling blurs the sharp colour
-                // edges of overlays and text (about 34 dB instead of 50 dB at quality 90 on
-                // the test pattern) to save about a third of the bytes.
-                let subsamp = if format == turbojpeg::PixelFormat::GRAY {
-                    turbojpeg::Subsamp::Gray
-                } else {
-                    turbojpeg::Subsamp::None
-                };
-                compressor.set_subsamp(subsamp)?;
-                Ok(compressor.compress_to_vec(image)?)
-            })?
+            (Codec::Jpeg, jpeg(frame, format, quality)?)
         }
-        (Codec::Lz4, _) => lz4_flex::block::compress(pixels),
-        (Codec::Zstd, Compression::Zstd { level }) => {
-            zstd::bulk::compress(pixels, level).map_err(CodecError::Zstd)?
-        }
-        // `codec_for` gives each compression its own codec.
-        _ => return Ok(crate::frame_part(frame)),
+        Compression::Lz4 => (Codec::Lz4, lz4_flex::block::compress(pixels)),
+        Compression::Zstd { level } => (
+            Codec::Zstd,
+            zstd::bulk::compress(pixels, level).map_err(CodecError::Zstd)?,
+        ),
     };
     let shape = frame.shape().iter().map(|&d| d as u64);
     Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data))
+}
+
+/// `frame` (of a shape [`jpeg_format`] gave `format` for) as JPEG, with this thread's
+/// compressor.
+fn jpeg(frame: &Frame, format: turbojpeg::PixelFormat, quality: u8) -> Result<Vec<u8>, CodecError> {
+    let (height, width) = (frame.shape()[0], frame.shape()[1]);
+    let image = turbojpeg::Image {
+        pixels: frame.as_bytes(),
+        width,
+        pitch: width * format.size(),
+        height,
+        format,
+    };
+    JPEG.with(|c| {
+        let mut c = c.borrow_mut();
+        let compressor = match c.as_mut() {
+            Some(compressor) => compressor,
+            None => c.insert(turbojpeg::Compressor::new()?),
+        };
+        compressor.set_quality(i32::from(quality))?;
+        // Full-resolution colour (4:4:4): chroma subsampling blurs the sharp colour edges of
+        // overlays and text (about 34 dB instead of 50 dB at quality 90 on the test pattern) to
+        // save about a third of the bytes.
+        let subsamp = if format == turbojpeg::PixelFormat::GRAY {
+            turbojpeg::Subsamp::Gray
+        } else {
+            turbojpeg::Subsamp::None
+        };
+        compressor.set_subsamp(subsamp)?;
+        Ok(compressor.compress_to_vec(image)?)
+    })
 }
 
 /// The compressed frame map (see the module doc), `data` last.
