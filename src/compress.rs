@@ -12,14 +12,38 @@ use crate::wire::{self, Compression, Frame};
 /// The frame part for `frame`: as it is (no copy) when `compression` leaves it alone, else
 /// compressed on tokio's blocking pool.
 pub(crate) async fn frame_part(frame: &Frame, compression: Compression) -> Result<Bytes> {
-    if compression.codec_for(frame).is_none() {
-        return Ok(wire::frame_part(frame));
+    Encoding::start(frame, compression).finish().await
+}
+
+/// A frame part being made: ready at once for a raw frame, or being compressed on tokio's
+/// blocking pool while the caller does something else (sends the previous frame).
+pub(crate) enum Encoding {
+    Ready(Bytes),
+    Running(tokio::task::JoinHandle<std::result::Result<Bytes, wire::CodecError>>),
+}
+
+impl Encoding {
+    /// Starts making the frame part for `frame` (a compressed frame starts encoding at once).
+    pub(crate) fn start(frame: &Frame, compression: Compression) -> Encoding {
+        if compression.codec_for(frame).is_none() {
+            return Encoding::Ready(wire::frame_part(frame));
+        }
+        let frame = frame.clone();
+        Encoding::Running(tokio::task::spawn_blocking(move || {
+            wire::compressed_frame_part(&frame, compression)
+        }))
     }
-    let frame = frame.clone();
-    tokio::task::spawn_blocking(move || wire::compressed_frame_part(&frame, compression))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(e)))?
-        .map_err(Error::from)
+
+    /// The frame part, once made.
+    pub(crate) async fn finish(self) -> Result<Bytes> {
+        match self {
+            Encoding::Ready(part) => Ok(part),
+            Encoding::Running(task) => task
+                .await
+                .map_err(|e| Error::Io(std::io::Error::other(e)))?
+                .map_err(Error::from),
+        }
+    }
 }
 
 /// Runs `decode` over a received message: on the blocking pool when its second part is a

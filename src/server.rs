@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
-use crate::compress;
+use crate::compress::{self, Encoding};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::queue::{Queue, Transceiver};
 use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Data, Frame, Reply, ReplyMessage};
+use crate::wire::{self, Compression, Data, Frame, Reply, ReplyMessage};
 
 /// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
 #[derive(Debug, Clone)]
@@ -39,6 +39,40 @@ impl From<(Option<Data>, Frame)> for SourceItem {
 impl From<(Data, Frame)> for SourceItem {
     fn from((d, f): (Data, Frame)) -> SourceItem {
         SourceItem::WithData(Some(d), f)
+    }
+}
+
+/// A frame on its way out: its data, capture time and frame part (maybe still being encoded).
+struct Outgoing {
+    data: Option<Data>,
+    captured: Option<SystemTime>,
+    part: Encoding,
+}
+
+impl Outgoing {
+    /// Takes the source's next item and starts making its frame part; `None` at the source's end.
+    async fn next<S, I>(
+        source: &mut std::pin::Pin<&mut S>,
+        compression: Compression,
+        bidirectional: bool,
+    ) -> Result<Option<Outgoing>>
+    where
+        S: Stream<Item = Result<I>>,
+        I: Into<SourceItem>,
+    {
+        let Some(item) = source.next().await else {
+            return Ok(None);
+        };
+        let (data, frame) = match item?.into() {
+            SourceItem::WithData(d, f) => (d, f),
+            SourceItem::Frame(_) if bidirectional => return Err(Error::ExpectedDataFramePair),
+            SourceItem::Frame(f) => (None, f),
+        };
+        Ok(Some(Outgoing {
+            data,
+            captured: frame.captured(),
+            part: Encoding::start(&frame, compression),
+        }))
     }
 }
 
@@ -199,18 +233,29 @@ impl Server {
         I: Into<SourceItem>,
     {
         let mut source = std::pin::pin!(source);
+        let (compression, bidirectional) = (self.opts.compression, self.opts.bidirectional_mode);
+        // With a frame to compress and a core to spare, the next frame is taken from the
+        // source and encoded while this one travels and its answer is awaited.
+        let overlap = compression != Compression::None
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         let mut sent = 0u64;
         let streamed: Result<()> = async {
-            while let Some(item) = source.next().await {
-                let (data, frame) = match item?.into() {
-                    SourceItem::WithData(d, f) => (d, f),
-                    SourceItem::Frame(_) if self.opts.bidirectional_mode => {
-                        return Err(Error::ExpectedDataFramePair);
-                    }
-                    SourceItem::Frame(f) => (None, f),
-                };
-                self.send_frame(data.as_ref(), &frame).await?;
+            let mut upcoming = Outgoing::next(&mut source, compression, bidirectional).await?;
+            while let Some(outgoing) = upcoming {
+                let Outgoing {
+                    data,
+                    captured,
+                    part,
+                } = outgoing;
+                self.transmit(data.as_ref(), captured, part).await?;
                 sent += 1;
+                upcoming = if overlap {
+                    let next = Outgoing::next(&mut source, compression, bidirectional);
+                    futures::future::try_join(self.settle(), next).await?.1
+                } else {
+                    self.settle().await?;
+                    Outgoing::next(&mut source, compression, bidirectional).await?
+                };
             }
             Ok(())
         }
@@ -252,17 +297,29 @@ impl Server {
     }
 
     async fn send_frame(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
+        let part = Encoding::start(frame, self.opts.compression);
+        self.transmit(data, frame.captured(), part).await?;
+        self.settle().await
+    }
+
+    /// Puts one frame message on the wire (once its part is made).
+    async fn transmit(
+        &mut self,
+        data: Option<&Data>,
+        captured: Option<SystemTime>,
+        part: Encoding,
+    ) -> Result<()> {
         let timeout = self.timeout;
         let socket = self.socket()?;
         if self.opts.pattern == Pattern::PubSub && !self.subscribed {
             Self::await_subscriber(socket, timeout).await?;
             self.subscribed = true;
         }
-        let part = compress::frame_part(frame, self.opts.compression).await?;
+        let part = part.finish().await?;
         self.header.clear();
         let bi_mode = self.opts.bidirectional_mode;
         if self.opts.timestamps {
-            let captured = frame.captured().unwrap_or_else(SystemTime::now);
+            let captured = captured.unwrap_or_else(SystemTime::now);
             wire::encode_header_stamped(&mut self.header, bi_mode, data, captured);
         } else {
             wire::encode_header(&mut self.header, bi_mode, data);
@@ -273,9 +330,15 @@ impl Server {
         socket.send(parts, timeout, "room to send a frame").await?;
         self.sent.add(bytes);
         if self.opts.pattern.has_replies() {
-            // Lock-step with the default of one in flight; with more, the answers of earlier
-            // frames are taken (in order) as room is needed.
             self.in_flight += 1;
+        }
+        Ok(())
+    }
+
+    /// Takes the answers due after a frame went out: in lock-step (one in flight, the default)
+    /// its own; with more in flight, those of earlier frames, in order, as room is needed.
+    async fn settle(&mut self) -> Result<()> {
+        if self.opts.pattern.has_replies() {
             self.take_answers(self.opts.max_in_flight - 1).await?;
         }
         Ok(())

@@ -143,3 +143,70 @@ async fn compressed_frame_replies() {
         assert!(db >= 38.0, "reply {n}: {db:.1} dB");
     }
 }
+
+/// With a frame to compress and a core to spare, `launch` takes the next frame from the source
+/// (and starts encoding it) while the current one is on the wire: a raw lock-step PAIR peer
+/// that holds its answer to the first frame sees the source asked for the second before it
+/// answers. Without the overlap the source would wait for that answer, and the peer for the
+/// source, until the hang guard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_frame_is_encoded_while_this_one_travels() {
+    use common::raw::{Side, socket};
+    use std::sync::mpsc;
+    let overlap = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let port = free_port();
+    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let mut server = Server::new(Options {
+        compression: Compression::Lz4,
+        ..tcp(Pattern::Pair, port, false, 10_000)
+    })
+    .expect("connects");
+    let frames = pattern_frames(320, 240, 3);
+    let (asked_tx, asked) = mpsc::channel::<u64>();
+    let source = {
+        let frames = frames.clone();
+        async_stream::stream! {
+            for (n, f) in frames.into_iter().enumerate() {
+                asked_tx.send(n as u64).expect("the peer listens");
+                yield f;
+            }
+        }
+    };
+    let peer = tokio::task::spawn_blocking(move || {
+        let guard = std::time::Duration::from_secs(10);
+        let mut confirmation = Vec::new();
+        netgear::wire::encode_terminated(&mut confirmation, "RAWPEER1");
+        let mut got = Vec::new();
+        let mut seen = 0u64;
+        let mut asked_for = |upto: u64| {
+            while seen <= upto {
+                assert_eq!(asked.recv_timeout(guard), Ok(seen), "the source was asked");
+                seen += 1;
+            }
+        };
+        for n in 0..3u64 {
+            let parts = raw.recv_multipart(0).expect("a frame");
+            let parts: Vec<bytes::Bytes> = parts.into_iter().map(bytes::Bytes::from).collect();
+            let message = netgear::wire::decode_message(&parts, Default::default());
+            let Ok(netgear::wire::Message::Frame { frame, .. }) = message else {
+                panic!("frame {n}: {message:?}")
+            };
+            got.push(frame);
+            asked_for(n);
+            if overlap && n < 2 {
+                // Frame n is here and unanswered: the source has been asked for frame n + 1.
+                asked_for(n + 1);
+            }
+            raw.send(&b"Data received on client: RAWPEER1 !"[..], 0)
+                .expect("answer");
+        }
+        let end = raw.recv_multipart(0).expect("the end");
+        assert_eq!(end.len(), 1);
+        raw.send(&confirmation[..], 0).expect("termination answer");
+        got
+    });
+    let sent = within(server.launch(source)).await;
+    assert_eq!(sent.expect("streams"), 3);
+    let got = peer.await.expect("the raw peer");
+    assert_eq!(got, frames, "lz4 is lossless");
+}
