@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
 # A rate-limited link, for real: two network namespaces joined by a veth pair with a `tbf`
-# qdisc at RATE on both sides, a receiver in one and a sender in the other. Streams the test
-# pattern over it with netgear-rs uncompressed, jpeg and lz4, and with vidgear, and prints one
-# line per case (and the JSON lines with --json FILE). Needs root (ip netns, tc).
+# qdisc at RATE on both sides, a receiver in one and a sender in the other. Streams the live
+# test pattern over it with netgear-rs uncompressed, jpeg and lz4, and with vidgear, at each
+# rate and size, and prints one JSON line per case, then a table (and the JSON lines into
+# --json FILE, a chart of fps and frame age into --plot FILE.svg). Needs root (ip netns, tc).
 #
-#   scripts/link-bench.sh [--rate 100mbit] [--sizes 1280x720,1920x1080] [--frames 90]
-#                         [--fps 30] [--cases raw,jpeg,lz4,vidgear] [--json FILE]
+#   scripts/link-bench.sh [--rate 100mbit,1gbit] [--fps 30,60] [--sizes 1280x720,1920x1080]
+#                         [--frames 90] [--cases raw,jpeg,lz4,vidgear] [--json FILE]
+#                         [--plot FILE.svg]
 #   scripts/link-bench.sh --selftest     # the link comes up with its rate, and is torn down
 #                                        # when a run fails or is killed
 #
+# --fps gives the source's rate for each --rate in turn (one value: the same for all).
 # Lock-step bidirectional mode (pattern 0, a text reply per frame), as the README's tables.
 # Everything is torn down on exit, also on failure or Ctrl-C. The namespaces' addresses
 # (169.254.77.1/2, link-local) exist only inside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RATE=100mbit
+RATE=100mbit,1gbit
 SIZES=1280x720,1920x1080
 FRAMES=90
-FPS=30
+FPS=30,60
 CASES=raw,jpeg,lz4,vidgear
 JSON=
+PLOT=
 SELFTEST=
 FAIL_AFTER_UP=
 HOLD_AFTER_UP=
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
         --fps) FPS="$2"; shift 2 ;;
         --cases) CASES="$2"; shift 2 ;;
         --json) JSON="$2"; shift 2 ;;
+        --plot) PLOT="$2"; shift 2 ;;
         --selftest) SELFTEST=1; shift ;;
         # Test hooks for --selftest: bring the link up, then fail, or wait to be killed.
         --fail-after-up) FAIL_AFTER_UP=1; shift ;;
@@ -59,6 +64,14 @@ trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The qdisc for a rate: a token bucket at RATE; the burst (256 KB) and a 50 ms queue.
+shape() {
+    local verb="$1" rate="$2"
+    ip netns exec "$NS_RX" tc qdisc "$verb" dev "${TAG}a" root tbf rate "$rate" burst 256kb latency 50ms
+    ip netns exec "$NS_TX" tc qdisc "$verb" dev "${TAG}b" root tbf rate "$rate" burst 256kb latency 50ms
+}
+
+# Brings the link up at the first rate of RATE.
 link_up() {
     ip netns add "$NS_RX"
     ip netns add "$NS_TX"
@@ -72,10 +85,7 @@ link_up() {
     done
     ip -n "$NS_RX" link set "${TAG}a" up
     ip -n "$NS_TX" link set "${TAG}b" up
-    # A token bucket at RATE on each side: the burst is one 100 ms worth of bytes at most 1 MB,
-    # packets may wait 50 ms in the queue.
-    ip netns exec "$NS_RX" tc qdisc add dev "${TAG}a" root tbf rate "$RATE" burst 256kb latency 50ms
-    ip netns exec "$NS_TX" tc qdisc add dev "${TAG}b" root tbf rate "$RATE" burst 256kb latency 50ms
+    shape add "${RATE%%,*}"
 }
 
 NETGEAR=target/release/netgear
@@ -83,7 +93,7 @@ PY="${NETGEAR_VENV:-$PWD/.venv}/bin/python"
 
 # Runs one case: the receiver in NS_RX, the sender in NS_TX; prints the two JSON summaries.
 run_case() {
-    local impl="$1" width="$2" height="$3" out rx_pid
+    local impl="$1" width="$2" height="$3" rate="$4" fps="$5" out rx_pid
     out="$(mktemp -d)"
     local common=(--port "$PORT" --pattern 0 --timeout 20 --bidirectional)
     case "$impl" in
@@ -93,7 +103,7 @@ run_case() {
             ;;
         *)
             ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" --reply ok --json --no-hash \
-                >"$out/rx" 2>"$out/rx.err" &
+                --psnr >"$out/rx" 2>"$out/rx.err" &
             ;;
     esac
     rx_pid=$!
@@ -107,13 +117,13 @@ run_case() {
         vidgear)
             ip netns exec "$NS_TX" "$PY" tests/interop/vg_peer.py serve --address "$IP_RX" \
                 "${common[@]}" --width "$width" --height "$height" --frames "$FRAMES" \
-                --data hi --interval "$(awk "BEGIN { print 1 / $FPS }")" >"$out/tx" 2>"$out/tx.err" || true
+                --data hi --interval "$(awk "BEGIN { print 1 / $fps }")" >"$out/tx" 2>"$out/tx.err" || true
             ;;
         *)
             local compress=none
             [ "$impl" = raw ] || compress="$impl"
             ip netns exec "$NS_TX" "$NETGEAR" serve --address "$IP_RX" "${common[@]}" \
-                --width "$width" --height "$height" --frames "$FRAMES" --fps "$FPS" \
+                --width "$width" --height "$height" --frames "$FRAMES" --fps "$fps" \
                 --data hi --compress "$compress" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
             ;;
     esac
@@ -122,7 +132,7 @@ run_case() {
     local tx rx
     tx="$(tail -n1 "$out/tx")"
     rx="$(tail -n1 "$out/rx")"
-    "$PY" - "$impl" "$width" "$height" "$RATE" "$FPS" "$start" "$end" "$tx" "$rx" <<'EOF'
+    "$PY" - "$impl" "$width" "$height" "$rate" "$fps" "$start" "$end" "$tx" "$rx" <<'EOF'
 import json, sys
 impl, w, h, rate, fps, start, end, tx, rx = sys.argv[1:]
 def load(s):
@@ -141,6 +151,10 @@ line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps)
         "rtt_p50_ms": tx.get("rtt_p50_ms"), "rtt_p99_ms": tx.get("rtt_p99_ms"),
         # Frames the live source made that the link had no time for.
         "dropped": tx.get("dropped"),
+        # Time per frame compressing (sender) and decompressing (receiver), and how close the
+        # received frames are to the test pattern sent (100 dB: identical).
+        "encode_ms": tx.get("encode_ms"), "decode_ms": rx.get("decode_ms"),
+        "psnr_min_db": rx.get("psnr_min_db"), "psnr_mean_db": rx.get("psnr_mean_db"),
         "error": tx.get("error") or rx.get("error")}
 print(json.dumps(line))
 sys.exit(1 if line["error"] or not frames else 0)
@@ -173,7 +187,7 @@ if [ -n "$SELFTEST" ]; then
     kill -TERM "$pid"
     wait "$pid" || true
     if left_behind "$pid"; then echo "link-bench selftest: a killed run left its namespaces" >&2; exit 1; fi
-    echo "link-bench selftest: link up at $RATE with a tbf qdisc each way; torn down after a failure and after SIGTERM"
+    echo "link-bench selftest: link up at ${RATE%%,*} with a tbf qdisc each way; torn down after a failure and after SIGTERM"
     exit 0
 fi
 
@@ -188,22 +202,47 @@ if [ -n "$FAIL_AFTER_UP$HOLD_AFTER_UP" ]; then
 fi
 
 cargo build --release --quiet
-link_up
-echo "link: $RATE each way between $NS_TX and $NS_RX; $FRAMES frames at $FPS fps, pattern 0, bidirectional"
-results=()
+IFS=, read -r -a rates <<<"$RATE"
+IFS=, read -r -a fpss <<<"$FPS"
 IFS=, read -r -a sizes <<<"$SIZES"
 IFS=, read -r -a cases <<<"$CASES"
+link_up
+results="$(mktemp)"
+trap 'rm -f "$results"; teardown' EXIT
 failed=0
-for size in "${sizes[@]}"; do
-    w="${size%x*}"
-    h="${size#*x}"
-    for impl in "${cases[@]}"; do
-        line="$(run_case "$impl" "$w" "$h")" || failed=1
-        results+=("$line")
-        echo "$line"
+for i in "${!rates[@]}"; do
+    rate="${rates[$i]}"
+    fps="${fpss[$i]:-${fpss[0]}}"
+    [ "$i" = 0 ] || shape change "$rate"
+    echo "link: $rate each way between $NS_TX and $NS_RX; $FRAMES frames at $fps fps, pattern 0, bidirectional" >&2
+    for size in "${sizes[@]}"; do
+        w="${size%x*}"
+        h="${size#*x}"
+        for impl in "${cases[@]}"; do
+            line="$(run_case "$impl" "$w" "$h" "$rate" "$fps")" || failed=1
+            echo "$line" | tee -a "$results"
+        done
     done
 done
+"$PY" - "$results" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def f(v, d=1):
+    return "—" if v is None else f"{v:.{d}f}"
+print()
+print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | encode / decode ms | PSNR min dB | dropped |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    name = "vidgear 0.3.6" if r["impl"] == "vidgear" else f"netgear-rs {r['impl']}"
+    print(f"| {r['rate']} | {r['size']} | {f(r['source_fps'], 0)} | {name} | {f(r['fps'])} "
+          f"| {f(r['age_p50_ms'])} / {f(r['age_p99_ms'])} | {f(r['wire_mb_s'])} "
+          f"| {f(r['encode_ms'], 2)} / {f(r['decode_ms'], 2)} | {f(r['psnr_min_db'])} "
+          f"| {'—' if r['dropped'] is None else r['dropped']} |")
+EOF
 if [ -n "$JSON" ]; then
-    printf '%s\n' "${results[@]}" >"$JSON"
+    cp "$results" "$JSON"
+fi
+if [ -n "$PLOT" ]; then
+    "$NETGEAR" plot "$results" --out "$PLOT" || failed=1
 fi
 exit "$failed"

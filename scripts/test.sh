@@ -31,7 +31,9 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
 scripts/link-bench.sh --selftest
-scripts/link-bench.sh --rate 100mbit --sizes 640x480 --frames 20 --cases raw,jpeg,lz4,vidgear
+scripts/link-bench.sh --rate 100mbit,1gbit --fps 30,60 --sizes 640x480 --frames 20 \
+    --plot target/link-bench.svg
+grep -q "frames per second delivered" target/link-bench.svg
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
 cargo run --quiet --release -- bench --frames 300
 echo "all tests passed"

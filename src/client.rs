@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::Stream;
 use tracing::{debug, warn};
 
-use crate::compress;
+use crate::compress::{self, CodecTimes};
 use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
 use crate::pattern::Pattern;
@@ -46,6 +46,7 @@ pub struct Client {
     terminated: AtomicBool,
     skipped: AtomicU64,
     received: AtomicU64,
+    codec: CodecTimes,
 }
 
 impl std::fmt::Debug for Client {
@@ -79,6 +80,7 @@ impl Client {
             terminated: AtomicBool::new(false),
             skipped: AtomicU64::new(0),
             received: AtomicU64::new(0),
+            codec: CodecTimes::default(),
         })
     }
 
@@ -139,7 +141,8 @@ impl Client {
                     let bytes: usize = parts.iter().map(|p| p.len()).sum();
                     self.received.fetch_add(bytes as u64, Ordering::Relaxed);
                     let limits = self.opts.limits();
-                    compress::decode(parts, move |p| wire::decode_message(p, limits)).await?
+                    compress::decode(parts, &self.codec, move |p| wire::decode_message(p, limits))
+                        .await?
                 }
                 // Too many parts: refused by the transport, answered here like any bad message.
                 Err(Error::Decode(e)) => Err(e),
@@ -228,7 +231,7 @@ impl Client {
         let mut head = Vec::with_capacity(32);
         match self.queue.pop() {
             Some(Reply::Frame(f)) => {
-                let part = compress::frame_part(&f, self.opts.compression).await?;
+                let part = compress::frame_part(&f, self.opts.compression, &self.codec).await?;
                 wire::encode_reply_frame_head(&mut head);
                 self.send([Part::Copy(&head), Part::Share(part)], "room to reply")
                     .await
@@ -272,6 +275,11 @@ impl Client {
     /// at their compressed size).
     pub fn bytes_received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
+    }
+
+    /// The time this end spent decompressing frames (and compressing frame replies).
+    pub fn codec_times(&self) -> CodecTimes {
+        self.codec.clone()
     }
 
     /// Bad messages skipped so far (with [`OnBadMessage::Skip`]).

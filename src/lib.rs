@@ -39,6 +39,7 @@ mod transport;
 pub use netgear_wire as wire;
 
 pub use client::Client;
+pub use compress::{CodecTime, CodecTimes};
 pub use error::{Error, Result};
 pub use media::Source;
 pub use options::{

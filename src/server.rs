@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
-use crate::compress::{self, Encoding};
+use crate::compress::{self, CodecTimes, Encoding};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
@@ -54,6 +54,7 @@ impl Outgoing {
     async fn next<S, I>(
         source: &mut std::pin::Pin<&mut S>,
         compression: Compression,
+        times: &CodecTimes,
         bidirectional: bool,
     ) -> Result<Option<Outgoing>>
     where
@@ -71,7 +72,7 @@ impl Outgoing {
         Ok(Some(Outgoing {
             data,
             captured: frame.captured(),
-            part: Encoding::start(&frame, compression),
+            part: Encoding::start(&frame, compression, times),
         }))
     }
 }
@@ -119,6 +120,7 @@ pub struct Server {
     state: State,
     evictions: u64,
     sent: ByteCount,
+    codec: CodecTimes,
     /// Frames sent whose answers have not been received yet.
     in_flight: usize,
 }
@@ -170,6 +172,7 @@ impl Server {
             state: State::Open,
             evictions: 0,
             sent: ByteCount::default(),
+            codec: CodecTimes::default(),
             in_flight: 0,
         })
     }
@@ -195,6 +198,12 @@ impl Server {
     /// streams.
     pub fn bytes_sent(&self) -> ByteCount {
         self.sent.clone()
+    }
+
+    /// The time this end spent compressing frames (and decompressing frame replies): a handle
+    /// that can be read while [`Server::launch`] streams.
+    pub fn codec_times(&self) -> CodecTimes {
+        self.codec.clone()
     }
 
     /// Takes the oldest reply from the client, or `None` (never waits). See
@@ -234,13 +243,15 @@ impl Server {
     {
         let mut source = std::pin::pin!(source);
         let (compression, bidirectional) = (self.opts.compression, self.opts.bidirectional_mode);
+        let codec = self.codec.clone();
         // With a frame to compress and a core to spare, the next frame is taken from the
         // source and encoded while this one travels and its answer is awaited.
         let overlap = compression != Compression::None
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         let mut sent = 0u64;
         let streamed: Result<()> = async {
-            let mut upcoming = Outgoing::next(&mut source, compression, bidirectional).await?;
+            let mut upcoming =
+                Outgoing::next(&mut source, compression, &codec, bidirectional).await?;
             while let Some(outgoing) = upcoming {
                 let Outgoing {
                     data,
@@ -250,11 +261,11 @@ impl Server {
                 self.transmit(data.as_ref(), captured, part).await?;
                 sent += 1;
                 upcoming = if overlap {
-                    let next = Outgoing::next(&mut source, compression, bidirectional);
+                    let next = Outgoing::next(&mut source, compression, &codec, bidirectional);
                     futures::future::try_join(self.settle(), next).await?.1
                 } else {
                     self.settle().await?;
-                    Outgoing::next(&mut source, compression, bidirectional).await?
+                    Outgoing::next(&mut source, compression, &codec, bidirectional).await?
                 };
             }
             Ok(())
@@ -297,7 +308,7 @@ impl Server {
     }
 
     async fn send_frame(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
-        let part = Encoding::start(frame, self.opts.compression);
+        let part = Encoding::start(frame, self.opts.compression, &self.codec);
         self.transmit(data, frame.captured(), part).await?;
         self.settle().await
     }
@@ -368,7 +379,7 @@ impl Server {
             .recv(self.timeout, "the client's reply")
             .await?;
         let (bidirectional, limits) = (self.opts.bidirectional_mode, self.opts.limits());
-        let decoded = compress::decode(parts, move |p| {
+        let decoded = compress::decode(parts, &self.codec, move |p| {
             let reply = wire::decode_reply_message(p, bidirectional, limits);
             // The peer's text, cut short for the log.
             let first = p

@@ -63,6 +63,11 @@ impl TestPattern {
         self.height
     }
 
+    /// How many distinct frames the pattern has: frame `n` is frame `n % cycle_len()`.
+    pub fn cycle_len(&self) -> usize {
+        self.cycle.len()
+    }
+
     /// The `n`-th frame of the endless stream, captured now.
     pub fn frame(&self, n: u64) -> Frame {
         self.cycle[(n % self.cycle.len() as u64) as usize]

@@ -1,14 +1,16 @@
 //! `netgear`: the command line. It parses the flags and hands each command to its module:
 //! `serve` (send mode), `recv` (receive mode), `demo` (both ends in one process), `soak` (a long
-//! run that accounts for every frame) and `bench` (netgear-rs, raw libzmq and vidgear side by
-//! side). Everything it streams goes through the `netgear` library.
+//! run that accounts for every frame), `bench` (netgear-rs, raw libzmq and vidgear side by
+//! side) and `plot` (the link benchmark's chart). Everything it streams goes through the `netgear` library.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod args;
 mod bench;
 mod demo;
+mod plot;
 mod proc;
+mod quality;
 mod recv;
 mod serve;
 mod soak;
@@ -43,6 +45,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Stream for a long while on loopback and account for every frame and for memory.
     Soak(soak::SoakArgs),
+    /// Draw the link benchmark's results (`scripts/link-bench.sh --json FILE`) as an SVG
+    /// chart: fps delivered and frame age per case.
+    Plot(plot::PlotArgs),
     /// One end of a benchmark case (started by `bench`).
     #[command(hide = true)]
     BenchPeer(bench::PeerArgs),
@@ -57,6 +62,9 @@ enum CliError {
     /// `netgear soak` found frames lost, reordered, errors or memory growth.
     #[error("the soak failed in pattern(s) {0:?} (see the report above)")]
     SoakFailed(Vec<u8>),
+    /// `netgear plot` could not read its results or write its chart.
+    #[error(transparent)]
+    Plot(#[from] plot::PlotError),
 }
 
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
@@ -96,6 +104,7 @@ fn main() -> ExitCode {
             Command::Recv(a) => recv::recv(a).await.map_err(CliError::from),
             Command::Demo(a) => demo::demo(a).await.map_err(CliError::from),
             Command::Soak(a) => soak::soak(a).await,
+            Command::Plot(a) => plot::plot(&a).map_err(CliError::from),
             Command::Bench(a) => bench::run(&a).map_err(CliError::from),
             Command::BenchPeer(a) => bench::peer(a).await.map_err(CliError::from),
         }

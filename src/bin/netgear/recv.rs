@@ -10,6 +10,7 @@ use netgear::{Client, Data, Error, Frame};
 use serde_json::Value as Json;
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
+use crate::quality::PsnrMeter;
 use crate::stats::{Percentiles, StreamStats};
 use crate::status::{Snapshot, Status};
 
@@ -41,6 +42,12 @@ pub(crate) struct RecvArgs {
     /// Record the frames into this video file (H.264; ffmpeg).
     #[arg(long)]
     pub(crate) save: Option<PathBuf>,
+    /// Measure the PSNR of each frame against the built-in test pattern it was sent as (for a
+    /// sender streaming `testsrc` with lossy compression): `psnr_min_db` and `psnr_mean_db`
+    /// in the summary. Measured on a thread of its own; frames that come while it is busy are
+    /// left out and counted (`psnr_skipped`).
+    #[arg(long)]
+    pub(crate) psnr: bool,
     /// Frame rate written into the recording.
     #[arg(long, default_value_t = 25.0)]
     pub(crate) save_fps: f64,
@@ -77,6 +84,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     let mut queued: Option<Frame> = None;
     let mut recorder: Option<Recorder> = None;
     let mut data = Vec::new();
+    let mut psnr = args.psnr.then(PsnrMeter::new);
     let limit = args.frames.unwrap_or(u64::MAX);
     let mut outcome = Ok(());
     {
@@ -94,6 +102,9 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
                 reply_stats.record(&sent);
             }
             stats.record(&frame);
+            if let Some(meter) = psnr.as_mut() {
+                meter.offer(&frame);
+            }
             if let Some(captured) = frame.captured() {
                 // A sender's clock ahead of ours counts as no age at all.
                 ages.record(
@@ -138,6 +149,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     }
     status.finish();
     let wire_bytes = client.bytes_received();
+    let codec_times = client.codec_times();
     client.close().await;
     if let Some(r) = recorder {
         let written = r.finish().await?;
@@ -151,6 +163,10 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     let mut summary = stats.to_json();
     ages.write_json("age", &mut summary);
     stats.write_wire_json(wire_bytes, &mut summary);
+    StreamStats::write_codec_json(&codec_times, &mut summary);
+    if let Some(meter) = psnr {
+        meter.write_json(&mut summary);
+    }
     summary.insert("data".into(), Json::Array(data));
     summary.insert("reply_frames".into(), reply_stats.frames().into());
     if let Some(h) = reply_stats.sha256() {

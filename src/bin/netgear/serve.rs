@@ -178,6 +178,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     let dropped = live.as_ref().map_or(0, LiveCounts::dropped);
     summary.insert("dropped".into(), dropped.into());
     stats.write_wire_json(server.bytes_sent().get(), &mut summary);
+    StreamStats::write_codec_json(&server.codec_times(), &mut summary);
     print_summary(&args.out, summary);
     Ok(())
 }

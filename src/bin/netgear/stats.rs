@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use netgear::{Frame, Reply};
+use netgear::{CodecTime, CodecTimes, Frame, Reply};
 use serde_json::Value as Json;
 
 /// Counts frames, times them from the first to the last, and hashes their bytes in order.
@@ -61,6 +61,18 @@ impl StreamStats {
             }
             _ => 0.0,
         }
+    }
+
+    /// Writes `encode_ms` and `decode_ms`: the time an end took per frame it compressed or
+    /// decompressed (null when it had none).
+    pub(crate) fn write_codec_json(times: &CodecTimes, m: &mut serde_json::Map<String, Json>) {
+        let ms = |t: CodecTime| {
+            t.per_frame().map_or(Json::Null, |d| {
+                Json::from((d.as_secs_f64() * 1e5).round() / 100.0)
+            })
+        };
+        m.insert("encode_ms".into(), ms(times.encoded()));
+        m.insert("decode_ms".into(), ms(times.decoded()));
     }
 
     /// Writes `wire_bytes` (all the bytes the stream took on the wire) and `wire_mb_s`: those

@@ -1,0 +1,142 @@
+//! `recv --psnr`: how close the received frames are to the test pattern they were sent as
+//! (for lossy compression), measured on a thread of its own so that receiving is not slowed.
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+
+use netgear::Frame;
+use netgear::media::TestPattern;
+use serde_json::Value as Json;
+
+/// Identical frames count as this many dB (the PSNR of identical images is infinite).
+const IDENTICAL_DB: f64 = 100.0;
+/// Rows compared to tell which frame of the pattern's cycle a received frame is.
+const ROW_STEP: usize = 16;
+
+/// Measures the PSNR of frames handed to it against the built-in test pattern; frames that
+/// arrive while it is busy are left out (counted).
+pub(crate) struct PsnrMeter {
+    frames: Option<SyncSender<Frame>>,
+    worker: Option<JoinHandle<Vec<f64>>>,
+    skipped: u64,
+}
+
+impl PsnrMeter {
+    pub(crate) fn new() -> PsnrMeter {
+        let (tx, rx) = sync_channel(2);
+        let worker = std::thread::Builder::new()
+            .name("psnr".into())
+            .spawn(move || measure(rx))
+            .ok();
+        PsnrMeter {
+            frames: worker.is_some().then_some(tx),
+            worker,
+            skipped: 0,
+        }
+    }
+
+    /// Hands over a frame (a cheap clone of the received one).
+    pub(crate) fn offer(&mut self, frame: &Frame) {
+        let Some(tx) = &self.frames else { return };
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+            tx.try_send(frame.clone())
+        {
+            self.skipped += 1;
+        }
+    }
+
+    /// Writes `psnr_frames` (frames measured), `psnr_skipped`, `psnr_min_db` and
+    /// `psnr_mean_db` (of the per-frame values; identical frames count as 100 dB).
+    pub(crate) fn write_json(mut self, m: &mut serde_json::Map<String, Json>) {
+        drop(self.frames.take());
+        let values = self
+            .worker
+            .take()
+            .and_then(|w| w.join().ok())
+            .unwrap_or_default();
+        let round = |v: f64| Json::from((v * 100.0).round() / 100.0);
+        let min = values.iter().copied().reduce(f64::min);
+        let mean = (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64);
+        m.insert("psnr_frames".into(), values.len().into());
+        m.insert("psnr_skipped".into(), self.skipped.into());
+        m.insert("psnr_min_db".into(), min.map_or(Json::Null, round));
+        m.insert("psnr_mean_db".into(), mean.map_or(Json::Null, round));
+    }
+}
+
+fn measure(frames: Receiver<Frame>) -> Vec<f64> {
+    let mut pattern: Option<TestPattern> = None;
+    let mut values = Vec::new();
+    for frame in frames {
+        let &[h, w, 3] = frame.shape() else { continue };
+        if frame.dtype() != netgear::Dtype::U8 {
+            continue;
+        }
+        let p = match &pattern {
+            Some(p) if (p.width(), p.height()) == (w, h) => p,
+            _ => pattern.insert(TestPattern::new(w, h)),
+        };
+        if (p.width(), p.height()) != (w, h) {
+            continue;
+        }
+        if let Some(db) = psnr_against(p, &frame) {
+            values.push(db);
+        }
+    }
+    values
+}
+
+/// The PSNR of `frame` against the pattern frame it is closest to (compared on every
+/// sixteenth row first, then in full).
+fn psnr_against(pattern: &TestPattern, frame: &Frame) -> Option<f64> {
+    let got = frame.as_bytes();
+    let row = pattern.width() * 3;
+    let sampled = |reference: &[u8]| -> u64 {
+        reference
+            .chunks_exact(row)
+            .zip(got.chunks_exact(row))
+            .step_by(ROW_STEP)
+            .map(|(a, b)| squared_error(a, b))
+            .sum()
+    };
+    let closest = (0..pattern.cycle_len() as u64)
+        .map(|n| pattern.frame(n))
+        .min_by_key(|f| sampled(f.as_bytes()))?;
+    let reference = closest.as_bytes();
+    if reference.len() != got.len() || got.is_empty() {
+        return None;
+    }
+    let mse = squared_error(reference, got) as f64 / got.len() as f64;
+    Some(if mse == 0.0 {
+        IDENTICAL_DB
+    } else {
+        (10.0 * (255.0f64 * 255.0 / mse).log10()).min(IDENTICAL_DB)
+    })
+}
+
+fn squared_error(a: &[u8], b: &[u8]) -> u64 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)).pow(2))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_frame_is_identical_to_itself_and_a_damaged_one_is_not() {
+        let p = TestPattern::new(64, 48);
+        let f = p.frame(1);
+        assert_eq!(psnr_against(&p, &f), Some(IDENTICAL_DB));
+        let mut bytes = f.as_bytes().to_vec();
+        for b in bytes.iter_mut().step_by(7) {
+            *b = b.wrapping_add(8);
+        }
+        let damaged = Frame::new(netgear::Dtype::U8, vec![48, 64, 3], bytes).expect("a frame");
+        let db = psnr_against(&p, &damaged).expect("measured");
+        // An error of 8 on one sample in seven: MSE 64/7, about 38.5 dB.
+        assert!((38.0..39.0).contains(&db), "{db}");
+    }
+}
