@@ -1,7 +1,7 @@
 //! The seed's bare-minimum example: a server streams a video file with text data, a client prints
 //! the data and shows the frames.
 //!
-//! `cargo run --example bare_minimum [VIDEO]` — without VIDEO a short clip is made with ffmpeg's
+//! `cargo run --features display --example bare_minimum [VIDEO]` — without VIDEO a short clip is made with ffmpeg's
 //! `testsrc2`. Frames are shown in a window when there is a display (`DISPLAY`), else counted.
 
 use futures::StreamExt;

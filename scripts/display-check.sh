@@ -165,7 +165,7 @@ else
 fi
 
 # --- The CLI end to end: `netgear serve --source clip.mp4` -> `netgear recv --display --save` ---
-cargo build --quiet
+cargo build --quiet --features cli
 netgear="${CARGO_TARGET_DIR:-$PWD/target}/debug/netgear"
 clip="$work/clip.mp4"
 saved="$out/recv.mp4"

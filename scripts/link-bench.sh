@@ -201,7 +201,7 @@ if [ -n "$FAIL_AFTER_UP$HOLD_AFTER_UP" ]; then
     while true; do sleep 1; done
 fi
 
-cargo build --release --quiet
+cargo build --release --quiet --features cli
 IFS=, read -r -a rates <<<"$RATE"
 IFS=, read -r -a fpss <<<"$FPS"
 IFS=, read -r -a sizes <<<"$SIZES"

@@ -15,18 +15,18 @@ scripts/setup-venv.sh >/dev/null
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
-# The library alone, as a user with `default-features = false` builds it.
+# The library alone, with its default features (none), as a user builds it.
 cargo clippy --workspace --no-default-features -- -D warnings
 cargo test --workspace --all-features
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
-cargo run --quiet -- demo --frames 60 --port 5599 >/dev/null
-# The seed's examples, as the README runs them, and the display under Xvfb.
-cargo run --quiet --example bare_minimum >/dev/null
-cargo run --quiet --example variable_parameters >/dev/null
-cargo run --quiet --example video_chat >/dev/null
+cargo run --quiet --features cli -- demo --frames 60 --port 5599 >/dev/null
+# The seed's examples (built with the demo's features: one build), and the display under Xvfb.
+cargo run --quiet --features cli --example bare_minimum >/dev/null
+cargo run --quiet --features cli --example variable_parameters >/dev/null
+cargo run --quiet --features cli --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
-cargo run --quiet --release -- soak --frames 20000 --pattern 0,1,2,3
+cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
@@ -35,5 +35,5 @@ scripts/link-bench.sh --rate 100mbit,1gbit --fps 30,60 --sizes 640x480 --frames 
     --plot target/link-bench.svg
 grep -q "frames per second delivered" target/link-bench.svg
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
-cargo run --quiet --release -- bench --frames 300
+cargo run --quiet --release --features cli -- bench --frames 300
 echo "all tests passed"
