@@ -9,8 +9,11 @@ use crate::wire::{CodecError, DataError, DecodeError, End, FrameError};
 /// Everything that can go wrong in netgear-rs.
 ///
 /// Each variant maps to a case where vidgear raises (see the README's table); the messages say
-/// what went wrong and, where it helps, what to do.
+/// what went wrong and, where it helps, what to do. A variant that wraps another error (a
+/// decode error, libzmq's error) says what failed in its own message and gives the cause as
+/// its [`source`](std::error::Error::source), so that a printer of the chain shows each once.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Bidirectional mode was asked for with pattern 2 or 3 (vidgear: `ValueError`).
     #[error(
@@ -39,11 +42,29 @@ pub enum Error {
         /// The end that does not have bidirectional mode on.
         missing_on: End,
     },
-    /// Nothing arrived from the peer within the timeout (vidgear: `TimeoutError`).
-    #[error("timed out after {0:?} waiting for {1}")]
-    Timeout(Duration, &'static str),
+    /// Nothing arrived from the peer within the timeout (vidgear: `TimeoutError`). The message
+    /// says what libzmq saw of the peer: none connected, or connections that failed the
+    /// ZeroMQ handshake (another pattern at the other end).
+    #[error("timed out after {after:?} waiting for {waiting_for}{peer}")]
+    Timeout {
+        /// The timeout in effect.
+        after: Duration,
+        /// What this end was waiting for.
+        waiting_for: &'static str,
+        /// What was seen of the peer.
+        peer: PeerStatus,
+    },
+    /// The peer this end was waiting for disconnected (a send-mode end waiting for an answer
+    /// learns it from libzmq at once, instead of waiting out its timeout).
+    #[error("the peer at {endpoint} went away while this end waited for {waiting_for}")]
+    PeerGone {
+        /// The endpoint the peer was reached at.
+        endpoint: String,
+        /// What this end was waiting for.
+        waiting_for: &'static str,
+    },
     /// Binding the receive-mode socket failed (vidgear: `RuntimeError`).
-    #[error("failed to bind {endpoint} with pattern {pattern}: {source}")]
+    #[error("failed to bind {endpoint} with pattern {pattern}")]
     Bind {
         /// The endpoint that was tried.
         endpoint: String,
@@ -53,7 +74,7 @@ pub enum Error {
         source: zmq::Error,
     },
     /// Connecting the send-mode socket failed (vidgear: `ValueError`).
-    #[error("failed to connect {endpoint} with pattern {pattern}: {source}")]
+    #[error("failed to connect {endpoint} with pattern {pattern}")]
     Connect {
         /// The endpoint that was tried.
         endpoint: String,
@@ -63,10 +84,10 @@ pub enum Error {
         source: zmq::Error,
     },
     /// A message from the peer could not be decoded; nothing was unpickled or over-allocated.
-    #[error("bad message from peer: {0}")]
+    #[error("bad message from peer")]
     Decode(#[from] DecodeError),
     /// A frame was built with inconsistent parts (local input, not peer input).
-    #[error("invalid frame: {0}")]
+    #[error("invalid frame")]
     Frame(#[from] FrameError),
     /// A frame that a media operation cannot take (the reducer, the display, the recorder).
     #[error("invalid frame: {0}")]
@@ -95,11 +116,64 @@ pub enum Error {
     #[error("netgear ends must be created inside a tokio runtime")]
     NoRuntime,
     /// A ZeroMQ call failed.
-    #[error("zeromq: {0}")]
+    #[error("a ZeroMQ call failed")]
     Zmq(#[from] zmq::Error),
     /// An I/O error (event-loop registration of the ZeroMQ socket).
-    #[error("i/o: {0}")]
+    #[error("an I/O operation failed")]
     Io(#[from] std::io::Error),
+    /// A custom source given to [`Server::launch_try`](crate::Server::launch_try) failed; the
+    /// stream was ended (the end message sent) before this was returned.
+    #[error("the source failed")]
+    Source(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What an end saw of its peer when a wait timed out (from libzmq's socket events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerStatus {
+    /// A peer was connected (it is slow, stuck, or does not answer).
+    Connected,
+    /// No peer has connected yet.
+    NeverConnected,
+    /// No connection completed the ZeroMQ handshake, and some failed it: the other end may
+    /// use another messaging pattern (a PAIR socket and a REQ socket refuse each other).
+    HandshakeFailed {
+        /// Connections that failed the handshake.
+        attempts: u32,
+        /// This end's messaging pattern number.
+        pattern: u8,
+    },
+    /// A peer was connected and left, and none has come back.
+    Disconnected,
+    /// Not known (a socket without event monitoring).
+    Unknown,
+}
+
+impl std::fmt::Display for PeerStatus {
+    /// A suffix for the timeout's message: empty, or `": ..."`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeerStatus::Connected | PeerStatus::Unknown => Ok(()),
+            PeerStatus::NeverConnected => f.write_str(
+                " (no peer ever connected: is the other end running, at this address and port?)",
+            ),
+            PeerStatus::HandshakeFailed { attempts, pattern } => write!(
+                f,
+                " ({attempts} connection(s) failed the ZeroMQ handshake: does the other end use \
+                 the same pattern? this end uses pattern {pattern})"
+            ),
+            PeerStatus::Disconnected => {
+                f.write_str(" (the peer disconnected and has not come back)")
+            }
+        }
+    }
+}
+
+impl Error {
+    /// Whether this is a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
 }
 
 /// A `Result` with [`Error`].

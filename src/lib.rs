@@ -40,7 +40,7 @@ pub use netgear_wire as wire;
 
 pub use client::Client;
 pub use compress::{CodecTime, CodecTimes};
-pub use error::{Error, Result};
+pub use error::{Error, PeerStatus, Result};
 pub use media::Source;
 pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, OnBadMessage, Options,

@@ -123,6 +123,9 @@ pub struct Server {
     codec: CodecTimes,
     /// Frames sent whose answers have not been received yet.
     in_flight: usize,
+    /// For each frame in flight, oldest first: the socket's peer mark when it was sent (its
+    /// answer cannot come once that peer has gone).
+    marks: std::collections::VecDeque<u32>,
 }
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
@@ -174,6 +177,7 @@ impl Server {
             sent: ByteCount::default(),
             codec: CodecTimes::default(),
             in_flight: 0,
+            marks: std::collections::VecDeque::new(),
         })
     }
 
@@ -338,10 +342,12 @@ impl Server {
         let bytes = self.header.len() + part.len();
         let parts = [Part::Copy(&self.header), Part::Share(part)];
         let socket = self.socket()?;
+        let mark = socket.peer_mark();
         socket.send(parts, timeout, "room to send a frame").await?;
         self.sent.add(bytes);
         if self.opts.pattern.has_replies() {
             self.in_flight += 1;
+            self.marks.push_back(mark);
         }
         Ok(())
     }
@@ -367,16 +373,18 @@ impl Server {
     /// Receives answers, oldest first, until at most `keep` frames are unanswered.
     async fn take_answers(&mut self, keep: usize) -> Result<()> {
         while self.in_flight > keep {
-            self.receive_reply().await?;
+            let mark = self.marks.front().copied().unwrap_or_default();
+            self.receive_reply(mark).await?;
+            self.marks.pop_front();
             self.in_flight -= 1;
         }
         Ok(())
     }
 
-    async fn receive_reply(&mut self) -> Result<()> {
+    async fn receive_reply(&mut self, mark: u32) -> Result<()> {
         let parts = self
             .socket()?
-            .recv(self.timeout, "the client's reply")
+            .recv_answer(self.timeout, "the client's reply", mark)
             .await?;
         let (bidirectional, limits) = (self.opts.bidirectional_mode, self.opts.limits());
         let decoded = compress::decode(parts, &self.codec, move |p| {
@@ -437,10 +445,13 @@ impl Server {
                 // The answers still on their way belong to frames sent: take them first.
                 self.take_answers(0).await?;
                 let socket = self.socket()?;
+                let mark = socket.peer_mark();
                 socket
                     .send([Part::Copy(&msg)], timeout, "room to terminate")
                     .await?;
-                let answer = socket.recv(timeout, "the termination answer").await?;
+                let answer = socket
+                    .recv_answer(timeout, "the termination answer", mark)
+                    .await?;
                 let text = wire::decode_terminated(answer.first().map_or(&[][..], |p| &p[..]))?;
                 debug!(%text, "client confirmed termination");
             }
@@ -450,7 +461,7 @@ impl Server {
                 let subscribed = self.subscribed
                     || match Self::await_subscriber(socket, timeout).await {
                         Ok(()) => true,
-                        Err(Error::Timeout(..)) => false,
+                        Err(Error::Timeout { .. }) => false,
                         Err(e) => return Err(e),
                     };
                 if subscribed {
@@ -479,7 +490,7 @@ impl Server {
                 .await?;
             match socket.recv(PUBSUB_TERMINATE_INTERVAL, "").await {
                 Ok(m) if m.first().and_then(|p| p.first()) == Some(&0) => return Ok(()),
-                Ok(_) | Err(Error::Timeout(..)) => {}
+                Ok(_) | Err(Error::Timeout { .. }) => {}
                 Err(e) => return Err(e),
             }
             if tokio::time::Instant::now() >= deadline {

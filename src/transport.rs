@@ -26,7 +26,7 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerStatus, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::wire::DecodeError;
@@ -166,10 +166,117 @@ pub(crate) enum Role {
 pub(crate) struct Socket {
     // Declared first so that it is deregistered before the socket (which owns the fd) closes.
     fd: AsyncFd<RawFd>,
+    /// libzmq's events about the socket's connections; closed before the socket.
+    monitor: Option<Monitor>,
     sock: Mutex<zmq::Socket>,
     endpoint: String,
+    pattern: u8,
     /// The timer of the last operation that waited, kept for the next one (see `bounded`).
     spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
+}
+
+/// The events a [`Monitor`] listens to.
+const MONITORED: [zmq::SocketEvent; 6] = [
+    zmq::SocketEvent::CONNECTED,
+    zmq::SocketEvent::ACCEPTED,
+    zmq::SocketEvent::DISCONNECTED,
+    zmq::SocketEvent::HANDSHAKE_SUCCEEDED,
+    zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL,
+    zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL,
+];
+
+/// What libzmq's socket monitor has told about a socket's connections.
+#[derive(Debug, Default, Clone, Copy)]
+struct Peers {
+    /// Connections made (connected or accepted).
+    connections: u32,
+    /// Connections that completed the ZeroMQ handshake.
+    handshakes: u32,
+    /// Connections that ended.
+    disconnects: u32,
+    /// Whether the last connection of a connecting socket completed its handshake and is still
+    /// up (a connecting socket has one connection at a time).
+    up: bool,
+    /// Disconnections of a connection that had completed its handshake (connecting socket).
+    lost: u32,
+}
+
+/// libzmq's socket monitor (`zmq_socket_monitor`): a PAIR socket on an inproc endpoint that
+/// receives an event per connection, handshake and disconnection, read without waiting
+/// whenever the socket's owner looks.
+struct Monitor {
+    // Declared first: deregistered before the socket that owns the fd closes.
+    fd: AsyncFd<RawFd>,
+    sock: Mutex<zmq::Socket>,
+    peers: Mutex<Peers>,
+}
+
+impl Monitor {
+    fn open(ctx: &zmq::Context, sock: &zmq::Socket) -> Result<Monitor> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let endpoint = format!("inproc://netgear-monitor-{}-{n}", std::process::id());
+        let events = MONITORED
+            .iter()
+            .fold(0, |all, e| all | i32::from(e.to_raw()));
+        sock.monitor(&endpoint, events)?;
+        let reader = ctx.socket(zmq::PAIR)?;
+        reader.set_linger(0)?;
+        reader.connect(&endpoint)?;
+        let raw = reader.get_fd()?;
+        // SAFETY: `raw` is the monitor socket's `ZMQ_FD`, open for as long as that socket is;
+        // the socket is dropped after this `AsyncFd` (field order in `Monitor`), and the fd is
+        // never closed by us.
+        let fd = unsafe { AsyncFd::register_with_interest(raw, Interest::READABLE) }
+            .map_err(std::io::Error::from)?;
+        Ok(Monitor {
+            fd,
+            sock: Mutex::new(reader),
+            peers: Mutex::new(Peers::default()),
+        })
+    }
+
+    /// Takes in every event waiting, and (with a context) asks to be woken by the next.
+    fn poll(&self, cx: Option<&mut Context<'_>>) -> Peers {
+        let before = match cx {
+            Some(cx) => match self.fd.poll_read_ready(cx) {
+                Poll::Ready(Ok(guard)) => Some(guard),
+                _ => None,
+            },
+            None => None,
+        };
+        let sock = self.sock.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        // Each event is two parts: 6 bytes (the event, u16, and a value, u32), the endpoint.
+        while let Ok(parts) = sock.recv_multipart(zmq::DONTWAIT) {
+            let Some(head) = parts.first().filter(|h| h.len() >= 2) else {
+                continue;
+            };
+            let event = zmq::SocketEvent::from_raw(u16::from_ne_bytes([head[0], head[1]]));
+            match event {
+                zmq::SocketEvent::CONNECTED | zmq::SocketEvent::ACCEPTED => {
+                    peers.connections += 1;
+                    peers.up = false;
+                }
+                zmq::SocketEvent::HANDSHAKE_SUCCEEDED => {
+                    peers.handshakes += 1;
+                    peers.up = true;
+                }
+                zmq::SocketEvent::DISCONNECTED => {
+                    peers.disconnects += 1;
+                    if std::mem::take(&mut peers.up) {
+                        peers.lost += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Every event has been taken in: the readiness seen before can go (a later one stays).
+        if let Some(mut guard) = before {
+            guard.clear_ready();
+        }
+        *peers
+    }
 }
 
 impl Socket {
@@ -230,6 +337,13 @@ impl Socket {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
+        let monitor = match Monitor::open(ctx, &sock) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::debug!(error = %e, "no socket monitor: timeouts will not say why");
+                None
+            }
+        };
         let raw = sock.get_fd()?;
         // SAFETY: `raw` is the socket's `ZMQ_FD`, open for as long as the socket is; the socket
         // is dropped after this `AsyncFd` (field order in `Socket`), and the fd is never
@@ -238,8 +352,10 @@ impl Socket {
             .map_err(std::io::Error::from)?;
         Ok(Socket {
             fd,
+            monitor,
             sock: Mutex::new(sock),
             endpoint,
+            pattern,
             spare_timer: Mutex::new(None),
         })
     }
@@ -247,6 +363,33 @@ impl Socket {
     /// The endpoint this socket bound or connected.
     pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// A mark to give [`Socket::recv_answer`]: how many times a connected peer of this
+    /// (connecting) socket has gone away so far.
+    pub(crate) fn peer_mark(&self) -> u32 {
+        self.monitor.as_ref().map_or(0, |m| m.poll(None).lost)
+    }
+
+    /// What the monitor has seen of the peers, for a timeout's message.
+    fn peer_status(&self) -> PeerStatus {
+        let Some(monitor) = &self.monitor else {
+            return PeerStatus::Unknown;
+        };
+        let peers = monitor.poll(None);
+        let open = peers.connections.saturating_sub(peers.disconnects);
+        if peers.connections == 0 {
+            PeerStatus::NeverConnected
+        } else if peers.handshakes == 0 && peers.disconnects > 0 {
+            PeerStatus::HandshakeFailed {
+                attempts: peers.disconnects,
+                pattern: self.pattern,
+            }
+        } else if open == 0 {
+            PeerStatus::Disconnected
+        } else {
+            PeerStatus::Connected
+        }
     }
 
     fn sock(&self) -> MutexGuard<'_, zmq::Socket> {
@@ -331,7 +474,11 @@ impl Socket {
                 }
                 ready!(timer.as_mut().poll(cx));
                 if Instant::now() >= deadline {
-                    return Poll::Ready(Err(Error::Timeout(timeout, what)));
+                    return Poll::Ready(Err(Error::Timeout {
+                        after: timeout,
+                        waiting_for: what,
+                        peer: self.peer_status(),
+                    }));
                 }
                 timer.as_mut().reset(deadline);
             }
@@ -373,6 +520,38 @@ impl Socket {
     pub(crate) async fn recv(&self, timeout: Duration, what: &'static str) -> Result<Message> {
         self.bounded(timeout, what, |cx| {
             self.poll_io(cx, zmq::POLLIN, true, try_recv_parts)
+        })
+        .await
+    }
+
+    /// Receives the answer to a message this (connecting) socket sent, waiting at most
+    /// `timeout`; fails with [`Error::PeerGone`] as soon as libzmq reports that the peer that
+    /// was connected when `mark` was taken ([`Socket::peer_mark`]) has gone: its answer will
+    /// not come.
+    pub(crate) async fn recv_answer(
+        &self,
+        timeout: Duration,
+        what: &'static str,
+        mark: u32,
+    ) -> Result<Message> {
+        let Some(monitor) = &self.monitor else {
+            return self.recv(timeout, what).await;
+        };
+        self.bounded(timeout, what, |cx| {
+            if let Poll::Ready(msg) = self.poll_io(cx, zmq::POLLIN, true, try_recv_parts) {
+                return Poll::Ready(msg);
+            }
+            if monitor.poll(Some(cx)).lost != mark {
+                // A last look: the answer may have come just before the peer left.
+                return match self.sock().poll(zmq::POLLIN, 0) {
+                    Ok(n) if n > 0 => self.poll_io(cx, zmq::POLLIN, true, try_recv_parts),
+                    _ => Poll::Ready(Err(Error::PeerGone {
+                        endpoint: self.endpoint.clone(),
+                        waiting_for: what,
+                    })),
+                };
+            }
+            Poll::Pending
         })
         .await
     }
@@ -481,7 +660,13 @@ mod tests {
         let started = std::time::Instant::now();
         let err = receiver.recv(Duration::from_millis(200), "third").await;
         let took = started.elapsed();
-        assert!(matches!(err, Err(Error::Timeout(_, "third"))));
+        assert!(matches!(
+            err,
+            Err(Error::Timeout {
+                waiting_for: "third",
+                ..
+            })
+        ));
         assert!(
             took >= Duration::from_millis(200) && took < Duration::from_millis(1500),
             "{took:?}"
@@ -525,7 +710,7 @@ mod tests {
             assert!(sent < 1000, "the pipe never filled up");
         };
         assert!(
-            matches!(err, Error::Timeout(d, "room") if d == short),
+            matches!(err, Error::Timeout { after, waiting_for: "room", .. } if after == short),
             "{err}"
         );
         let err = receiver.recv(short, "x").await.map(|_| ());

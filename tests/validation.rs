@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use netgear::media::TestPattern;
 use netgear::{
-    Client, Data, End, Error, Frame, Options, ParseError, Pattern, Protocol, Server, Source,
-    SourceItem,
+    Client, Data, End, Error, Frame, Options, ParseError, Pattern, PeerStatus, Protocol, Server,
+    Source, SourceItem,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +100,54 @@ async fn bidirectional_source_must_yield_pairs() {
     assert!(matches!(r, Err(Error::ExpectedDataFramePair)), "got {r:?}");
     // Nothing was sent before the error.
     let r = within(client.recv()).await;
-    assert!(matches!(r, Err(Error::Timeout(..))), "got {r:?}");
+    assert!(matches!(r, Err(Error::Timeout { .. })), "got {r:?}");
+}
+
+/// The messages of an error and of each of its causes, outermost first.
+fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Each cause is said once: no message of the chain repeats the one of a cause below it.
+fn assert_each_cause_once(e: &(dyn std::error::Error + 'static)) {
+    let messages = chain(e);
+    assert!(messages.len() >= 2, "a cause is given: {messages:?}");
+    for (i, outer) in messages.iter().enumerate() {
+        assert!(!outer.is_empty(), "{messages:?}");
+        for inner in &messages[i + 1..] {
+            assert!(!outer.contains(inner.as_str()), "said twice: {messages:?}");
+        }
+    }
+}
+
+/// Errors that wrap another (libzmq's, a decode error) give it as their source and do not
+/// repeat it in their own message, so a chain printer says each cause once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_chain_says_each_cause_once() {
+    let port = free_port();
+    let _first = Client::new(tcp(Pattern::Pair, port, false, 500)).expect("first bind");
+    let bind = Client::new(tcp(Pattern::Pair, port, false, 500)).expect_err("the port is taken");
+    assert_each_cause_once(&bind);
+    assert!(chain(&bind)[1].contains("in use"), "{:?}", chain(&bind));
+
+    let client = Client::new(tcp(Pattern::ReqRep, free_port(), false, 2000)).expect("binds");
+    let endpoint = client.endpoint().replace('*', "127.0.0.1");
+    let peer = std::thread::spawn(move || {
+        let ctx = zmq::Context::new();
+        let s = ctx.socket(zmq::REQ).expect("a socket");
+        s.connect(&endpoint).expect("connects");
+        s.send(&b"garbage"[..], 0).expect("send");
+        s.recv_bytes(0).expect("an answer to the garbage")
+    });
+    let decode = within(client.recv()).await.expect_err("garbage is refused");
+    assert!(matches!(decode, Error::Decode(_)), "{decode:?}");
+    assert_each_cause_once(&decode);
+    peer.join().expect("the peer");
+
+    let frame = Frame::new(netgear::Dtype::U8, vec![2, 2], vec![0u8; 3]).expect_err("short");
+    assert_each_cause_once(&Error::from(frame));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,10 +300,41 @@ async fn client_with_nobody_sending_times_out() {
         let r = within(client.recv()).await;
         let took = start.elapsed();
         assert!(
-            matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
+            matches!(r, Err(Error::Timeout { after, peer: PeerStatus::NeverConnected, .. }) if after == SHORT),
             "pattern {pattern}: got {r:?}"
         );
         assert!(took >= SHORT, "pattern {pattern}: gave up after {took:?}");
+        let message = r.expect_err("a timeout").to_string();
+        assert!(message.contains("no peer ever connected"), "{message}");
+    }
+}
+
+/// A REQ sender (pattern 1) and a PAIR receiver (pattern 0) refuse each other in the ZeroMQ
+/// handshake: both time out, and both timeouts say the other end may use another pattern.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pattern_mismatch_is_named_in_both_timeouts() {
+    let port = free_port();
+    let client = Client::new(tcp(Pattern::Pair, port, false, 1000)).expect("binds");
+    let mut server = Server::new(tcp(Pattern::ReqRep, port, false, 1000)).expect("connects");
+    let (sent, got) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter((0..3).map(frame))),
+            client.recv()
+        )
+    })
+    .await;
+    let sent = sent.expect_err("the server cannot send");
+    let got = got.expect_err("the client gets nothing");
+    for (e, pattern) in [(&sent, 1), (&got, 0)] {
+        assert!(
+            matches!(e, Error::Timeout { peer: PeerStatus::HandshakeFailed { pattern: p, attempts }, .. } if *p == pattern && *attempts > 0),
+            "{e:?}"
+        );
+        let message = e.to_string();
+        assert!(
+            message.contains(&format!("this end uses pattern {pattern}")),
+            "{message}"
+        );
     }
 }
 
@@ -268,7 +346,7 @@ async fn server_with_nobody_receiving(pattern: Pattern) {
     let r = within(server.launch(futures::stream::iter((0..5).map(frame)))).await;
     let took = start.elapsed();
     assert!(
-        matches!(r, Err(Error::Timeout(t, _)) if t == SHORT),
+        matches!(r, Err(Error::Timeout { after, .. }) if after == SHORT),
         "pattern {pattern}: got {r:?}"
     );
     assert!(took >= SHORT, "pattern {pattern}: gave up after {took:?}");
@@ -293,7 +371,7 @@ async fn server_pattern2_without_subscriber_times_out() {
 async fn step_send_with_nobody_receiving_times_out() {
     let mut server = Server::new(tcp(Pattern::Pair, free_port(), true, 200)).expect("connects");
     let r = within(server.send(Some(&Data::from("hi")), &frame(0))).await;
-    assert!(matches!(r, Err(Error::Timeout(..))), "got {r:?}");
+    assert!(matches!(r, Err(Error::Timeout { .. })), "got {r:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

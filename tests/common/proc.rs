@@ -287,9 +287,31 @@ impl Exit {
         );
     }
 
-    /// Exit code 1 with exactly `error: timed out after {timeout:?} waiting for {what}`.
+    /// Exit code 1 with `error: timed out after {timeout:?} waiting for {what}`, maybe followed
+    /// by what was seen of the peer (` (...)`).
     pub fn assert_timed_out(&self, timeout: Duration, what: &str) {
         let expected = format!("error: timed out after {timeout:?} waiting for {what}");
+        self.assert_error_line(&expected);
+    }
+
+    /// Exit code 1 with `error: the peer at ... went away while this end waited for {what}`.
+    pub fn assert_peer_gone(&self, what: &str) {
+        let stderr = self.stderr_lines();
+        let gone = stderr.iter().any(|l| {
+            l.starts_with("error: the peer at ")
+                && l.ends_with(&format!(" went away while this end waited for {what}"))
+        });
+        assert!(
+            gone,
+            "{}: expected the peer gone, got {stderr:?}",
+            self.name
+        );
+        self.assert_error_line("error: the peer at ");
+    }
+
+    /// Exit code 1 and an error line that is `line`, or starts with it (a prefix ending in a
+    /// space), or is `line` followed by a parenthesised note.
+    fn assert_error_line(&self, line: &str) {
         let stderr = self.stderr_lines();
         assert_eq!(
             self.status.code(),
@@ -297,9 +319,15 @@ impl Exit {
             "{}: exit status; stderr: {stderr:?}",
             self.name
         );
+        let found = stderr.iter().any(|l| {
+            l == line
+                || (line.ends_with(' ') && l.starts_with(line))
+                || l.strip_prefix(line)
+                    .is_some_and(|rest| rest.starts_with(" ("))
+        });
         assert!(
-            stderr.contains(&expected),
-            "{}: expected {expected:?} on stderr, got {stderr:?}",
+            found,
+            "{}: expected {line:?} on stderr, got {stderr:?}",
             self.name
         );
     }

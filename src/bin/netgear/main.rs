@@ -67,6 +67,18 @@ enum CliError {
     Plot(#[from] plot::PlotError),
 }
 
+/// An error and its causes on one line, each said once: `what failed: why: why`.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
 /// storm per frame, about 10 % of a receiver's time at 640x480), and returns freed memory late.
 fn tune_allocator() {
@@ -112,7 +124,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", chain(&e));
             ExitCode::FAILURE
         }
     }

@@ -173,7 +173,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
         summary.insert("reply_sha256".into(), h.into());
     }
     if let Err(e) = &outcome {
-        summary.insert("error".into(), e.to_string().into());
+        summary.insert("error".into(), crate::chain(e).into());
     }
     print_summary(&args.out, summary);
     outcome

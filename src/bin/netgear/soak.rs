@@ -141,7 +141,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         let mut first: Option<Instant> = None;
         let mut frames = std::pin::pin!(client.recv_generator());
         while let Some(item) = frames.next().await {
-            let (data, _) = item.map_err(|e| e.to_string())?;
+            let (data, _) = item.map_err(|e| crate::chain(&e))?;
             first.get_or_insert_with(Instant::now);
             let n = data
                 .and_then(|d| d.deserialize::<u64>().ok())
@@ -160,7 +160,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
             if bidirectional {
                 client
                     .transceive_data(Reply::Data(Data::from("ok")))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| crate::chain(&e))?;
             }
         }
         let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());

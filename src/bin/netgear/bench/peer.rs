@@ -144,7 +144,7 @@ pub async fn peer(args: PeerArgs) -> Result<()> {
         report.peak_rss_kb = peak_rss_kb();
     }
     if let Err(e) = &outcome {
-        report.error = Some(e.to_string());
+        report.error = Some(crate::chain(&e));
     }
     println!("{}", report.to_json());
     outcome

@@ -3,6 +3,7 @@
 
 use super::peer::{PeerReport, record_frame, stamp};
 use super::*;
+use netgear::PeerStatus;
 
 /// A blocking raw-libzmq socket for the baseline.
 struct RawSocket {
@@ -127,7 +128,13 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
             match raw.recv_parts()? {
                 Some(m) if m[0].first() == Some(&1) => break,
                 Some(_) => {}
-                None => return Err(Error::Timeout(timeout, "a subscriber")),
+                None => {
+                    return Err(Error::Timeout {
+                        after: timeout,
+                        waiting_for: "a subscriber",
+                        peer: PeerStatus::Unknown,
+                    });
+                }
             }
         }
     }
@@ -139,7 +146,11 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
         raw.send_static(header, zmq::SNDMORE)?;
         raw.send_static(frames[(n % frames.len() as u64) as usize], 0)?;
         if lock_step && raw.recv_parts()?.is_none() {
-            return Err(Error::Timeout(timeout, "the reply"));
+            return Err(Error::Timeout {
+                after: timeout,
+                waiting_for: "the reply",
+                peer: PeerStatus::Unknown,
+            });
         }
         record_frame(&mut span, &mut rtts, start, Instant::now(), lock_step);
         report.frames += 1;
@@ -200,7 +211,11 @@ pub(super) fn raw_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
                 break; // silence: the rest of the stream, end markers included, was dropped
             }
             report.finish(span, &mut []);
-            return Err(Error::Timeout(timeout, "a frame"));
+            return Err(Error::Timeout {
+                after: timeout,
+                waiting_for: "a frame",
+                peer: PeerStatus::Unknown,
+            });
         };
         if parts.len() == 1 && &parts[0][..] == RAW_END {
             break;
