@@ -46,7 +46,8 @@ async fn main() -> netgear::Result<()> {
             yield (Some(Data::from("Hello, I am a server")), frame);
         }
     };
-    let (sent, received) = tokio::join!(server.launch_try(source), receiver);
+    let (sent, received) =
+        tokio::join!(server.launch_try::<_, _, netgear::Error>(source), receiver);
     println!("server: sent {} frames", sent?);
     received
 }

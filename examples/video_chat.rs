@@ -70,7 +70,8 @@ async fn main() -> netgear::Result<()> {
         }
         Ok::<_, netgear::Error>(n)
     };
-    let (sent, received) = tokio::join!(server.launch_try(source), receiver);
+    let (sent, received) =
+        tokio::join!(server.launch_try::<_, _, netgear::Error>(source), receiver);
     println!(
         "video chat: {} frames each way",
         sent?.min(received? as u64)

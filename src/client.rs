@@ -1,5 +1,6 @@
 //! Receive mode (vidgear's "client"): binds, yields frames, answers each with queued data.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -117,6 +118,44 @@ impl Client {
                 Err(e) => Some((Err(e), true)),
             }
         })
+    }
+
+    /// Like [`Client::recv_generator`], as a stream that owns the client: `'static`, so it can
+    /// be moved into a spawned task, and [`ClientStream::close`] follows the loop.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> netgear::Result<()> {
+    /// use futures::StreamExt;
+    /// let client = netgear::Client::new(netgear::Options::default())?;
+    /// let receiver = tokio::spawn(async move {
+    ///     let mut frames = client.into_stream();
+    ///     let mut n = 0;
+    ///     while let Some(item) = frames.next().await {
+    ///         let (_data, _frame) = item?;
+    ///         n += 1;
+    ///     }
+    ///     frames.close().await;
+    ///     Ok::<_, netgear::Error>(n)
+    /// });
+    /// # Ok(()) }
+    /// ```
+    pub fn into_stream(self) -> ClientStream {
+        let client = Arc::new(self);
+        let items =
+            futures::stream::unfold((client.clone(), false), |(client, failed)| async move {
+                if failed {
+                    return None;
+                }
+                match client.recv().await {
+                    Ok(Some(item)) => Some((Ok(item), (client, false))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(e), (client, true))),
+                }
+            });
+        ClientStream {
+            items: Box::pin(items),
+            client,
+        }
     }
 
     /// Like [`Client::recv_generator`], frames only.
@@ -301,5 +340,51 @@ impl Client {
     /// leave if one was just sent; otherwise returns at once.
     pub async fn close(self) {
         let _ = tokio::task::spawn_blocking(move || drop(self)).await;
+    }
+}
+
+/// One item of a client's stream.
+type Item = Result<(Option<Data>, Frame)>;
+
+/// A [`Client`]'s frames as a stream that owns the client ([`Client::into_stream`]): each item
+/// is `(data, frame)` or the error that ended the stream, as [`Client::recv_generator`] yields.
+pub struct ClientStream {
+    items: std::pin::Pin<Box<dyn Stream<Item = Item> + Send>>,
+    client: Arc<Client>,
+}
+
+impl std::fmt::Debug for ClientStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientStream")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientStream {
+    /// The client: to queue answers with [`Client::transceive_data`], or read its counts.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Closes the client (see [`Client::close`]).
+    pub async fn close(self) {
+        let ClientStream { items, client } = self;
+        // The stream's own reference goes first; then the client is the only one left.
+        drop(items);
+        if let Ok(client) = Arc::try_unwrap(client) {
+            client.close().await;
+        }
+    }
+}
+
+impl Stream for ClientStream {
+    type Item = Result<(Option<Data>, Frame)>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.items.as_mut().poll_next(cx)
     }
 }

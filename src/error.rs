@@ -170,6 +170,14 @@ impl std::fmt::Display for PeerStatus {
 }
 
 impl Error {
+    /// A source's error: a netgear error as it is, any other as [`Error::Source`].
+    pub(crate) fn from_source(e: Box<dyn std::error::Error + Send + Sync>) -> Error {
+        match e.downcast::<Error>() {
+            Ok(e) => *e,
+            Err(e) => Error::Source(e),
+        }
+    }
+
     /// Whether this is a timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
@@ -183,4 +191,16 @@ impl From<ParseError> for Error {
     fn from(e: ParseError) -> Error {
         Error::InvalidOption(e.to_string())
     }
+}
+
+/// An error and its causes on one line, each said once: `what failed: why: why`.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }

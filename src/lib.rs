@@ -38,7 +38,7 @@ mod transport;
 
 pub use netgear_wire as wire;
 
-pub use client::Client;
+pub use client::{Client, ClientStream};
 pub use compress::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result};
 pub use media::Source;

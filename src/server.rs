@@ -50,21 +50,29 @@ struct Outgoing {
 }
 
 impl Outgoing {
-    /// Takes the source's next item and starts making its frame part; `None` at the source's end.
-    async fn next<S, I>(
+    /// Takes the source's next item and starts making its frame part; `None` at the source's
+    /// end, and when the source fails (its error put in `failed`).
+    async fn next<S, I, E>(
         source: &mut std::pin::Pin<&mut S>,
         compression: Compression,
         times: &CodecTimes,
         bidirectional: bool,
+        failed: &mut Option<Error>,
     ) -> Result<Option<Outgoing>>
     where
-        S: Stream<Item = Result<I>>,
+        S: Stream<Item = std::result::Result<I, E>>,
         I: Into<SourceItem>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let Some(item) = source.next().await else {
-            return Ok(None);
+        let item = match source.next().await {
+            None => return Ok(None),
+            Some(Ok(item)) => item,
+            Some(Err(e)) => {
+                *failed = Some(Error::from_source(e.into()));
+                return Ok(None);
+            }
         };
-        let (data, frame) = match item?.into() {
+        let (data, frame) = match item.into() {
             SourceItem::WithData(d, f) => (d, f),
             SourceItem::Frame(_) if bidirectional => return Err(Error::ExpectedDataFramePair),
             SourceItem::Frame(f) => (None, f),
@@ -228,34 +236,68 @@ impl Server {
     ///
     /// In bidirectional mode the source must yield `(data, frame)` pairs; elsewhere bare frames
     /// (data given with a frame outside bidirectional mode travels in the header too, and a
-    /// vidgear client ignores it). On any error the connection is dropped without the
-    /// handshake and the error returned.
+    /// vidgear client ignores it). On an error of the connection (a timeout, the peer gone) the
+    /// connection is dropped without the handshake and the error returned.
     pub async fn launch<S>(&mut self, source: S) -> Result<u64>
     where
         S: Stream,
         S::Item: Into<SourceItem>,
     {
-        self.launch_try(source.map(Ok)).await
+        self.launch_try(source.map(Ok::<_, Error>)).await
     }
 
-    /// Like [`Server::launch`], for a source that can fail (a camera, a file being decoded): its
-    /// first error ends the stream without the handshake and is returned.
-    pub async fn launch_try<S, I>(&mut self, source: S) -> Result<u64>
+    /// Like [`Server::launch`], and ends the stream cleanly (the termination handshake, so the
+    /// client's stream ends at once) as soon as `shutdown` completes: a Ctrl-C, a channel, a
+    /// cancellation token. The frame on its way when it completes is still sent and answered.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> netgear::Result<()> {
+    /// use netgear::{media::TestPattern, Options, Server};
+    /// let mut server = Server::new(Options::default())?;
+    /// let camera = TestPattern::new(640, 480).stream(None); // endless
+    /// let sent = server.launch_until(camera, tokio::signal::ctrl_c()).await?;
+    /// println!("stopped after {sent} frames");
+    /// # Ok(()) }
+    /// ```
+    pub async fn launch_until<S, F>(&mut self, source: S, shutdown: F) -> Result<u64>
     where
-        S: Stream<Item = Result<I>>,
+        S: Stream,
+        S::Item: Into<SourceItem>,
+        F: std::future::Future,
+    {
+        self.launch(source.take_until(shutdown)).await
+    }
+
+    /// Like [`Server::launch`], for a source that can fail (a camera, a file being decoded)
+    /// with an error of its own type. Its first error ends the stream — the termination
+    /// handshake is performed (bounded by the timeout), so the client's stream ends at once
+    /// rather than waiting out its timeout — and is returned: as it is when it is a
+    /// [`netgear::Error`](Error), else as [`Error::Source`] with it as the source.
+    ///
+    /// A source written with `async_stream::try_stream!` leaves its error type to inference:
+    /// name it, as in `server.launch_try::<_, _, netgear::Error>(source)`.
+    pub async fn launch_try<S, I, E>(&mut self, source: S) -> Result<u64>
+    where
+        S: Stream<Item = std::result::Result<I, E>>,
         I: Into<SourceItem>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let mut source = std::pin::pin!(source);
         let (compression, bidirectional) = (self.opts.compression, self.opts.bidirectional_mode);
         let codec = self.codec.clone();
         // With a frame to compress and a core to spare, the next frame is taken from the
-        // source and encoded while this one travels and its answer is awaited.
+        // source and encoded while this one travels and its answer is awaited — unless the
+        // answers carry data in lock-step: a source that reads them with transceive_data()
+        // must see the answer to the frame before, as in vidgear, not the one before that.
         let overlap = compression != Compression::None
+            && (!bidirectional || self.opts.max_in_flight > 1)
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         let mut sent = 0u64;
+        let mut failed = None;
         let streamed: Result<()> = async {
             let mut upcoming =
-                Outgoing::next(&mut source, compression, &codec, bidirectional).await?;
+                Outgoing::next(&mut source, compression, &codec, bidirectional, &mut failed)
+                    .await?;
             while let Some(outgoing) = upcoming {
                 let Outgoing {
                     data,
@@ -264,12 +306,23 @@ impl Server {
                 } = outgoing;
                 self.transmit(data.as_ref(), captured, part).await?;
                 sent += 1;
+                // A send that never waits (PUB/SUB drops what finds no room) and a source that
+                // is always ready would keep this task from ever yielding, starving the tasks
+                // queued behind it on this thread: take part in tokio's cooperative budget.
+                tokio::task::consume_budget().await;
                 upcoming = if overlap {
-                    let next = Outgoing::next(&mut source, compression, &codec, bidirectional);
+                    let next = Outgoing::next(
+                        &mut source,
+                        compression,
+                        &codec,
+                        bidirectional,
+                        &mut failed,
+                    );
                     futures::future::try_join(self.settle(), next).await?.1
                 } else {
                     self.settle().await?;
-                    Outgoing::next(&mut source, compression, &codec, bidirectional).await?
+                    Outgoing::next(&mut source, compression, &codec, bidirectional, &mut failed)
+                        .await?
                 };
             }
             Ok(())
@@ -277,7 +330,14 @@ impl Server {
         .await;
         match streamed {
             Ok(()) => {
-                self.close().await?;
+                let closed = self.close().await;
+                if let Some(e) = failed {
+                    if let Err(c) = closed {
+                        warn!(error = %crate::error::chain(&c), "ending the stream after the source failed");
+                    }
+                    return Err(e);
+                }
+                closed?;
                 Ok(sent)
             }
             Err(e) => {

@@ -145,7 +145,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
             }
         }
     };
-    let result = server.launch_try(source).await;
+    let result = server.launch_try::<_, _, Error>(source).await;
     status.finish();
     // The answer to the last frame is queued after the source has ended.
     while let Some(r) = server.transceive_data() {
