@@ -31,10 +31,10 @@ fn spawn_client(
                 Ok(_) => n += 1,
                 Err(e) => error = Some(e),
             }
-            if n == after {
-                if let Some(tx) = first.take() {
-                    let _ = tx.send(());
-                }
+            if n == after
+                && let Some(tx) = first.take()
+            {
+                let _ = tx.send(());
             }
         }
         let ended = Instant::now();
