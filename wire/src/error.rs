@@ -139,12 +139,35 @@ pub enum FrameError {
 
 /// Why a value could not be turned into msgpack [`Data`](crate::Data), or data into the
 /// asked-for type.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DataError {
-    /// The value could not be serialised.
-    #[error("cannot encode the value as msgpack data: {0}")]
-    Encode(rmpv::ext::Error),
-    /// The data does not have the shape of the asked-for type.
-    #[error("cannot decode the data into the asked-for type: {0}")]
-    Decode(rmpv::ext::Error),
+    /// The value could not be serialised (a serde impl refused, or a map key serde cannot
+    /// write).
+    #[error("cannot encode the value as msgpack data{}: {detail}", at(.path))]
+    Encode {
+        /// Where in the value: `field`, `list[2]`, `outer.inner`; empty for the value itself.
+        path: String,
+        /// What the serializer said.
+        detail: String,
+    },
+    /// The data does not have the shape of the asked-for type: a missing field, a value of
+    /// the wrong type, an unknown enum variant.
+    #[error("cannot decode the data as {ty}{}: {detail}", at(.path))]
+    Decode {
+        /// The Rust type asked for.
+        ty: &'static str,
+        /// Where in the data: `field`, `list[2]`, `outer.inner`; empty for the value itself.
+        path: String,
+        /// What went wrong there, e.g. ``missing field `temp` `` or
+        /// `got a string, which this type cannot hold`.
+        detail: String,
+    },
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    }
 }
