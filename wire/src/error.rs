@@ -135,6 +135,31 @@ pub enum FrameError {
         /// The type asked for.
         asked: Scalar,
     },
+    /// A view was asked of a frame in the other byte order (e.g. `>u2` on a little-endian
+    /// machine): its bytes are not this machine's elements. `to_ndarray` and `to_vec` swap.
+    #[error(
+        "frame holds {dtype}, not in this machine's byte order: a copy (to_ndarray, to_vec) swaps it"
+    )]
+    ForeignByteOrder {
+        /// The frame's dtype.
+        dtype: Dtype,
+    },
+    /// A view was asked of a frame whose bytes do not start at a multiple of the element's
+    /// alignment: a received frame's bytes sit right behind its msgpack header, wherever
+    /// that ends. `to_ndarray` and `to_vec` copy them into aligned memory.
+    #[error("frame bytes are not aligned to {align} bytes for {}: a copy (to_ndarray, to_vec) aligns them", .scalar.numpy_name())]
+    Misaligned {
+        /// The element type.
+        scalar: Scalar,
+        /// The alignment it needs.
+        align: usize,
+    },
+    /// A view was asked of a `bool` frame holding a byte other than 0 or 1, which is no Rust
+    /// `bool`. `to_ndarray` and `to_vec` read any nonzero byte as `true`, as numpy does.
+    #[error(
+        "a bool frame holds a byte other than 0 or 1: a copy (to_ndarray, to_vec) reads nonzero as true"
+    )]
+    InvalidBool,
 }
 
 /// Why a value could not be turned into msgpack [`Data`](crate::Data), or data into the
