@@ -34,4 +34,5 @@ scripts/link-bench.sh --selftest
 scripts/link-bench.sh --rate 100mbit --sizes 640x480 --frames 20 --cases raw,jpeg,lz4,vidgear
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
 cargo run --quiet --release -- bench --frames 300
+cargo bench --quiet -p netgear-wire --features ndarray --bench convert -- --quick
 echo "all tests passed"
