@@ -384,6 +384,13 @@ mod tests {
             ("seq", Value::from(7)),
         ]));
         assert_eq!(d.to::<Telemetry>().unwrap(), telemetry());
+        // A list still reads by position, as older netgear-rs peers sent structs.
+        let list = Data(Value::Array(vec![
+            Value::from(7),
+            Value::F64(21.5),
+            Value::Array(vec![Value::from("a")]),
+        ]));
+        assert_eq!(list.to::<Telemetry>().unwrap(), telemetry());
         // A struct with the same field types but other names does not decode silently.
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
