@@ -719,7 +719,8 @@ impl Element for bool {
 mod nd {
     //! Conversions between [`Frame`] and `ndarray` arrays. A frame is C-order bytes and an
     //! array in standard layout (ndarray's default) C-order elements, so the common cases cost
-    //! one memcpy or no copy at all; other layouts are gathered element by element.
+    //! one memcpy or no copy at all; other layouts (transposed, strided) are gathered in C
+    //! order by ndarray's `assign`.
 
     use ndarray::{Array, ArrayD, ArrayRef, ArrayViewD, ArrayViewMut, Dimension, IxDyn};
 
