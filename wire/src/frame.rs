@@ -422,7 +422,7 @@ impl Frame {
 
     /// A frame of `dtype` and `shape` whose bytes `fill` writes, laid out behind room for its
     /// msgpack_numpy header, so that sending it never copies the bytes. The elements are
-    /// aligned for their type (for [`Frame::view`]).
+    /// aligned for their type (for `Frame::view`, feature `ndarray`).
     pub fn build(
         dtype: Dtype,
         shape: impl Into<Vec<usize>>,
