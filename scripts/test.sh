@@ -36,4 +36,5 @@ scripts/link-bench.sh --rate 100mbit,1gbit --fps 30,60 --sizes 640x480 --frames 
 grep -q "frames per second delivered" target/link-bench.svg
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
 cargo run --quiet --release --features cli -- bench --frames 300
+cargo bench --quiet -p netgear-wire --features ndarray --bench convert -- --quick
 echo "all tests passed"

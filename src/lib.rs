@@ -37,6 +37,11 @@ mod server;
 mod transport;
 
 pub use netgear_wire as wire;
+// The crates in the public types (`Data` holds an `rmpv::Value`, a `Frame` a `bytes::Bytes`,
+// the `ndarray` feature converts to `ndarray` arrays): use these, and need not pin them.
+#[cfg(feature = "ndarray")]
+pub use wire::ndarray;
+pub use wire::{bytes, rmpv};
 
 pub use client::{Client, ClientStream};
 pub use compress::{CodecTime, CodecTimes};

@@ -437,3 +437,137 @@ fn mismatch_against_vidgear_server() {
         "vidgear should time out waiting for a reply"
     );
 }
+
+/// A Rust struct as data: what a Python peer should see as a dict.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Telemetry {
+    seq: u64,
+    temp: f64,
+    tags: Vec<String>,
+}
+
+/// Library options for one end on loopback, bidirectional, with the interop cases' timeout.
+fn library_options(port: u16) -> netgear::Options {
+    netgear::Options {
+        address: Some("127.0.0.1".into()),
+        port,
+        pattern: netgear::Pattern::Pair,
+        bidirectional_mode: true,
+        timeout: Duration::from_secs(20),
+        ..netgear::Options::default()
+    }
+}
+
+/// A struct sent by a netgear-rs server arrives at a vidgear client as a `dict` keyed by the
+/// field names, and the dict the vidgear client answers with (keys in another order) decodes
+/// back into the struct by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structs_arrive_at_vidgear_as_dicts() {
+    use netgear::{Data, Server};
+    use std::sync::{Arc, Mutex};
+
+    let port = free_port();
+    let answer = json!({"tags": ["b", "c"], "temp": -3.25, "seq": 8});
+    let recv = args(&["--reply-json", &answer.to_string()]);
+    let rx = start_receiver(
+        "vidgear recv",
+        command(Impl::Vidgear, "recv", port, 0, true, &recv),
+        port,
+    );
+    let mut server = Server::new(library_options(port)).expect("connects");
+    let replies = server.transceiver();
+    let taken = Arc::new(Mutex::new(Vec::new()));
+    let source = {
+        let taken = taken.clone();
+        async_stream::stream! {
+            for seq in 0..FRAMES {
+                taken.lock().unwrap().extend(replies.transceive_data());
+                let t = Telemetry { seq, temp: 21.5, tags: vec!["a".into()] };
+                let frame = netgear::Frame::from_bgr(64, 48, vec![seq as u8; 64 * 48 * 3]);
+                yield (Some(Data::from_serde(&t).expect("serialisable")), frame.expect("frame"));
+            }
+        }
+    };
+    let sent = server.launch(source).await.expect("launch succeeds");
+    assert_eq!(sent, FRAMES);
+    let mut taken = std::mem::take(&mut *taken.lock().unwrap());
+    taken.extend(server.transceive_data());
+
+    let received = finish(rx);
+    assert_eq!(received["frames"], json!(FRAMES), "received: {received}");
+    assert_eq!(
+        received["data_types"],
+        json!(vec!["dict"; 10]),
+        "{received}"
+    );
+    let want: Vec<Value> = (0..10)
+        .map(|seq| json!({"seq": seq, "temp": 21.5, "tags": ["a"]}))
+        .collect();
+    assert_eq!(
+        received["data"],
+        json!(want),
+        "Python saw other keys or values"
+    );
+
+    // vidgear sends the answer queued after a frame with the next one: FRAMES - 1 answers.
+    assert_eq!(taken.len() as u64, FRAMES - 1, "answers: {taken:?}");
+    for reply in &taken {
+        let data = reply.as_data().expect("a data answer");
+        let t: Telemetry = data.to().expect("the dict decodes by field name");
+        assert_eq!(
+            t,
+            Telemetry {
+                seq: 8,
+                temp: -3.25,
+                tags: vec!["b".into(), "c".into()]
+            }
+        );
+    }
+}
+
+/// A dict sent by a vidgear server (keys in another order, one extra) decodes into a Rust
+/// struct by field name; asked for a type it does not fit, the error names the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dicts_from_vidgear_decode_into_structs() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)] // read only to fail
+    struct WholeDegrees {
+        temp: u8,
+    }
+
+    let port = free_port();
+    let client = netgear::Client::new(library_options(port)).expect("binds");
+    let sent = json!({"unit": "C", "tags": ["x", "y"], "temp": 21.5, "seq": 7});
+    let serve = args(&[
+        "--frames",
+        &FRAMES.to_string(),
+        "--data-json",
+        &sent.to_string(),
+    ]);
+    let tx = Proc::spawn(
+        "vidgear serve",
+        command(Impl::Vidgear, "serve", port, 0, true, &serve),
+    );
+    let drained = common::drain(&client).await;
+    assert!(drained.error.is_none(), "{:?}", drained.error);
+    assert_eq!(drained.items.len() as u64, FRAMES);
+    for (data, _) in &drained.items {
+        let data = data.as_ref().expect("data with every frame");
+        assert_eq!(
+            data.to::<Telemetry>().expect("decodes by field name"),
+            Telemetry {
+                seq: 7,
+                temp: 21.5,
+                tags: vec!["x".into(), "y".into()]
+            }
+        );
+        let err = data.to::<WholeDegrees>().expect_err("21.5 is not a u8");
+        assert!(
+            matches!(&err, netgear::DataError::Decode { path, .. } if path == "temp"),
+            "{err}"
+        );
+    }
+    client.close().await;
+    let served = finish(tx);
+    assert_eq!(served["frames"], json!(FRAMES), "{served}");
+}

@@ -36,7 +36,8 @@ dtype string such as "<u2", ``error`` on failure):
          replies), reply_sha256
   recv:  frames, sha256, shape, dtype (of the last frame; null if none),
          data (data of the first 10 frames in bidirectional mode, null for None;
-         [] when not bidirectional), replies_sent (items actually sent back),
+         [] when not bidirectional), data_types (the Python type name of each of
+         those, e.g. "dict", "list", "str", "NoneType"), replies_sent (items actually sent back),
          reply_frames, reply_sha256 (over the ndarray items actually sent)
 ``sha256`` fields are hex SHA-256 over the C-order ``tobytes()`` of every array in
 order (SHA-256 of nothing when there is none).
@@ -329,6 +330,7 @@ def cmd_recv(args):
         "dtype": None,
         "dtype_str": None,
         "data": [],
+        "data_types": [],
         "queued": [],
         "sent": None,
     }
@@ -349,6 +351,7 @@ def cmd_recv(args):
             "dtype": st["dtype"],
             "dtype_str": st["dtype_str"],
             "data": st["data"],
+            "data_types": st["data_types"],
             "replies_sent": len(sent),
             "reply_frames": nframes,
             "reply_sha256": rsha.hexdigest(),
@@ -382,6 +385,7 @@ def cmd_recv(args):
                 st["dtype_str"] = frame.dtype.str
                 if args.bidirectional and len(st["data"]) < 10:
                     st["data"].append(to_json(data))
+                    st["data_types"].append(type(data).__name__)
                 if replying:
                     value = frame if args.reply_frame else reply
                     st["queued"].append(value)

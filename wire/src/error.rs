@@ -135,16 +135,64 @@ pub enum FrameError {
         /// The type asked for.
         asked: Scalar,
     },
+    /// A view was asked of a frame in the other byte order (e.g. `>u2` on a little-endian
+    /// machine): its bytes are not this machine's elements. `to_ndarray` and `to_vec` swap.
+    #[error(
+        "frame holds {dtype}, not in this machine's byte order: a copy (to_ndarray, to_vec) swaps it"
+    )]
+    ForeignByteOrder {
+        /// The frame's dtype.
+        dtype: Dtype,
+    },
+    /// A view was asked of a frame whose bytes do not start at a multiple of the element's
+    /// alignment: a received frame's bytes sit right behind its msgpack header, wherever
+    /// that ends. `to_ndarray` and `to_vec` copy them into aligned memory.
+    #[error("frame bytes are not aligned to {align} bytes for {}: a copy (to_ndarray, to_vec) aligns them", .scalar.numpy_name())]
+    Misaligned {
+        /// The element type.
+        scalar: Scalar,
+        /// The alignment it needs.
+        align: usize,
+    },
+    /// A view was asked of a `bool` frame holding a byte other than 0 or 1, which is no Rust
+    /// `bool`. `to_ndarray` and `to_vec` read any nonzero byte as `true`, as numpy does.
+    #[error(
+        "a bool frame holds a byte other than 0 or 1: a copy (to_ndarray, to_vec) reads nonzero as true"
+    )]
+    InvalidBool,
 }
 
 /// Why a value could not be turned into msgpack [`Data`](crate::Data), or data into the
 /// asked-for type.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DataError {
-    /// The value could not be serialised.
-    #[error("cannot encode the value as msgpack data: {0}")]
-    Encode(rmpv::ext::Error),
-    /// The data does not have the shape of the asked-for type.
-    #[error("cannot decode the data into the asked-for type: {0}")]
-    Decode(rmpv::ext::Error),
+    /// The value could not be serialised (a serde impl refused, or a map key serde cannot
+    /// write).
+    #[error("cannot encode the value as msgpack data{}: {detail}", at(.path))]
+    Encode {
+        /// Where in the value: `field`, `list[2]`, `outer.inner`; empty for the value itself.
+        path: String,
+        /// What the serializer said.
+        detail: String,
+    },
+    /// The data does not have the shape of the asked-for type: a missing field, a value of
+    /// the wrong type, an unknown enum variant.
+    #[error("cannot decode the data as {ty}{}: {detail}", at(.path))]
+    Decode {
+        /// The Rust type asked for.
+        ty: &'static str,
+        /// Where in the data: `field`, `list[2]`, `outer.inner`; empty for the value itself.
+        path: String,
+        /// What went wrong there, e.g. ``missing field `temp` `` or
+        /// `got a string, which this type cannot hold`.
+        detail: String,
+    },
+}
+
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    }
 }

@@ -84,4 +84,10 @@ pub use reply::{
     decode_terminated, encode_mismatch, encode_reply_data, encode_reply_frame_head,
     encode_terminated,
 };
+// The crates in this one's public types, so that a user need not pin their versions: `Data`
+// holds an `rmpv::Value`, a `Frame` a `bytes::Bytes`, and the `ndarray` feature converts
+// frames to and from `ndarray` arrays.
+pub use bytes;
+#[cfg(feature = "ndarray")]
+pub use ndarray;
 pub use rmpv;
