@@ -9,8 +9,9 @@
 //!   total and never unpickles. It imports nothing from this crate and owns its errors.
 //! - `transport`: async ZeroMQ sockets on tokio — patterns, endpoints, socket options, timeouts.
 //! - [`Server`] (send mode, connects) and [`Client`] (receive mode, binds): the peers, the
-//!   bidirectional queues behind `transceive_data`, the termination handshake. They decode every
-//!   message with [`wire::decode_message`] and [`wire::decode_reply_message`].
+//!   bidirectional queues behind `transceive_data`, each frame's own answer through a
+//!   [`Request`]'s [`Responder`] ([`Client::requests`]), the termination handshake. They decode
+//!   every message with [`wire::decode_message`] and [`wire::decode_reply_message`].
 //! - [`media`]: where frames come from and go — the built-in [`media::TestPattern`], video
 //!   files, image sequences, streams and cameras through ffmpeg ([`media::VideoSource`]), the
 //!   reducer, a window (`media::Display`, feature `display`) and a recorder.
@@ -33,6 +34,7 @@ pub mod media;
 mod options;
 mod pattern;
 mod queue;
+mod request;
 mod server;
 mod transport;
 
@@ -47,6 +49,7 @@ pub use options::{
 };
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
+pub use request::{Request, Responder};
 pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
