@@ -18,11 +18,13 @@
 //! - [`Options`], [`Pattern`], [`Protocol`]: configuration with vidgear's defaults;
 //!   [`Error`]: every failure, typed.
 //!
-//! The `netgear` command (feature `cli`, on by default) lives in `src/bin/netgear`: with
-//! `default-features = false` a library user builds none of its dependencies.
+//! The `netgear` command (feature `cli`, off by default) lives in `src/bin/netgear`: a library
+//! user builds none of its dependencies.
 //!
 //! vidgear's public names are kept where a Python user would look for them:
 //! `recv_generator`, `transceive_data`, `launch`, `close`, `bidirectional_mode`.
+//! Where a Rust user expects something else, it is added beside them: [`Client::requests`]
+//! answers each frame itself, where `transceive_data` answers the next one.
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
