@@ -200,3 +200,66 @@ impl Awaiting {
         self.receiver.try_recv().ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yielded(timeout: Duration) -> (Request, Owed) {
+        let frame = Frame::from_bgr(1, 1, vec![1, 2, 3]).expect("frame");
+        let (request, awaiting) = pair(None, frame, timeout);
+        (request, Owed::Awaiting(awaiting))
+    }
+
+    const LONG: Duration = Duration::from_secs(3600);
+
+    #[tokio::test]
+    async fn a_reply_is_the_answer() {
+        let (request, mut owed) = yielded(LONG);
+        request.reply("hi").expect("sent");
+        assert_eq!(
+            owed.known().await,
+            Some(&Some(Reply::Data(Data::from("hi"))))
+        );
+        // Known until paid: a second look gives the same answer.
+        assert!(matches!(owed.known().await, Some(Some(_))));
+        assert_eq!(Owed::Nothing.known().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_responder_answers_nothing_without_waiting() {
+        let (request, mut owed) = yielded(LONG);
+        let (_, _, responder) = request.into_parts();
+        drop(responder);
+        assert_eq!(owed.known().await, Some(&None));
+    }
+
+    #[tokio::test]
+    async fn past_the_deadline_the_answer_is_nothing_and_a_reply_is_late() {
+        let (request, mut owed) = yielded(Duration::ZERO);
+        assert_eq!(owed.known().await, Some(&None));
+        assert!(request.responder.is_closed());
+        assert!(matches!(
+            request.reply(1),
+            Err(Error::Timeout(t, _)) if t == Duration::ZERO
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_reply_given_before_the_deadline_is_looked_at_counts() {
+        let (request, mut owed) = yielded(Duration::ZERO);
+        request.reply(7).expect("sent");
+        assert_eq!(owed.known().await, Some(&Some(Reply::Data(Data::from(7)))));
+    }
+
+    #[test]
+    fn closing_takes_the_answer_as_it_stands() {
+        let (request, owed) = yielded(LONG);
+        assert!(matches!(owed.now(), Some(None)));
+        assert!(matches!(request.reply(1), Err(Error::Closed)));
+        let (request, owed) = yielded(LONG);
+        request.reply(2).expect("sent");
+        assert_eq!(owed.now(), Some(Some(Reply::Data(Data::from(2)))));
+        assert_eq!(Owed::Nothing.now(), None);
+    }
+}
