@@ -61,10 +61,10 @@ impl Request {
 /// request stream is polled again (a `while let` loop is polling it), and before the stream
 /// receives the next frame.
 ///
-/// A responder not used within the client's timeout ([`Options::timeout`], counted from the
-/// moment the request was yielded) no longer waits: the frame is answered with nothing, as
-/// vidgear answers a frame for which nothing was queued, and a late [`Responder::reply`]
-/// fails with [`Error::Timeout`].
+/// A responder neither used nor dropped within the client's timeout ([`Options::timeout`],
+/// counted from the moment the request was yielded) is no longer waited for: the frame is
+/// answered with nothing, as vidgear answers a frame for which nothing was queued, and a late
+/// [`Responder::reply`] fails with [`Error::Timeout`].
 ///
 /// [`Options::timeout`]: crate::Options::timeout
 #[derive(Debug)]
