@@ -1,4 +1,5 @@
-//! Receive mode (vidgear's "client"): binds, yields frames, answers each with queued data.
+//! Receive mode (vidgear's "client"): binds, yields frames, answers each with queued data
+//! ([`Client::recv_generator`], vidgear's way) or with its own responder ([`Client::requests`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
 use crate::pattern::Pattern;
 use crate::queue::Queue;
+use crate::request::{self, Owed, Request};
 use crate::transport::{Part, Role, Socket};
 use crate::wire::{self, Data, End, Frame, IntoReply, Message, Reply};
 
@@ -23,6 +25,10 @@ const ANSWER_WAIT: Duration = Duration::from_millis(200);
 const ANSWER_LINGER: Duration = Duration::from_secs(2);
 
 /// A receive-mode end (vidgear's `NetGear_Async(receive_mode=True)`).
+///
+/// In bidirectional mode there are two ways to answer frames. [`Client::recv_generator`] with
+/// [`Client::transceive_data`] is vidgear's: a value given after frame n is sent with the
+/// answer to frame n+1. [`Client::requests`] answers each frame itself (see there).
 ///
 /// ```no_run
 /// # async fn demo() -> netgear::Result<()> {
@@ -43,7 +49,9 @@ pub struct Client {
     timeout: Duration,
     id: String,
     queue: Queue<Reply>,
-    receiving: tokio::sync::Mutex<()>,
+    /// Held while receiving (one frame at a time), with the answer owed to the last
+    /// [`Request`].
+    receiving: tokio::sync::Mutex<Owed>,
     terminated: AtomicBool,
     skipped: AtomicU64,
     received: AtomicU64,
@@ -77,7 +85,7 @@ impl Client {
             queue: Queue::new(opts.queue_capacity),
             opts,
             id: wire::new_id(),
-            receiving: tokio::sync::Mutex::new(()),
+            receiving: tokio::sync::Mutex::new(Owed::Nothing),
             terminated: AtomicBool::new(false),
             skipped: AtomicU64::new(0),
             received: AtomicU64::new(0),
@@ -106,7 +114,9 @@ impl Client {
     /// message.
     ///
     /// In bidirectional mode each frame is answered, before it is yielded, with the oldest value
-    /// queued by [`Client::transceive_data`] (or with nothing), as vidgear does.
+    /// queued by [`Client::transceive_data`] (or with nothing), as vidgear does: a value queued
+    /// while handling frame n goes out with the answer to frame n+1. To answer frame n itself,
+    /// use [`Client::requests`].
     pub fn recv_generator(&self) -> impl Stream<Item = Result<(Option<Data>, Frame)>> + Send + '_ {
         futures::stream::unfold(false, move |failed| async move {
             if failed {
@@ -163,14 +173,126 @@ impl Client {
         futures::StreamExt::map(self.recv_generator(), |r| r.map(|(_, f)| f))
     }
 
+    /// The frames as they arrive, each as a [`Request`] that answers *that* frame (bidirectional
+    /// mode): its data, its frame, and a [`Responder`](crate::Responder). Ends when the server
+    /// terminates; yields one error and ends on a timeout or a bad message.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> netgear::Result<()> {
+    /// use futures::StreamExt;
+    /// use netgear::{Client, Options};
+    /// let client = Client::new(Options { bidirectional_mode: true, ..Options::default() })?;
+    /// let mut requests = std::pin::pin!(client.requests());
+    /// while let Some(request) = requests.next().await {
+    ///     let request = request?;
+    ///     let n: u64 = request.data().map(|d| d.deserialize()).transpose()?.unwrap_or(0);
+    ///     request.reply(n * 10)?; // the answer to this very frame
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// The server gets each frame's own answer: `Server::transceive_data()` right after
+    /// `Server::send()` returns gives the reply to the frame just sent, with no one-frame lag.
+    /// The answer waits for the responder, and the next frame can only come once the answer
+    /// is out (patterns 0 and 1 are lock-step), so the stream sends it itself, first thing
+    /// when it is polled for the next request:
+    ///
+    /// - [`Request::reply`] / [`Responder::reply`](crate::Responder::reply) with a serde value,
+    ///   a [`Frame`] or `&Frame` (compressed as [`Options::compression`] says), or a [`Reply`]:
+    ///   that is the answer;
+    /// - dropping the request or its responder: the frame is answered with nothing, at once;
+    /// - a responder still out when the stream is polled is awaited — held by another task, or
+    ///   by the loop itself while it waits for the next request — but at most until the timeout
+    ///   ([`Options::timeout`], counted from the moment the request was yielded): then the frame
+    ///   is answered with nothing (as vidgear answers a frame for which nothing was queued), a
+    ///   late reply fails with [`Error::Timeout`], and the stream goes on with the next frame.
+    ///
+    /// A stream dropped with an answer owed leaves it to the client: the next receive (any of
+    /// its streams, [`Client::recv`]) or [`Client::close`] sends it. Values queued with
+    /// [`Client::transceive_data`] are not used here.
+    ///
+    /// Outside bidirectional mode frames are not answered with data (a plain confirmation in
+    /// patterns 0 and 1, nothing in patterns 2 and 3): the stream yields one
+    /// [`Error::InvalidOption`] and ends, without taking a frame; use
+    /// [`Client::recv_generator`] there.
+    pub fn requests(&self) -> impl Stream<Item = Result<Request>> + Send + '_ {
+        futures::stream::unfold(false, move |failed| async move {
+            if failed {
+                return None;
+            }
+            match self.recv_request().await {
+                Ok(Some(request)) => Some((Ok(request), false)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), true)),
+            }
+        })
+    }
+
+    /// Receives the next frame as a [`Request`], after sending the answer owed to the last one;
+    /// `None` once the server has terminated. The step form of [`Client::requests`] (see there).
+    pub async fn recv_request(&self) -> Result<Option<Request>> {
+        if !self.opts.bidirectional_mode {
+            return Err(Error::InvalidOption(
+                "requests() needs bidirectional mode: without it a frame is answered with a plain confirmation (patterns 0 and 1) or not at all (2 and 3); use recv_generator()".into(),
+            ));
+        }
+        let mut owed = self.receiving.lock().await;
+        self.pay(&mut owed).await?;
+        let Some((bi_mode, data, frame)) = self.receive().await? else {
+            return Ok(None);
+        };
+        if !bi_mode {
+            return Err(self.mismatch(End::Server).await);
+        }
+        let (request, awaiting) = request::pair(data, frame, self.timeout);
+        *owed = Owed::Awaiting(awaiting);
+        Ok(Some(request))
+    }
+
     /// Receives the next frame, answering it as the pattern asks; `None` once the server has
     /// terminated.
     pub async fn recv(&self) -> Result<Option<(Option<Data>, Frame)>> {
-        let _one_at_a_time = self.receiving.lock().await;
+        let mut owed = self.receiving.lock().await;
+        self.pay(&mut owed).await?;
+        let Some((bi_mode, data, frame)) = self.receive().await? else {
+            return Ok(None);
+        };
+        if self.opts.pattern.has_replies() {
+            match (self.opts.bidirectional_mode, bi_mode) {
+                (true, true) => self.answer(self.queue.pop().as_ref(), self.timeout).await?,
+                (false, false) => {
+                    self.send(
+                        [Part::Copy(&wire::confirmation(&self.id))],
+                        "room to confirm",
+                    )
+                    .await?;
+                }
+                (mine, _) => {
+                    return Err(self
+                        .mismatch(if mine { End::Server } else { End::Client })
+                        .await);
+                }
+            }
+        }
+        Ok(Some((data, frame)))
+    }
+
+    /// Sends the answer owed to the last [`Request`], once it is known.
+    async fn pay(&self, owed: &mut Owed) -> Result<()> {
+        if let Some(answer) = owed.known().await {
+            self.answer(answer.as_ref(), self.timeout).await?;
+            *owed = Owed::Nothing;
+        }
+        Ok(())
+    }
+
+    /// Receives the next frame message, `(bi_mode, data, frame)`: answers termination and bad
+    /// messages itself; `None` once the server has terminated. The caller answers the frame.
+    async fn receive(&self) -> Result<Option<(bool, Option<Data>, Frame)>> {
         if self.terminated.load(Ordering::Acquire) {
             return Ok(None);
         }
-        let (bi_mode, data, frame) = loop {
+        loop {
             let decoded = match self
                 .socket
                 .recv(self.timeout, "a frame from the server")
@@ -192,7 +314,7 @@ impl Client {
                     bi_mode,
                     data,
                     frame,
-                }) => break (bi_mode, data, frame),
+                }) => return Ok(Some((bi_mode, data, frame))),
                 Ok(Message::Terminate) => {
                     self.terminated.store(true, Ordering::Release);
                     if self.opts.pattern.has_replies() {
@@ -241,47 +363,41 @@ impl Client {
                     }
                 }
             }
-        };
-        if self.opts.pattern.has_replies() {
-            match (self.opts.bidirectional_mode, bi_mode) {
-                (true, true) => self.answer().await?,
-                (false, false) => {
-                    self.send(
-                        [Part::Copy(&wire::confirmation(&self.id))],
-                        "room to confirm",
-                    )
-                    .await?;
-                }
-                (mine, _) => {
-                    let missing_on = if mine { End::Server } else { End::Client };
-                    let mut report = Vec::new();
-                    wire::encode_mismatch(&mut report, missing_on);
-                    // Best effort: tell a netgear-rs server too; a vidgear one ignores it.
-                    let _ = self.send([Part::Copy(&report)], "room to report").await;
-                    self.terminated.store(true, Ordering::Release);
-                    return Err(Error::BidirectionalMismatch { missing_on });
-                }
-            }
         }
-        Ok(Some((data, frame)))
     }
 
-    async fn answer(&self) -> Result<()> {
+    /// Answers a frame from a server whose bidirectional mode differs from ours, ending the
+    /// stream; returns the error to report.
+    async fn mismatch(&self, missing_on: End) -> Error {
+        let mut report = Vec::new();
+        wire::encode_mismatch(&mut report, missing_on);
+        // Best effort: tell a netgear-rs server too; a vidgear one ignores it.
+        let _ = self.send([Part::Copy(&report)], "room to report").await;
+        self.terminated.store(true, Ordering::Release);
+        Error::BidirectionalMismatch { missing_on }
+    }
+
+    /// Answers a frame in bidirectional mode: with data, a frame, or nothing.
+    async fn answer(&self, reply: Option<&Reply>, wait: Duration) -> Result<()> {
         let mut head = Vec::with_capacity(32);
-        match self.queue.pop() {
+        match reply {
             Some(Reply::Frame(f)) => {
-                let part = compress::frame_part(&f, self.opts.compression, &self.codec).await?;
+                let part = compress::frame_part(f, self.opts.compression, &self.codec).await?;
                 wire::encode_reply_frame_head(&mut head);
-                self.send([Part::Copy(&head), Part::Share(part)], "room to reply")
-                    .await
+                let parts = [Part::Copy(&head), Part::Share(part)];
+                self.socket.send(parts, wait, "room to reply").await
             }
             Some(Reply::Data(d)) => {
-                wire::encode_reply_data(&mut head, Some(&d));
-                self.send([Part::Copy(&head)], "room to reply").await
+                wire::encode_reply_data(&mut head, Some(d));
+                self.socket
+                    .send([Part::Copy(&head)], wait, "room to reply")
+                    .await
             }
             None => {
                 wire::encode_reply_data(&mut head, None);
-                self.send([Part::Copy(&head)], "room to reply").await
+                self.socket
+                    .send([Part::Copy(&head)], wait, "room to reply")
+                    .await
             }
         }
     }
@@ -338,7 +454,19 @@ impl Client {
 
     /// Closes the end. Waits (off the event loop, at most 2 s) for the termination answer to
     /// leave if one was just sent; otherwise returns at once.
-    pub async fn close(self) {
+    ///
+    /// An answer still owed to a [`Request`] is sent first, as it stands (the reply if its
+    /// responder has replied, else nothing), without waiting for the responder.
+    pub async fn close(mut self) {
+        if let Some(answer) = std::mem::take(self.receiving.get_mut()).now() {
+            let wait = self.timeout.min(ANSWER_WAIT);
+            match self.answer(answer.as_ref(), wait).await {
+                Ok(()) => {
+                    let _ = self.socket.set_linger(self.timeout.min(ANSWER_LINGER));
+                }
+                Err(e) => debug!(error = %e, "the answer owed to the last request was not sent"),
+            }
+        }
         let _ = tokio::task::spawn_blocking(move || drop(self)).await;
     }
 }

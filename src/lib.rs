@@ -9,19 +9,22 @@
 //!   total and never unpickles. It imports nothing from this crate and owns its errors.
 //! - `transport`: async ZeroMQ sockets on tokio — patterns, endpoints, socket options, timeouts.
 //! - [`Server`] (send mode, connects) and [`Client`] (receive mode, binds): the peers, the
-//!   bidirectional queues behind `transceive_data`, the termination handshake. They decode every
-//!   message with [`wire::decode_message`] and [`wire::decode_reply_message`].
+//!   bidirectional queues behind `transceive_data`, each frame's own answer through a
+//!   [`Request`]'s [`Responder`] ([`Client::requests`]), the termination handshake. They decode
+//!   every message with [`wire::decode_message`] and [`wire::decode_reply_message`].
 //! - [`media`]: where frames come from and go — the built-in [`media::TestPattern`], video
 //!   files, image sequences, streams and cameras through ffmpeg ([`media::VideoSource`]), the
 //!   reducer, a window (`media::Display`, feature `display`) and a recorder.
 //! - [`Options`], [`Pattern`], [`Protocol`]: configuration with vidgear's defaults;
 //!   [`Error`]: every failure, typed.
 //!
-//! The `netgear` command (feature `cli`, on by default) lives in `src/bin/netgear`: with
-//! `default-features = false` a library user builds none of its dependencies.
+//! The `netgear` command (feature `cli`, off by default) lives in `src/bin/netgear`: a library
+//! user builds none of its dependencies.
 //!
 //! vidgear's public names are kept where a Python user would look for them:
 //! `recv_generator`, `transceive_data`, `launch`, `close`, `bidirectional_mode`.
+//! Where a Rust user expects something else, it is added beside them: [`Client::requests`]
+//! answers each frame itself, where `transceive_data` answers the next one.
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -33,6 +36,7 @@ pub mod media;
 mod options;
 mod pattern;
 mod queue;
+mod request;
 mod server;
 mod transport;
 
@@ -52,6 +56,7 @@ pub use options::{
 };
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
+pub use request::{Request, Responder};
 pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,

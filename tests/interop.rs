@@ -2,7 +2,8 @@
 //! netgear-rs send → vidgear receive and vidgear send → netgear-rs receive, in all four
 //! patterns, bidirectional on and off, text and structured data, frame replies. Each case runs
 //! the `netgear` binary and `tests/interop/vg_peer.py` as two processes and compares what both
-//! ends report: frame counts, SHA-256 of the frame bytes, data values, replies.
+//! ends report: frame counts, SHA-256 of the frame bytes, data values, replies. The
+//! `requests()` cases run a vidgear server against a netgear-rs client in this process.
 //!
 //! These tests need the venv; they fail (never skip) when it is missing.
 
@@ -256,7 +257,8 @@ fn vidgear_dtypes_and_shapes_to_rust() {
 }
 
 /// The bidirectional mismatch: a vidgear client without bidirectional mode refuses a
-/// bidirectional netgear-rs server, and the server ends with an error within its timeout.
+/// bidirectional netgear-rs server and exits, and the server ends with an error: it learns
+/// that its peer went away (or, had the peer lingered, its timeout).
 #[test]
 fn mismatch_against_vidgear_client() {
     let port = free_port();
@@ -270,7 +272,11 @@ fn mismatch_against_vidgear_client() {
     let out = Proc::run("netgear serve", tx, HANG);
     assert!(!out.status.success());
     let err = out.stderr_text();
-    assert!(err.contains("error: timed out"), "stderr: {err}");
+    assert!(
+        err.contains("went away while this end waited for the client's reply")
+            || err.contains("error: timed out"),
+        "stderr: {err}"
+    );
     let msg = rx.wait(HANG).stdout_text();
     assert!(msg.contains("RuntimeError"), "vidgear said: {msg}");
 }
@@ -570,4 +576,84 @@ async fn dicts_from_vidgear_decode_into_structs() {
     client.close().await;
     let served = finish(tx);
     assert_eq!(served["frames"], json!(FRAMES), "{served}");
+}
+
+/// A vidgear server and a netgear-rs client answering through `requests()`: every frame gets
+/// its own answer, the last one included. (With vidgear's own client, or `transceive_data`,
+/// frame n is answered with what was queued after frame n-1, and the last value is never
+/// sent: `check_replies` counts `FRAMES - 1`.) Frame i of `vg_peer.py` starts with the byte
+/// `i * 13`, which the client reads back to name the frame in its answer.
+async fn vidgear_server_to_requests(pattern: u8, echo: bool) {
+    use futures::StreamExt;
+    use netgear::{Client, Pattern};
+
+    let port = free_port();
+    // Generous: it bounds the wait for vidgear's first frame (its imports are slow).
+    let options = common::tcp(Pattern::try_from(pattern).unwrap(), port, true, 30_000);
+    let client = Client::new(options).expect("binds");
+    let serve = args(&["--frames", &FRAMES.to_string(), "--data", "frame"]);
+    let tx = Proc::spawn(
+        "vidgear serve",
+        command(Impl::Vidgear, "serve", port, pattern, true, &serve),
+    );
+    let answered = async {
+        let mut requests = std::pin::pin!(client.requests());
+        let mut n = 0u64;
+        while let Some(request) = requests.next().await {
+            let request = request?;
+            assert_eq!(request.data(), Some(&netgear::Data::from("frame")));
+            let i = request.frame().as_bytes()[0] / 13;
+            if echo {
+                let frame = request.frame().clone();
+                request.reply(&frame)?;
+            } else {
+                request.reply(format!("answer to frame {i}"))?;
+            }
+            n += 1;
+        }
+        Ok::<_, netgear::Error>(n)
+    };
+    let answered = tokio::time::timeout(HANG, answered)
+        .await
+        .expect("the client hung");
+    let sent = tokio::task::spawn_blocking(move || finish(tx))
+        .await
+        .expect("vidgear's summary");
+    assert_eq!(answered.expect("the client"), FRAMES);
+    assert_eq!(sent["frames"], json!(FRAMES), "sent: {sent}");
+    assert_eq!(
+        sent["replies"],
+        json!(FRAMES),
+        "every frame answered: {sent}"
+    );
+    if echo {
+        assert_eq!(sent["reply_frames"], json!(FRAMES), "sent: {sent}");
+        assert_eq!(
+            sent["reply_sha256"], sent["sha256"],
+            "frame i answered with frame i, in order"
+        );
+    } else {
+        let want: Vec<String> = (0..5).map(|i| format!("answer to frame {i}")).collect();
+        assert_eq!(sent["reply_data"], json!(want), "sent: {sent}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vidgear_server_gets_each_frames_answer_pattern0() {
+    vidgear_server_to_requests(0, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vidgear_server_gets_each_frames_answer_pattern1() {
+    vidgear_server_to_requests(1, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vidgear_server_gets_each_frame_back_pattern0() {
+    vidgear_server_to_requests(0, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vidgear_server_gets_each_frame_back_pattern1() {
+    vidgear_server_to_requests(1, true).await;
 }

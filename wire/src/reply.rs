@@ -64,8 +64,9 @@ impl Reply {
     }
 }
 
-/// Values a receive-mode end can queue with `transceive_data`: any serde-serialisable value
-/// (sent as msgpack data), a [`Frame`] (sent as a frame reply), or a ready [`Reply`].
+/// Values a receive-mode end can send back (with `transceive_data`, or a request's responder):
+/// any serde-serialisable value (sent as msgpack data), a [`Frame`] or `&Frame` (sent as a
+/// frame reply), or a ready [`Reply`].
 pub trait IntoReply {
     /// Converts the value into a reply.
     fn into_reply(self) -> Result<Reply, DataError>;
@@ -80,6 +81,14 @@ impl<T: Serialize> IntoReply for T {
 impl IntoReply for Frame {
     fn into_reply(self) -> Result<Reply, DataError> {
         Ok(Reply::Frame(self))
+    }
+}
+
+/// A borrowed frame is sent as it is: cloning a [`Frame`] shares its bytes, so echoing a
+/// received frame (`reply(&frame)`) copies nothing.
+impl IntoReply for &Frame {
+    fn into_reply(self) -> Result<Reply, DataError> {
+        Ok(Reply::Frame(self.clone()))
     }
 }
 
@@ -224,6 +233,7 @@ mod tests {
     fn into_reply_for_values_and_frames() {
         assert_eq!("hi".into_reply().unwrap(), Reply::Data(Data::from("hi")));
         let f = Frame::from_bgr(1, 1, vec![1, 2, 3]).unwrap();
+        assert_eq!((&f).into_reply().unwrap(), Reply::Frame(f.clone()));
         assert_eq!(f.clone().into_reply().unwrap(), Reply::Frame(f));
     }
 
