@@ -44,7 +44,14 @@ fn test_frame() -> Frame {
             }
         }
     }
-    Frame::from_bgr(WIDTH, HEIGHT, bytes).expect("a valid frame")
+    Frame::from_bgr(
+        netgear::Size {
+            width: WIDTH,
+            height: HEIGHT,
+        },
+        bytes,
+    )
+    .expect("a valid frame")
 }
 
 fn python() -> PathBuf {

@@ -207,7 +207,14 @@ mod tests {
     use super::*;
 
     fn yielded(timeout: Duration) -> (Request, Owed) {
-        let frame = Frame::from_bgr(1, 1, vec![1, 2, 3]).expect("frame");
+        let frame = Frame::from_bgr(
+            crate::Size {
+                width: 1,
+                height: 1,
+            },
+            vec![1, 2, 3],
+        )
+        .expect("frame");
         let (request, awaiting) = pair(None, frame, timeout);
         (request, Owed::Awaiting(awaiting))
     }

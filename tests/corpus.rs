@@ -1022,7 +1022,14 @@ fn termination_answer_hostile_cases() {
 // ---------------------------------------------------------------------------------------------
 
 fn valid_frames() -> Vec<Bytes> {
-    let bgr = Frame::from_bgr(4, 2, (0..24).collect::<Vec<u8>>()).unwrap();
+    let bgr = Frame::from_bgr(
+        netgear::Size {
+            width: 4,
+            height: 2,
+        },
+        (0..24).collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let f4 = Frame::from_elements(&[1.5f32, -2.0, f32::NAN], [3]).unwrap();
     let empty = Frame::zeros(Dtype::U8, vec![0, 4]).unwrap();
     vec![
@@ -1347,7 +1354,14 @@ mod parts {
             rep
         });
         let mut server = Server::new(tcp(Pattern::ReqRep, port, true, 3000)).expect("connects");
-        let f = Frame::from_bgr(2, 2, vec![1u8; 12]).expect("frame");
+        let f = Frame::from_bgr(
+            netgear::Size {
+                width: 2,
+                height: 2,
+            },
+            vec![1u8; 12],
+        )
+        .expect("frame");
         let result = within(server.send(Some(&Data::from("hi")), &f)).await;
         let _rep = peer.join().expect("peer");
         result

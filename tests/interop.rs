@@ -489,7 +489,7 @@ async fn structs_arrive_at_vidgear_as_dicts() {
             for seq in 0..FRAMES {
                 taken.lock().unwrap().extend(replies.transceive_data());
                 let t = Telemetry { seq, temp: 21.5, tags: vec!["a".into()] };
-                let frame = netgear::Frame::from_bgr(64, 48, vec![seq as u8; 64 * 48 * 3]);
+                let frame = netgear::Frame::from_bgr(netgear::Size { width: 64, height: 48 }, vec![seq as u8; 64 * 48 * 3]);
                 yield (Some(Data::from_serde(&t).expect("serialisable")), frame.expect("frame"));
             }
         }

@@ -260,7 +260,14 @@ async fn recorder_writes_a_playable_file() {
     for n in 0..20 {
         rec.write(&pattern.frame(n)).await.expect("writes");
     }
-    let wrong = Frame::from_bgr(2, 2, vec![0u8; 12]).expect("frame");
+    let wrong = Frame::from_bgr(
+        netgear::Size {
+            width: 2,
+            height: 2,
+        },
+        vec![0u8; 12],
+    )
+    .expect("frame");
     assert!(rec.write(&wrong).await.is_err());
     assert_eq!(rec.finish().await.expect("finishes"), 20);
     let (frames, text) = ffprobe_frames(&path);

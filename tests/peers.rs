@@ -722,7 +722,14 @@ async fn large_frames_both_ways() {
         let bytes: Vec<u8> = (0..120 * 160 * 3)
             .map(|j| ((i * 7 + j * 3) % 251) as u8)
             .collect();
-        Frame::from_bgr(160, 120, bytes).unwrap()
+        Frame::from_bgr(
+            netgear::Size {
+                width: 160,
+                height: 120,
+            },
+            bytes,
+        )
+        .unwrap()
     };
     let n = 5;
     let client = Client::new(tcp(Pattern::Pair, port, true, 2000)).unwrap();

@@ -395,7 +395,7 @@ fn coordinate_frame(width: usize, height: usize) -> Frame {
             ]);
         }
     }
-    Frame::from_bgr(width, height, bytes).unwrap()
+    Frame::from_bgr(netgear::Size { width, height }, bytes).unwrap()
 }
 
 /// The source (x, y) of every pixel of a reduced [`coordinate_frame`].

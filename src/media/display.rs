@@ -374,7 +374,14 @@ mod tests {
     #[test]
     fn converts_bgr_gray_and_bgra_to_0rgb() {
         let mut buf = Vec::new();
-        let bgr = Frame::from_bgr(2, 1, vec![1u8, 2, 3, 4, 5, 6]).unwrap();
+        let bgr = Frame::from_bgr(
+            crate::Size {
+                width: 2,
+                height: 1,
+            },
+            vec![1u8, 2, 3, 4, 5, 6],
+        )
+        .unwrap();
         to_0rgb(&bgr, &mut buf);
         assert_eq!(buf, [0x030201, 0x060504]);
 

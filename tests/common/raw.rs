@@ -36,7 +36,14 @@ pub fn req(port: u16) -> zmq::Socket {
 
 /// A 2×2 BGR frame of 7s.
 pub fn sevens() -> Frame {
-    Frame::from_bgr(2, 2, vec![7u8; 12]).expect("frame")
+    Frame::from_bgr(
+        netgear::Size {
+            width: 2,
+            height: 2,
+        },
+        vec![7u8; 12],
+    )
+    .expect("frame")
 }
 
 /// The two parts a server sends for `frame` (with `data` in bidirectional mode).

@@ -317,6 +317,17 @@ impl Layout {
 /// Most dimensions a frame may have (numpy's own limit is 64).
 pub const MAX_DIMS: usize = 32;
 
+/// The size of an image in pixels, named field by field (`Size { width: 1920, height: 1080 }`):
+/// numpy's shape puts the height first, most APIs the width, and a size type keeps the two
+/// from being swapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Size {
+    /// Pixels per row.
+    pub width: usize,
+    /// Rows.
+    pub height: usize,
+}
+
 /// An n-dimensional array as numpy holds it: a dtype, a shape, and C-order bytes.
 ///
 /// The bytes are a [`Bytes`], so cloning a frame, slicing a received message into frames and
@@ -436,9 +447,25 @@ impl Frame {
         Ok(layout.into_frame())
     }
 
-    /// A `height × width × 3` BGR `u8` image (OpenCV's layout) over `data`.
-    pub fn from_bgr(width: usize, height: usize, data: impl Into<Bytes>) -> Result<Frame> {
-        Frame::new(Dtype::U8, vec![height, width, 3], data)
+    /// A `height × width × 3` BGR `u8` image (OpenCV's layout) over `data`. The size is named
+    /// field by field, so width and height cannot be swapped unnoticed:
+    ///
+    /// ```
+    /// use netgear_wire::{Frame, Size};
+    /// let frame = Frame::from_bgr(Size { width: 4, height: 2 }, vec![0u8; 4 * 2 * 3])?;
+    /// assert_eq!(frame.shape(), &[2, 4, 3]); // numpy's order: rows first
+    /// # Ok::<_, netgear_wire::FrameError>(())
+    /// ```
+    pub fn from_bgr(size: Size, data: impl Into<Bytes>) -> Result<Frame> {
+        Frame::new(Dtype::U8, vec![size.height, size.width, 3], data)
+    }
+
+    /// The size of an image frame (`height × width` or `height × width × channels`).
+    pub fn size(&self) -> Option<Size> {
+        match self.shape() {
+            &[height, width] | &[height, width, _] => Some(Size { width, height }),
+            _ => None,
+        }
     }
 
     /// A frame of zeros.

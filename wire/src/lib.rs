@@ -33,9 +33,9 @@
 //!
 //! ```
 //! use bytes::Bytes;
-//! use netgear_wire::{Data, Frame, Limits, Message};
+//! use netgear_wire::{Data, Frame, Limits, Message, Size};
 //!
-//! let frame = Frame::from_bgr(2, 1, vec![10, 20, 30, 40, 50, 60])?;
+//! let frame = Frame::from_bgr(Size { width: 2, height: 1 }, vec![10, 20, 30, 40, 50, 60])?;
 //! let mut header = Vec::new();
 //! netgear_wire::encode_header(&mut header, true, Some(&Data::from("Hi")));
 //! let parts = [Bytes::from(header), netgear_wire::frame_part(&frame)];
@@ -70,7 +70,7 @@ pub use codec::{
 };
 pub use data::Data;
 pub use error::{DataError, DecodeError, FrameError};
-pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar};
+pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar, Size};
 pub use header::{
     CAPTURED_KEY, Header, decode_header, encode_header, encode_header_stamped, encode_terminate,
 };

@@ -176,7 +176,14 @@ mod tests {
     }
 
     fn frame() -> Frame {
-        Frame::from_bgr(2, 1, vec![1, 2, 3, 4, 5, 6]).unwrap()
+        Frame::from_bgr(
+            crate::Size {
+                width: 2,
+                height: 1,
+            },
+            vec![1, 2, 3, 4, 5, 6],
+        )
+        .unwrap()
     }
 
     fn head(data: Option<&Data>) -> Bytes {

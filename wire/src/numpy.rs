@@ -212,7 +212,14 @@ mod tests {
 
     #[test]
     fn frame_round_trip_is_zero_copy() {
-        let f = Frame::from_bgr(4, 2, (0..24).collect::<Vec<u8>>()).unwrap();
+        let f = Frame::from_bgr(
+            crate::Size {
+                width: 4,
+                height: 2,
+            },
+            (0..24).collect::<Vec<u8>>(),
+        )
+        .unwrap();
         let enc = Bytes::from(encode_frame(&f));
         // b"nd" key: bin8 of length 2
         assert_eq!(&enc[..5], &[0x85, 0xc4, 0x02, b'n', b'd']);
@@ -252,7 +259,14 @@ mod tests {
 
     #[test]
     fn frame_decode_refuses_bad_sizes_and_pickles() {
-        let f = Frame::from_bgr(4, 2, vec![0u8; 24]).unwrap();
+        let f = Frame::from_bgr(
+            crate::Size {
+                width: 4,
+                height: 2,
+            },
+            vec![0u8; 24],
+        )
+        .unwrap();
         let mut enc = encode_frame(&f);
         enc.pop();
         assert!(matches!(

@@ -232,7 +232,14 @@ mod tests {
     #[test]
     fn into_reply_for_values_and_frames() {
         assert_eq!("hi".into_reply().unwrap(), Reply::Data(Data::from("hi")));
-        let f = Frame::from_bgr(1, 1, vec![1, 2, 3]).unwrap();
+        let f = Frame::from_bgr(
+            crate::Size {
+                width: 1,
+                height: 1,
+            },
+            vec![1, 2, 3],
+        )
+        .unwrap();
         assert_eq!((&f).into_reply().unwrap(), Reply::Frame(f.clone()));
         assert_eq!(f.clone().into_reply().unwrap(), Reply::Frame(f));
     }

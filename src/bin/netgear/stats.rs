@@ -242,8 +242,22 @@ mod tests {
 
     #[test]
     fn hash_covers_bytes_in_order() {
-        let a = Frame::from_bgr(1, 1, vec![1, 2, 3]).unwrap();
-        let b = Frame::from_bgr(1, 1, vec![4, 5, 6]).unwrap();
+        let a = Frame::from_bgr(
+            netgear::Size {
+                width: 1,
+                height: 1,
+            },
+            vec![1, 2, 3],
+        )
+        .unwrap();
+        let b = Frame::from_bgr(
+            netgear::Size {
+                width: 1,
+                height: 1,
+            },
+            vec![4, 5, 6],
+        )
+        .unwrap();
         let mut s = StreamStats::new(true);
         s.record(&a);
         s.record(&b);

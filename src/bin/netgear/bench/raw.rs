@@ -184,7 +184,13 @@ pub(super) fn raw_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
     let (pattern, timeout) = args.check()?;
     let pixels = args.width * args.height * 3;
     // netgear's frame part for this size: the prefix is the same for every frame.
-    let probe = Frame::from_bgr(args.width, args.height, vec![0u8; pixels])?;
+    let probe = Frame::from_bgr(
+        netgear::Size {
+            width: args.width,
+            height: args.height,
+        },
+        vec![0u8; pixels],
+    )?;
     let frame_part_len = wire::frame_part(&probe).len();
     drop(probe);
     let mut reply = Vec::new();
