@@ -118,16 +118,7 @@ impl Client {
     /// while handling frame n goes out with the answer to frame n+1. To answer frame n itself,
     /// use [`Client::requests`].
     pub fn recv_generator(&self) -> impl Stream<Item = Result<(Option<Data>, Frame)>> + Send + '_ {
-        futures::stream::unfold(false, move |failed| async move {
-            if failed {
-                return None;
-            }
-            match self.recv().await {
-                Ok(Some(item)) => Some((Ok(item), false)),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), true)),
-            }
-        })
+        steps(self, |client| async move { (client.recv().await, client) })
     }
 
     /// Like [`Client::recv_generator`], as a stream that owns the client: `'static`, so it can
@@ -151,17 +142,9 @@ impl Client {
     /// ```
     pub fn into_stream(self) -> ClientStream {
         let client = Arc::new(self);
-        let items =
-            futures::stream::unfold((client.clone(), false), |(client, failed)| async move {
-                if failed {
-                    return None;
-                }
-                match client.recv().await {
-                    Ok(Some(item)) => Some((Ok(item), (client, false))),
-                    Ok(None) => None,
-                    Err(e) => Some((Err(e), (client, true))),
-                }
-            });
+        let items = steps(client.clone(), |client| async move {
+            (client.recv().await, client)
+        });
         ClientStream {
             items: Box::pin(items),
             client,
@@ -216,15 +199,8 @@ impl Client {
     /// [`Error::InvalidOption`] and ends, without taking a frame; use
     /// [`Client::recv_generator`] there.
     pub fn requests(&self) -> impl Stream<Item = Result<Request>> + Send + '_ {
-        futures::stream::unfold(false, move |failed| async move {
-            if failed {
-                return None;
-            }
-            match self.recv_request().await {
-                Ok(Some(request)) => Some((Ok(request), false)),
-                Ok(None) => None,
-                Err(e) => Some((Err(e), true)),
-            }
+        steps(self, |client| async move {
+            (client.recv_request().await, client)
         })
     }
 
@@ -469,6 +445,25 @@ impl Client {
         }
         let _ = tokio::task::spawn_blocking(move || drop(self)).await;
     }
+}
+
+/// The stream of a receiving step (`recv`, `recv_request`) taken over and over: its items
+/// until it says the server terminated (`None`), or its first error, yielded before the end.
+fn steps<C, T, F, Fut>(client: C, step: F) -> impl Stream<Item = Result<T>>
+where
+    F: Fn(C) -> Fut,
+    Fut: std::future::Future<Output = (Result<Option<T>>, C)>,
+{
+    futures::stream::unfold(Some(client), move |client| {
+        let next = client.map(&step);
+        async move {
+            match next?.await {
+                (Ok(Some(item)), client) => Some((Ok(item), Some(client))),
+                (Ok(None), _) => None,
+                (Err(e), _) => Some((Err(e), None)),
+            }
+        }
+    })
 }
 
 /// One item of a client's stream.

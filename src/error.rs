@@ -193,8 +193,9 @@ impl From<ParseError> for Error {
     }
 }
 
-/// An error and its causes on one line, each said once: `what failed: why: why`.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, each said once: `what failed: why: why` (what the
+/// `netgear` command prints).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -49,7 +49,7 @@ pub use wire::{bytes, rmpv};
 
 pub use client::{Client, ClientStream};
 pub use compress::{CodecTime, CodecTimes};
-pub use error::{Error, PeerStatus, Result};
+pub use error::{Error, PeerStatus, Result, error_chain};
 pub use media::Source;
 pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, OnBadMessage, Options,

@@ -333,7 +333,7 @@ impl Server {
                 let closed = self.close().await;
                 if let Some(e) = failed {
                     if let Err(c) = closed {
-                        warn!(error = %crate::error::chain(&c), "ending the stream after the source failed");
+                        warn!(error = %crate::error_chain(&c), "ending the stream after the source failed");
                     }
                     return Err(e);
                 }

@@ -67,16 +67,9 @@ enum CliError {
     Plot(#[from] plot::PlotError),
 }
 
-/// An error and its causes on one line, each said once: `what failed: why: why`.
+/// An error and its causes on one line, each said once.
 pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
+    netgear::error_chain(e)
 }
 
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
