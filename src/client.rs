@@ -333,8 +333,12 @@ impl Client {
                     match self.opts.on_bad_message {
                         OnBadMessage::Stop => return Err(e.into()),
                         OnBadMessage::Skip => {
-                            self.skipped.fetch_add(1, Ordering::Relaxed);
-                            warn!(error = %e, "skipped a bad message");
+                            let n = self.skipped.fetch_add(1, Ordering::Relaxed) + 1;
+                            // A peer can send bad messages as fast as it likes: the first ten
+                            // are logged, then one at each power of two.
+                            if n <= 10 || n.is_power_of_two() {
+                                warn!(error = %crate::error_chain(&e), skipped = n, "skipped a bad message");
+                            }
                         }
                     }
                 }

@@ -60,7 +60,7 @@ pub use request::{Request, Responder};
 pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
-    Dtype, Element, End, Frame, FrameError, IntoReply, Reply, Scalar, Size,
+    Dtype, Element, End, Frame, FrameError, IntoReply, PEER_TEXT_LIMIT, Reply, Scalar, Size,
 };
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -79,10 +79,11 @@ impl Data {
         let mut bytes = Vec::new();
         crate::msgpack::put_value(&mut bytes, &self.0);
         let mut de = rmp_serde::Deserializer::from_read_ref(&bytes).with_human_readable();
+        // The path and the message can hold the peer's keys and strings: cut short.
         serde_path_to_error::deserialize(&mut de).map_err(|e| DataError::Decode {
             ty: std::any::type_name::<T>(),
-            path: path_of(e.path()),
-            detail: decode_detail(e.inner()),
+            path: crate::error::cut_detail(path_of(e.path())),
+            detail: crate::error::cut_detail(decode_detail(e.inner())),
         })
     }
 

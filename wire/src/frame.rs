@@ -149,7 +149,7 @@ impl Dtype {
     ///
     /// Structured (`|V…`) and object (`|O`) dtypes are refused: netgear-rs never unpickles.
     pub fn parse(s: &str) -> Result<Dtype, DecodeError> {
-        let unsupported = || DecodeError::UnsupportedDtype(s.chars().take(64).collect());
+        let unsupported = || DecodeError::UnsupportedDtype(crate::error::peer_text(s.as_bytes()));
         let (order, code) = match s.as_bytes().first() {
             Some(b'<') => (Some(ByteOrder::Little), &s[1..]),
             Some(b'>') => (Some(ByteOrder::Big), &s[1..]),

@@ -69,7 +69,7 @@ pub use codec::{
     Codec, CodecError, Compression, DEFAULT_MAX_FRAME_SIZE, compressed_frame_part, frame_codec,
 };
 pub use data::Data;
-pub use error::{DataError, DecodeError, FrameError};
+pub use error::{DataError, DecodeError, FrameError, PEER_TEXT_LIMIT};
 pub use frame::{ByteOrder, Dtype, Element, Frame, MAX_DIMS, Scalar, Size};
 pub use header::{
     CAPTURED_KEY, Header, decode_header, encode_header, encode_header_stamped, encode_terminate,

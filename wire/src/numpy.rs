@@ -154,8 +154,8 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
         b"V" => return Err(DecodeError::StructuredDtype),
         other => {
             return Err(DecodeError::UnsupportedDtype(format!(
-                "kind {:?}",
-                String::from_utf8_lossy(other)
+                "kind {}",
+                crate::error::peer_text(other)
             )));
         }
     }
@@ -197,12 +197,13 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
     Ok(Frame::from_wire(dtype, shape, part.clone(), range.start))
 }
 
-/// A numpy dtype string from the peer (at most 64 bytes of it quoted in an error).
+/// A numpy dtype string from the peer (at most `PEER_TEXT_LIMIT` bytes of it quoted in an
+/// error).
 fn parse_dtype(s: &[u8]) -> Result<Dtype, DecodeError> {
-    Dtype::parse(std::str::from_utf8(s).map_err(|_| {
-        let shown = &s[..s.len().min(64)];
-        DecodeError::UnsupportedDtype(String::from_utf8_lossy(shown).into_owned())
-    })?)
+    Dtype::parse(
+        std::str::from_utf8(s)
+            .map_err(|_| DecodeError::UnsupportedDtype(crate::error::peer_text(s)))?,
+    )
 }
 
 #[cfg(test)]

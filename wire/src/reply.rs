@@ -213,7 +213,8 @@ pub fn decode_terminated(part: &[u8]) -> Result<String, DecodeError> {
         match r.str_or_bin()? {
             b"terminated" => {
                 r.key = "terminated";
-                text = Some(String::from_utf8_lossy(r.str_or_bin()?).into_owned());
+                // The peer's text, cut short: it is only ever logged.
+                text = Some(crate::error::peer_text(r.str_or_bin()?));
             }
             _ => r.skip()?,
         }
