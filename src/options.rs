@@ -43,8 +43,10 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Address to connect (send mode, default `localhost`) or bind (receive mode, default `*`).
-    /// For ipc, the socket file's path (default: `netgear` in the temp directory, for both
-    /// ends; vidgear's defaults name two different files).
+    /// For ipc, the socket file's path (default: `netgear:<port>` in a private directory of
+    /// this user — `$XDG_RUNTIME_DIR/netgear`, or `netgear-<uid>` in the temp directory,
+    /// created mode 0700 and refused if another user owns it or can enter it — the same
+    /// for both ends; vidgear's defaults name two different files).
     pub address: Option<String>,
     /// Port (default 5555). For ipc it is appended to the path as `:{port}`, as vidgear does.
     pub port: u16,
@@ -157,13 +159,70 @@ impl Options {
             (Some(a), _) => a.clone(),
             (None, Protocol::Tcp) if binds => "*".to_owned(),
             (None, Protocol::Tcp) => "localhost".to_owned(),
-            (None, Protocol::Ipc) => std::env::temp_dir()
+            (None, Protocol::Ipc) => private_ipc_dir()
                 .join("netgear")
                 .to_string_lossy()
                 .into_owned(),
         };
         format!("{}://{}:{}", self.protocol, address, self.port)
     }
+
+    /// Whether the endpoint is the default ipc path (in the private directory).
+    pub(crate) fn default_ipc(&self) -> bool {
+        self.protocol == Protocol::Ipc && self.address.is_none()
+    }
+}
+
+/// This user's private directory for ipc socket files: `$XDG_RUNTIME_DIR/netgear` when the
+/// runtime directory is set, else `netgear-<uid>` in the temp directory. (Created and checked
+/// by [`ensure_private_ipc_dir`] before a socket is bound or connected there.)
+pub(crate) fn private_ipc_dir() -> std::path::PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir).join("netgear"),
+        None => std::env::temp_dir().join(format!("netgear-{}", current_uid())),
+    }
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Creates the private ipc directory (mode 0700) if it is missing, and refuses it unless it is
+/// a real directory (not a symlink) owned by this user that nobody else can enter: another
+/// local user must not be able to bind the path first and receive the stream.
+pub(crate) fn ensure_private_ipc_dir() -> Result<std::path::PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let dir = private_ipc_dir();
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(Error::InvalidOption(format!(
+                "cannot create the private ipc directory {}: {e}",
+                dir.display()
+            )));
+        }
+    }
+    let meta = std::fs::symlink_metadata(&dir)
+        .map_err(|e| Error::InvalidOption(format!("cannot read {}: {e}", dir.display())))?;
+    let uid = current_uid();
+    if !meta.file_type().is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(Error::InvalidOption(format!(
+            "the ipc directory {} is not private (it must be a directory owned by uid {uid} \
+             with mode 0700; it is {}owned by uid {} with mode {:o}): another user could take \
+             the socket path. Remove it, or give an address",
+            dir.display(),
+            if meta.file_type().is_dir() {
+                ""
+            } else {
+                "not a directory, "
+            },
+            meta.uid(),
+            meta.mode() & 0o7777
+        )));
+    }
+    Ok(dir)
 }
 
 #[cfg(test)]

@@ -31,8 +31,30 @@ use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::wire::DecodeError;
 
-/// Frames queued on each side of a PUSH/PULL pipe.
+/// Frames queued on the sending side of a PUSH/PULL pipe.
 const PIPELINE_HWM: i32 = 8;
+
+/// Messages a socket queues from each peer before libzmq stops reading that peer's connection
+/// (backpressure: nothing is dropped, except in PUB/SUB). With [`Options::max_message_size`]
+/// it bounds what a peer can make a receiver hold: at most `RECEIVE_HWM` whole messages and
+/// the one being read (libzmq's default is 1000 messages — 64 GB of 64 MiB frames).
+pub(crate) const RECEIVE_HWM: i32 = 4;
+
+/// How long a new connection may take to complete the ZeroMQ handshake before it is dropped
+/// (libzmq's default is 30 s): a connection that never speaks ZMTP does not hold a slot or a
+/// file descriptor for long.
+pub(crate) const HANDSHAKE_IVL: Duration = Duration::from_secs(5);
+
+/// ZMTP heartbeats: a PING every `HEARTBEAT_IVL`; a connection that answers nothing for
+/// `HEARTBEAT_TIMEOUT` is dropped (a peer whose machine vanished without closing its TCP
+/// connection), and the monitor reports it gone.
+pub(crate) const HEARTBEAT_IVL: Duration = Duration::from_secs(2);
+/// See [`HEARTBEAT_IVL`].
+pub(crate) const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn millis(d: Duration) -> i32 {
+    i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
+}
 
 /// Received parts of one message at most; a peer sending more is refused without storing them.
 const MAX_PARTS: usize = 4;
@@ -299,6 +321,11 @@ impl Socket {
         // Never let a pending message block closing; a graceful close raises it, bounded.
         sock.set_linger(0)?;
         sock.set_maxmsgsize(i64::try_from(opts.max_message_size).unwrap_or(i64::MAX))?;
+        // What a peer can make this end hold, and for how long a silent or dead one stays.
+        sock.set_rcvhwm(RECEIVE_HWM)?;
+        sock.set_handshake_ivl(millis(HANDSHAKE_IVL))?;
+        sock.set_heartbeat_ivl(millis(HEARTBEAT_IVL))?;
+        sock.set_heartbeat_timeout(millis(HEARTBEAT_TIMEOUT))?;
         match (opts.pattern, role) {
             (Pattern::ReqRep, Role::Send) => {
                 sock.set_req_relaxed(true)?;
@@ -316,18 +343,27 @@ impl Socket {
                 // A frame is large: ZeroMQ's default of 1000 queued messages per side is gigabytes
                 // at 1080p. A few frames in flight keep the pipe full.
                 sock.set_sndhwm(PIPELINE_HWM)?;
-                sock.set_rcvhwm(PIPELINE_HWM)?;
             }
             _ => {}
+        }
+        if opts.default_ipc() {
+            crate::options::ensure_private_ipc_dir()?;
         }
         let endpoint = opts.endpoint(role == Role::Receive);
         let pattern = opts.pattern.number();
         match role {
-            Role::Receive => sock.bind(&endpoint).map_err(|source| Error::Bind {
-                endpoint: endpoint.clone(),
-                pattern,
-                source,
-            })?,
+            Role::Receive => {
+                sock.bind(&endpoint).map_err(|source| Error::Bind {
+                    endpoint: endpoint.clone(),
+                    pattern,
+                    source,
+                })?;
+                if let Some(path) = endpoint.strip_prefix("ipc://") {
+                    // Only this user may connect (libzmq creates the file with the umask's mode).
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
             Role::Send => sock.connect(&endpoint).map_err(|source| Error::Connect {
                 endpoint: endpoint.clone(),
                 pattern,

@@ -88,6 +88,17 @@ impl Proc {
         Proc::spawn(name, cmd)
     }
 
+    /// Starts `netgear ARGS` with `tmp` as its temp directory and no runtime directory (so a
+    /// default ipc path lies in `tmp`).
+    pub fn netgear_env(name: &str, args: &[String], tmp: &std::path::Path) -> Proc {
+        let mut cmd = Command::new(NETGEAR);
+        cmd.args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("XDG_RUNTIME_DIR")
+            .env("TMPDIR", tmp);
+        Proc::spawn(name, cmd)
+    }
+
     /// Runs `cmd` to its end, at most `limit`.
     pub fn run(name: &str, cmd: Command, limit: Duration) -> Exit {
         Proc::spawn(name, cmd).wait(limit)
@@ -129,6 +140,17 @@ impl Proc {
 
     fn captured(&self) -> MutexGuard<'_, Captured> {
         self.captured.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The child's peak resident memory so far, KiB (`VmHWM` of `/proc/PID/status`).
+    pub fn peak_rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the child is running");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .expect("VmHWM")
     }
 
     /// The lines written on stderr so far.

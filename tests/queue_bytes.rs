@@ -1,0 +1,204 @@
+//! What a peer can make a receiver hold is bounded in bytes: a raw peer flooding 16 MiB frames
+//! at `netgear recv` (which takes each frame's hash, so it drains slower than loopback fills)
+//! leaves it holding a few frames, not the thousand libzmq queues by default. And the default
+//! ipc path is private: another local user cannot bind it first and take the stream (the
+//! attacker runs as `nobody`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::free_port;
+use common::proc::Proc;
+use common::raw::{Side, socket};
+use netgear::{Dtype, Frame};
+
+const HANG: Duration = Duration::from_secs(60);
+const FRAME: usize = 16 << 20;
+const FRAMES: usize = 16;
+
+fn recv_args(pattern: u8, port: u16) -> Vec<String> {
+    [
+        "recv",
+        "--json",
+        "--address",
+        "127.0.0.1",
+        "--timeout",
+        "20",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([
+        "--pattern".into(),
+        pattern.to_string(),
+        "--port".into(),
+        port.to_string(),
+    ])
+    .collect()
+}
+
+/// 16 frames of 16 MiB (256 MiB) pushed as fast as libzmq takes them: the receiver's peak
+/// memory stays within a budget of a few frames (with libzmq's default of 1000 queued
+/// messages it took hundreds of MiB and more).
+#[test]
+fn a_flood_of_large_frames_is_held_a_few_at_a_time() {
+    for (pattern, kind) in [(0u8, zmq::PAIR), (3, zmq::PUSH)] {
+        let port = free_port();
+        let mut rx = Proc::netgear("recv", &recv_args(pattern, port));
+        rx.await_listening(port, HANG);
+        let baseline = rx.peak_rss_kb();
+        let raw = socket(kind, port, Side::Connect);
+        // The attacker holds at most one message itself: its sends wait for room.
+        raw.set_sndhwm(1).expect("sndhwm");
+        let frame = Frame::zeros(Dtype::U8, vec![FRAME]).expect("a frame");
+        let message = common::raw::frame_message(false, None, &frame);
+        for _ in 0..FRAMES {
+            raw.send_multipart(&message, 0).expect("sent");
+        }
+        // Every frame has been handed over: all but the last few went through the receiver.
+        let peak_mib = rx.peak_rss_kb().saturating_sub(baseline) / 1024;
+        eprintln!("pattern {pattern}: the receiver grew by {peak_mib} MiB at most");
+        // The queue, the frame being read, and one being handled.
+        let budget_mib = ((netgear_receive_hwm() + 3) * FRAME as u64) >> 20;
+        assert!(
+            peak_mib < budget_mib,
+            "pattern {pattern}: grew by {peak_mib} MiB, budget {budget_mib} MiB"
+        );
+        rx.kill();
+        drop(raw);
+    }
+}
+
+/// The receive queue's depth, as the README's budget states it.
+fn netgear_receive_hwm() -> u64 {
+    4
+}
+
+/// A temporary directory like /tmp (mode 1777: anyone may create, only owners remove).
+fn sticky_tmp(tag: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("netgear-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).expect("a temp dir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+    dir
+}
+
+/// The default ipc path is in a private directory: created mode 0700, the socket file mode
+/// 0600, and a stream goes through it.
+#[test]
+fn the_default_ipc_path_is_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let tmp = sticky_tmp("ipc");
+    let port = free_port();
+    let ipc = |cmd: &str| -> Vec<String> {
+        [cmd, "--protocol", "ipc", "--json", "--timeout", "20"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--port".into(), port.to_string()])
+            .collect()
+    };
+    let uid = my_uid();
+    let dir = tmp.join(format!("netgear-{uid}"));
+    let socket_file = dir.join(format!("netgear:{port}"));
+    let mut rx = Proc::netgear_env("recv", &ipc("recv"), &tmp);
+    rx.await_event("the ipc socket file", HANG, || socket_file.exists());
+    let meta = std::fs::metadata(&dir).expect("the directory");
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o700,
+        "{}",
+        dir.display()
+    );
+    assert_eq!(meta.uid(), uid);
+    let mode = std::fs::metadata(&socket_file)
+        .expect("the socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{}", socket_file.display());
+    let mut serve = ipc("serve");
+    serve.extend(["--frames".into(), "5".into()]);
+    let tx = Proc::netgear_env("serve", &serve, &tmp).wait(HANG);
+    tx.assert_success();
+    let rx = rx.wait(HANG);
+    rx.assert_success();
+    assert_eq!(rx.frames(), 5);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Another local user (`nobody`) who makes the directory first and binds the path in it gets
+/// nothing: the sender refuses the directory, naming it, instead of streaming to the attacker.
+/// (Needs root, to run the attacker as another user; CI runs as root.)
+#[test]
+fn another_user_cannot_take_the_ipc_path() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let uid = my_uid();
+    assert_eq!(
+        uid, 0,
+        "this test plays two users: run it as root (CI does)"
+    );
+    let tmp = sticky_tmp("hijack");
+    let port = free_port();
+    let dir = tmp.join("netgear-0");
+    // The attacker, as nobody: the victim's directory, open to all, with a receiver in it.
+    let attacker_dir = dir.clone();
+    let mut mkdir = std::process::Command::new("mkdir");
+    mkdir
+        .arg("-m")
+        .arg("0777")
+        .arg(&attacker_dir)
+        .uid(65534)
+        .gid(65534);
+    assert!(mkdir.status().expect("mkdir").success());
+    let address = dir.join("netgear").to_string_lossy().into_owned();
+    let mut cmd = std::process::Command::new(common::proc::NETGEAR);
+    cmd.args([
+        "recv",
+        "--protocol",
+        "ipc",
+        "--json",
+        "--timeout",
+        "3",
+        "--address",
+        &address,
+    ])
+    .args(["--port", &port.to_string()])
+    .env("TMPDIR", &tmp)
+    .env_remove("XDG_RUNTIME_DIR")
+    .uid(65534)
+    .gid(65534);
+    let mut attacker = Proc::spawn("attacker recv", cmd);
+    let socket_file = dir.join(format!("netgear:{port}"));
+    attacker.await_event("the attacker's socket", HANG, || socket_file.exists());
+    let mode = std::fs::metadata(&dir).expect("dir").permissions().mode();
+    assert_eq!(mode & 0o777, 0o777);
+    // The victim, as root, with the default path.
+    let serve: Vec<String> = [
+        "serve",
+        "--protocol",
+        "ipc",
+        "--frames",
+        "5",
+        "--timeout",
+        "3",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(["--port".into(), port.to_string()])
+    .collect();
+    let tx = Proc::netgear_env("serve", &serve, &tmp).wait(HANG);
+    assert_eq!(tx.status.code(), Some(1), "{}", tx.stderr_text());
+    let err = tx.stderr_text();
+    assert!(err.contains("is not private"), "{err}");
+    assert!(err.contains(&dir.to_string_lossy().into_owned()), "{err}");
+    let got = attacker.wait(HANG);
+    assert_eq!(got.frames(), 0, "the attacker got frames");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// This process's user id (the owner of its `/proc` entry).
+fn my_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
+}
