@@ -82,7 +82,8 @@ impl Client {
         Ok(Client {
             socket,
             timeout: opts.effective_timeout(),
-            queue: Queue::new(opts.queue_capacity),
+            // This end's own values: bounded by count (their bytes are the user's).
+            queue: Queue::new(opts.queue_capacity, usize::MAX),
             opts,
             id: wire::new_id(),
             receiving: tokio::sync::Mutex::new(Owed::Nothing),

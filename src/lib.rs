@@ -52,7 +52,8 @@ pub use compress::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result, error_chain};
 pub use media::Source;
 pub use options::{
-    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, OnBadMessage, Options,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
+    OnBadMessage, Options,
 };
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;

@@ -29,6 +29,9 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 /// Default capacity of the queues behind `transceive_data`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
+/// Default bytes the replies a send-mode end keeps for `transceive_data` may stand for.
+pub const DEFAULT_QUEUE_BYTES: usize = 256 << 20;
+
 /// Options of either end, with vidgear's defaults.
 ///
 /// ```
@@ -69,6 +72,10 @@ pub struct Options {
     pub max_data_size: usize,
     /// Capacity of the queue behind `transceive_data` on each end.
     pub queue_capacity: usize,
+    /// Bytes the client's replies waiting in a send-mode end's queue may stand for (as they
+    /// came on the wire; default 256 MiB): past it the oldest are dropped, as past
+    /// [`Options::queue_capacity`]. A peer's answers cannot hold more memory than this.
+    pub queue_max_bytes: usize,
     /// What a receive-mode end does with a bad message: stop (default) or skip it.
     pub on_bad_message: OnBadMessage,
     /// How this end compresses the frames it sends (a send-mode end's frames, a receive-mode
@@ -100,6 +107,7 @@ impl Default for Options {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_data_size: crate::wire::DEFAULT_MAX_DATA_SIZE,
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            queue_max_bytes: DEFAULT_QUEUE_BYTES,
             on_bad_message: OnBadMessage::Stop,
             compression: Compression::None,
             timestamps: true,

@@ -7,52 +7,82 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::error::{Error, Result};
 use crate::wire::Reply;
 
-/// A bounded FIFO shared between an end and its users.
+/// A FIFO shared between an end and its users, bounded in items and in bytes.
 #[derive(Debug)]
 pub(crate) struct Queue<T> {
-    items: Mutex<VecDeque<T>>,
+    items: Mutex<Items<T>>,
     capacity: usize,
+    max_bytes: usize,
+}
+
+/// The items with the bytes each stands for, and their sum.
+#[derive(Debug)]
+struct Items<T> {
+    queue: VecDeque<(T, usize)>,
+    bytes: usize,
 }
 
 impl<T> Queue<T> {
-    pub(crate) fn new(capacity: usize) -> Queue<T> {
+    /// A queue of at most `capacity` items standing for at most `max_bytes` bytes.
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Queue<T> {
         Queue {
-            items: Mutex::new(VecDeque::new()),
+            items: Mutex::new(Items {
+                queue: VecDeque::new(),
+                bytes: 0,
+            }),
             capacity,
+            max_bytes,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Items<T>> {
         self.items.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds an item, or fails when the queue is full.
+    /// Adds an item (a value of this end's user: its bytes are not counted), or fails when the
+    /// queue is full.
     pub(crate) fn push(&self, item: T) -> Result<()> {
         let mut q = self.lock();
-        if q.len() >= self.capacity {
+        if q.queue.len() >= self.capacity {
             return Err(Error::QueueFull(self.capacity));
         }
-        q.push_back(item);
+        q.queue.push_back((item, 0));
         Ok(())
     }
 
-    /// Adds an item, dropping the oldest one when the queue is full; says whether it did.
-    pub(crate) fn push_evicting(&self, item: T) -> bool {
+    /// Adds an item that stands for `bytes` bytes (as a peer sent it), dropping the oldest ones
+    /// while the queue would hold too many items or bytes; says how many it dropped. An item
+    /// larger than the whole budget is still kept, alone.
+    pub(crate) fn push_evicting(&self, item: T, bytes: usize) -> usize {
         let mut q = self.lock();
-        let evicted = q.len() >= self.capacity;
-        if evicted {
-            q.pop_front();
+        let mut evicted = 0;
+        while !q.queue.is_empty()
+            && (q.queue.len() >= self.capacity || q.bytes.saturating_add(bytes) > self.max_bytes)
+        {
+            if let Some((_, b)) = q.queue.pop_front() {
+                q.bytes -= b;
+                evicted += 1;
+            }
         }
-        q.push_back(item);
+        q.bytes += bytes;
+        q.queue.push_back((item, bytes));
         evicted
     }
 
     pub(crate) fn pop(&self) -> Option<T> {
-        self.lock().pop_front()
+        let mut q = self.lock();
+        let (item, bytes) = q.queue.pop_front()?;
+        q.bytes -= bytes;
+        Some(item)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().queue.len()
+    }
+
+    /// The bytes the queued items stand for.
+    pub(crate) fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 }
 
@@ -77,6 +107,14 @@ impl Transceiver {
     pub fn pending(&self) -> usize {
         self.queue.len()
     }
+
+    /// The bytes the waiting replies hold (at most [`Options::queue_max_bytes`], or one reply
+    /// larger than that).
+    ///
+    /// [`Options::queue_max_bytes`]: crate::Options::queue_max_bytes
+    pub fn pending_bytes(&self) -> usize {
+        self.queue.bytes()
+    }
 }
 
 #[cfg(test)]
@@ -85,13 +123,29 @@ mod tests {
 
     #[test]
     fn queue_is_bounded() {
-        let q = Queue::new(2);
+        let q = Queue::new(2, usize::MAX);
         q.push(1).unwrap();
         q.push(2).unwrap();
         assert!(matches!(q.push(3), Err(Error::QueueFull(2))));
-        assert!(q.push_evicting(3));
+        assert_eq!(q.push_evicting(3, 0), 1);
         assert_eq!(q.pop(), Some(2));
         assert_eq!(q.pop(), Some(3));
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn queue_is_bounded_in_bytes() {
+        let q = Queue::new(100, 1000);
+        for n in 0..4 {
+            assert_eq!(q.push_evicting(n, 300), 0, "{n}");
+        }
+        // A fifth of 300 bytes: the two oldest go (1200 + 300 - 600 = 900).
+        assert_eq!(q.push_evicting(4, 300), 2);
+        assert_eq!((q.len(), q.bytes()), (3, 900));
+        // Larger than the budget: kept alone.
+        assert_eq!(q.push_evicting(5, 5000), 3);
+        assert_eq!((q.len(), q.bytes()), (1, 5000));
+        assert_eq!(q.pop(), Some(5));
+        assert_eq!(q.bytes(), 0);
     }
 }

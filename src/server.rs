@@ -175,7 +175,7 @@ impl Server {
             socket: Some(socket),
             timeout: opts.effective_timeout(),
             replies: Transceiver {
-                queue: Arc::new(Queue::new(opts.queue_capacity)),
+                queue: Arc::new(Queue::new(opts.queue_capacity, opts.queue_max_bytes)),
             },
             opts,
             header: Vec::with_capacity(64),
@@ -447,6 +447,7 @@ impl Server {
             .recv_answer(self.timeout, "the client's reply", mark)
             .await?;
         let (bidirectional, limits) = (self.opts.bidirectional_mode, self.opts.limits());
+        let wire_bytes: usize = parts.iter().map(|p| p.len()).sum();
         let decoded = compress::decode(parts, &self.codec, move |p| {
             let reply = wire::decode_reply_message(p, bidirectional, limits);
             // The peer's text, cut short for the log.
@@ -468,11 +469,18 @@ impl Server {
             ReplyMessage::Data(d) => d.map(Reply::Data),
             ReplyMessage::Frame(f) => Some(Reply::Frame(f)),
         };
-        if self.replies.queue.push_evicting(reply) {
-            self.evictions += 1;
-            if self.evictions == 1 {
+        // What the reply holds: its message, or its frame once decompressed.
+        let held = match &reply {
+            Some(Reply::Frame(f)) => f.as_bytes().len().max(wire_bytes),
+            _ => wire_bytes,
+        };
+        let evicted = self.replies.queue.push_evicting(reply, held);
+        if evicted > 0 {
+            self.evictions += evicted as u64;
+            if self.evictions == evicted as u64 {
                 warn!(
                     capacity = self.opts.queue_capacity,
+                    max_bytes = self.opts.queue_max_bytes,
                     "replies are not being taken with transceive_data(); dropping the oldest"
                 );
             }

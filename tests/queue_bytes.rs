@@ -202,3 +202,54 @@ fn my_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
 }
+
+/// A client (a raw PAIR peer) answering every frame with a 1 MiB frame, to a server whose user
+/// never takes the replies: the server keeps at most `queue_max_bytes` of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_are_kept_within_their_byte_budget() {
+    let port = free_port();
+    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let budget = 4 << 20;
+    let mut server = netgear::Server::new(netgear::Options {
+        bidirectional_mode: true,
+        queue_max_bytes: budget,
+        ..common::tcp(netgear::Pattern::Pair, port, true, 10_000)
+    })
+    .expect("connects");
+    let replies = server.transceiver();
+    const SENT: usize = 20;
+    let attacker = std::thread::spawn(move || {
+        let big = Frame::zeros(Dtype::U8, vec![1 << 20]).expect("a frame");
+        let mut head = Vec::new();
+        netgear::wire::encode_reply_frame_head(&mut head);
+        let part = netgear::wire::encode_frame(&big);
+        for _ in 0..SENT {
+            raw.recv_multipart(0).expect("a frame");
+            raw.send_multipart([&head[..], &part[..]], 0)
+                .expect("a reply");
+        }
+        raw.recv_multipart(0).expect("the end");
+        let mut done = Vec::new();
+        netgear::wire::encode_terminated(&mut done, "RAWPEER1");
+        raw.send(&done[..], 0).expect("termination answer");
+        raw
+    });
+    let source = futures::stream::iter((0..SENT).map(|_| {
+        (
+            Some(netgear::Data::from("hi")),
+            Frame::zeros(Dtype::U8, [4]).unwrap(),
+        )
+    }));
+    let sent = common::within(server.launch(source))
+        .await
+        .expect("streams");
+    assert_eq!(sent, SENT as u64);
+    drop(attacker.join().expect("the attacker"));
+    // 20 MiB of replies came; three fit (each is 1 MiB and its header).
+    assert!(
+        replies.pending_bytes() <= budget,
+        "{}",
+        replies.pending_bytes()
+    );
+    assert_eq!(replies.pending(), 3, "{} bytes", replies.pending_bytes());
+}
