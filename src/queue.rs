@@ -136,14 +136,15 @@ mod tests {
     #[test]
     fn queue_is_bounded_in_bytes() {
         let q = Queue::new(100, 1000);
-        for n in 0..4 {
+        for n in 0..3 {
             assert_eq!(q.push_evicting(n, 300), 0, "{n}");
         }
-        // A fifth of 300 bytes: the two oldest go (1200 + 300 - 600 = 900).
-        assert_eq!(q.push_evicting(4, 300), 2);
+        // A fourth of 300 bytes: the oldest goes (900 + 300 - 300 = 900).
+        assert_eq!(q.push_evicting(3, 300), 1);
         assert_eq!((q.len(), q.bytes()), (3, 900));
+        assert_eq!(q.pop(), Some(1));
         // Larger than the budget: kept alone.
-        assert_eq!(q.push_evicting(5, 5000), 3);
+        assert_eq!(q.push_evicting(5, 5000), 2);
         assert_eq!((q.len(), q.bytes()), (1, 5000));
         assert_eq!(q.pop(), Some(5));
         assert_eq!(q.bytes(), 0);
