@@ -2,7 +2,8 @@
 //! at `netgear recv` (which takes each frame's hash, so it drains slower than loopback fills)
 //! leaves it holding a few frames, not the thousand libzmq queues by default. And the default
 //! ipc path is private: another local user cannot bind it first and take the stream (the
-//! attacker runs as `nobody`).
+//! attacker runs as `nobody`). A peer that never finishes the ZeroMQ handshake is dropped; the
+//! replies a sender keeps are bounded in bytes.
 
 mod common;
 
@@ -252,4 +253,32 @@ async fn replies_are_kept_within_their_byte_budget() {
         replies.pending_bytes()
     );
     assert_eq!(replies.pending(), 3, "{} bytes", replies.pending_bytes());
+}
+
+/// A connection that never speaks ZeroMQ (a bare TCP connect, or a scanner) is closed by the
+/// receiver once the handshake interval (5 s) has passed, instead of holding a slot and a file
+/// descriptor for libzmq's default 30 s. The guard is 20 s: before, nothing closed it in time.
+#[test]
+fn a_silent_connection_is_dropped_after_the_handshake_interval() {
+    use std::io::Read;
+    let port = free_port();
+    let mut rx = Proc::netgear("recv", &recv_args(0, port));
+    rx.await_listening(port, HANG);
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    tcp.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let started = std::time::Instant::now();
+    // libzmq sends its greeting at once; then nothing more comes until it closes.
+    let mut buf = [0u8; 256];
+    let closed = loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(closed, "still open after {:?}", started.elapsed());
+    eprintln!("closed after {:?}", started.elapsed());
+    rx.kill();
 }
