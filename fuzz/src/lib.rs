@@ -361,9 +361,12 @@ pub fn check_reply(input: &[u8]) {
         Err(e) => check_error(e, len),
     }
     match bounded("decode_terminated", len, || wire::decode_terminated(input)) {
+        // The peer's text, cut and escaped: small whatever the input (an escape is at most 10
+        // characters, `\u{10ffff}`; then the quotes and the length said).
         Ok(text) => assert!(
-            text.len() <= 3 * len,
-            "termination text longer than its input"
+            text.len() <= 10 * wire::PEER_TEXT_LIMIT + 48,
+            "termination text of {} bytes",
+            text.len()
         ),
         Err(e) => check_error(&e, len),
     }
