@@ -286,7 +286,7 @@ impl VideoSource {
             vec![self.height, self.width, self.channels]
         };
         let n = self.frame_bytes();
-        let header = wire::frame_header(Dtype::U8, &shape, n);
+        let header = wire::frame_header(Dtype::U8, &shape, n)?;
         let mut buf = BytesMut::with_capacity(header.len() + n);
         buf.extend_from_slice(&header);
         while buf.len() < header.len() + n {

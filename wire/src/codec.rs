@@ -207,7 +207,10 @@ pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<
         ),
     };
     let shape = frame.shape().iter().map(|&d| d as u64);
-    Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data))
+    // Compressed bytes that do not fit one msgpack bin (an incompressible frame near 4 GiB
+    // grows a little under lz4): the frame goes as it is, which always fits.
+    Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data)
+        .unwrap_or_else(|| crate::frame_part(frame)))
 }
 
 /// `frame` (of a shape [`jpeg_format`] gave `format` for) as JPEG, with this thread's
@@ -241,13 +244,16 @@ fn jpeg(frame: &Frame, format: turbojpeg::PixelFormat, quality: u8) -> Result<Ve
     })
 }
 
-/// The compressed frame map (see the module doc), `data` last.
+/// The compressed frame map (see the module doc), `data` last; `None` when the shape has more
+/// dimensions or `data` more bytes than msgpack's 32-bit lengths carry (checked, never cast).
 fn compressed_part(
     codec: Codec,
     shape: impl ExactSizeIterator<Item = u64>,
     dtype: &str,
     data: &[u8],
-) -> Bytes {
+) -> Option<Bytes> {
+    let dims = u32::try_from(shape.len()).ok()?;
+    u32::try_from(data.len()).ok()?;
     let mut out = Vec::with_capacity(80 + shape.len() * 9 + data.len());
     out.push(0x86);
     put_bin(&mut out, b"nd");
@@ -257,7 +263,7 @@ fn compressed_part(
     put_bin(&mut out, b"kind");
     put_bin(&mut out, b"");
     put_bin(&mut out, b"shape");
-    infallible(rmp::encode::write_array_len(&mut out, shape.len() as u32));
+    infallible(rmp::encode::write_array_len(&mut out, dims));
     for d in shape {
         infallible(rmp::encode::write_uint(&mut out, d));
     }
@@ -265,7 +271,7 @@ fn compressed_part(
     put_str(&mut out, dtype);
     put_bin(&mut out, b"data");
     put_bin(&mut out, data);
-    Bytes::from(out)
+    Some(Bytes::from(out))
 }
 
 /// Most scans a progressive JPEG from a peer may have (libjpeg-turbo's advice against
@@ -318,7 +324,8 @@ pub(crate) fn decompress(
         }
         Codec::Lz4 | Codec::Zstd => None,
     };
-    let mut buf = frame_header(dtype, &shape, expected);
+    let mut buf =
+        frame_header(dtype, &shape, expected).map_err(|_| DecodeError::ShapeOverflow(shape64()))?;
     let offset = buf.len();
     buf.resize(offset + expected, 0);
     let out = &mut buf[offset..];
@@ -484,7 +491,7 @@ mod tests {
 
     /// A compressed part with the given fields, as a peer may send them.
     fn handmade(codec: Codec, shape: &[u64], dtype: &str, data: &[u8]) -> Bytes {
-        compressed_part(codec, shape.iter().copied(), dtype, data)
+        compressed_part(codec, shape.iter().copied(), dtype, data).unwrap()
     }
 
     #[test]

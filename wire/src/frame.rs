@@ -265,10 +265,10 @@ impl Layout {
         if shape.len() > MAX_DIMS {
             return Err(FrameError::TooManyDims(shape.len()));
         }
-        let Some(n) = byte_len(dtype, &shape).filter(|&n| u32::try_from(n).is_ok()) else {
+        let Some(n) = byte_len(dtype, &shape) else {
             return Err(FrameError::TooLarge(shape));
         };
-        let header = crate::numpy::frame_header(dtype, &shape, n);
+        let header = crate::numpy::frame_header(dtype, &shape, n)?;
         let pad = header.len().next_multiple_of(ALIGN) - header.len();
         let Some(total) = (pad + header.len()).checked_add(n) else {
             return Err(FrameError::TooLarge(shape));
@@ -471,7 +471,8 @@ impl Frame {
     /// A frame of zeros.
     pub fn zeros(dtype: Dtype, shape: impl Into<Vec<usize>>) -> Result<Frame> {
         let shape = shape.into();
-        let Some(n) = byte_len(dtype, &shape) else {
+        // Refused before the zeros are allocated, as `Frame::new` would refuse them after.
+        let Some(n) = byte_len(dtype, &shape).filter(|&n| u32::try_from(n).is_ok()) else {
             return Err(FrameError::TooLarge(shape));
         };
         Frame::new(dtype, shape, vec![0u8; n])

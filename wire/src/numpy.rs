@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::codec::{self, Codec, DEFAULT_MAX_FRAME_SIZE};
-use crate::error::DecodeError;
+use crate::error::{DecodeError, FrameError};
 use crate::frame::{self, Dtype, Frame, MAX_DIMS};
 use crate::msgpack::infallible;
 use crate::reader::Reader;
@@ -13,6 +13,19 @@ use crate::reader::Reader;
 /// dimensions of at most 9 bytes each.
 const FRAME_HEADER_MAX: usize = 64 + 9 * MAX_DIMS;
 
+/// The two sizes a msgpack_numpy header carries, as msgpack writes them: the number of
+/// dimensions (at most [`MAX_DIMS`]) and the byte count of `data` (one msgpack bin: under
+/// 4 GiB). Checked, never cast: a 32768 × 32768 × 4 frame is 2³² bytes, which a `u32` cast
+/// would write as 0.
+fn header_sizes(shape: &[usize], len: usize) -> Result<(u32, u32), FrameError> {
+    let dims = u32::try_from(shape.len())
+        .ok()
+        .filter(|_| shape.len() <= MAX_DIMS)
+        .ok_or(FrameError::TooManyDims(shape.len()))?;
+    let len = u32::try_from(len).map_err(|_| FrameError::TooLarge(shape.to_vec()))?;
+    Ok((dims, len))
+}
+
 /// Writes the msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to
 /// and including the bin header of its `data`.
 fn put_frame_header<W: rmp::encode::RmpWrite>(
@@ -20,7 +33,8 @@ fn put_frame_header<W: rmp::encode::RmpWrite>(
     dtype: Dtype,
     shape: &[usize],
     len: usize,
-) {
+) -> Result<(), FrameError> {
+    let (dims, len) = header_sizes(shape, len)?;
     infallible(out.write_u8(0x85));
     infallible(rmp::encode::write_bin(out, b"nd"));
     infallible(out.write_u8(0xc3));
@@ -29,21 +43,25 @@ fn put_frame_header<W: rmp::encode::RmpWrite>(
     infallible(rmp::encode::write_bin(out, b"kind"));
     infallible(rmp::encode::write_bin(out, b""));
     infallible(rmp::encode::write_bin(out, b"shape"));
-    infallible(rmp::encode::write_array_len(out, shape.len() as u32));
+    infallible(rmp::encode::write_array_len(out, dims));
     for &d in shape {
         infallible(rmp::encode::write_uint(out, d as u64));
     }
     infallible(rmp::encode::write_bin(out, b"data"));
-    infallible(rmp::encode::write_bin_len(out, len as u32));
+    infallible(rmp::encode::write_bin_len(out, len));
+    Ok(())
 }
 
 /// The msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to and
 /// including the bin header of its `data`: write the frame's bytes right behind it and
 /// [`decode_frame`] gives a frame that is sent again without a copy.
-pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48 + shape.len() * 9);
-    put_frame_header(&mut out, dtype, shape, len);
-    out
+///
+/// Fails with [`FrameError::TooManyDims`] past [`MAX_DIMS`] dimensions and with
+/// [`FrameError::TooLarge`] when `len` does not fit one msgpack bin (4 GiB or more).
+pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Result<Vec<u8>, FrameError> {
+    let mut out = Vec::with_capacity(48 + shape.len().min(MAX_DIMS) * 9);
+    put_frame_header(&mut out, dtype, shape, len)?;
+    Ok(out)
 }
 
 /// The frame as msgpack_numpy encodes it: `{b"nd": true, b"type": "<dtype>", b"kind": b"",
@@ -54,12 +72,17 @@ pub fn frame_part(frame: &Frame) -> Bytes {
     // allocation. A frame never has more than `MAX_DIMS` dimensions, so it fits.
     let mut buf = [0u8; FRAME_HEADER_MAX];
     let mut rest = &mut buf[..];
-    put_frame_header(
+    let written = put_frame_header(
         &mut rest,
         frame.dtype(),
         frame.shape(),
         frame.as_bytes().len(),
     );
+    if let Err(e) = written {
+        // Every constructor of `Frame` refuses these shapes and sizes (`Frame::new`,
+        // `Layout::new`, the decoders), so no frame reaches this.
+        unreachable!("a frame that msgpack_numpy cannot carry: {e}");
+    }
     let written = FRAME_HEADER_MAX - rest.len();
     let header = &buf[..written];
     if let Some(wire) = frame
@@ -256,6 +279,31 @@ mod tests {
         let again = frame_part(&f);
         assert_ne!(again, odd);
         assert_eq!(decode_frame(&again).unwrap(), f);
+    }
+
+    /// 32768 × 32768 × 4 bytes is 2³², which a `u32` cast of the length wrote as a bin of 0
+    /// bytes: a header that lied about the frame behind it.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn header_sizes_are_checked_not_cast() {
+        let shape = vec![32768, 32768, 4];
+        assert_eq!(
+            frame_header(Dtype::U8, &shape, 1 << 32),
+            Err(FrameError::TooLarge(shape.clone()))
+        );
+        assert_eq!(
+            Frame::zeros(Dtype::U8, shape.clone()),
+            Err(FrameError::TooLarge(shape))
+        );
+        // The largest length that fits is written as it is, in a bin32.
+        let max = u32::MAX as usize;
+        let header = frame_header(Dtype::U8, &[max], max).unwrap();
+        assert_eq!(header[header.len() - 5..], [0xc6, 0xff, 0xff, 0xff, 0xff]);
+        let dims = vec![1; MAX_DIMS + 1];
+        assert_eq!(
+            frame_header(Dtype::U8, &dims, 1),
+            Err(FrameError::TooManyDims(MAX_DIMS + 1))
+        );
     }
 
     #[test]
