@@ -1,9 +1,12 @@
 //! Media against the real thing: clips made by ffmpeg at test time, decoded by our ffmpeg
 //! source, compared with OpenCV's decoding (in the interop venv) and streamed end to end,
-//! Rust→Rust and Rust→vidgear; recording checked with ffprobe.
+//! Rust→Rust and Rust→vidgear; recording checked with ffprobe. And media that hangs: a stream
+//! that stops sending, an encoder that is stuck; a recorder dropped without being finished.
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -268,10 +271,16 @@ async fn recorder_writes_a_playable_file() {
         vec![0u8; 12],
     )
     .expect("frame");
-    assert!(rec.write(&wrong).await.is_err());
-    assert_eq!(rec.finish().await.expect("finishes"), 20);
+    assert!(!rec.accepts(&wrong));
+    assert!(matches!(
+        rec.write(&wrong).await,
+        Err(Error::InvalidFrame(_))
+    ));
+    // Refused without harm: the recording goes on.
+    rec.write(&pattern.frame(20)).await.expect("writes");
+    assert_eq!(rec.finish().await.expect("finishes"), 21);
     let (frames, text) = ffprobe_frames(&path);
-    assert_eq!(frames, 20, "ffprobe: {text}");
+    assert_eq!(frames, 21, "ffprobe: {text}");
     assert!(text.starts_with("162,122"), "padded to even sizes: {text}");
 }
 
@@ -295,4 +304,150 @@ fn serve_file_recv_save() {
     let (frames, text) = ffprobe_frames(&out);
     assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
     assert!(text.starts_with("160,120"), "reduced by half: {text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// hostile input and hung processes
+
+/// ffprobe reads the recording to its end: the file is complete (an MP4 has its index, the
+/// `moov` atom), with this many frames.
+fn assert_playable(path: &Path) -> u64 {
+    let (frames, text) = ffprobe_frames(path);
+    assert!(
+        frames > 0,
+        "{} is not playable (no moov atom?): ffprobe says {text:?}",
+        path.display()
+    );
+    frames
+}
+
+/// A recorder dropped without `finish` (an early `?` in a library user's loop) closes ffmpeg's
+/// input instead of killing it: ffmpeg finishes the file.
+#[tokio::test]
+async fn a_dropped_recorder_leaves_a_playable_file() {
+    let dir = scratch("dropped");
+    let path = dir.join("dropped.mp4");
+    let pattern = TestPattern::new(64, 48);
+    let mut rec = Recorder::for_frame(&path, &pattern.frame(0), 25.0, None).expect("starts");
+    for n in 0..10 {
+        rec.write(&pattern.frame(n)).await.expect("writes");
+    }
+    let pid = rec.pid().expect("ffmpeg runs");
+    drop(rec);
+    let stat = format!("/proc/{pid}/stat");
+    tokio::task::spawn_blocking(move || {
+        wait_until("ffmpeg ended after its recorder was dropped", HANG, || {
+            let state = std::fs::read_to_string(&stat).ok();
+            state.as_deref().is_none_or(|s| s.contains(") Z "))
+        })
+    })
+    .await
+    .expect("wait");
+    assert_eq!(assert_playable(&path), 10);
+}
+
+/// An HTTP server that answers its first request with `body` (ffprobe's) and every later one
+/// (ffmpeg's) with headers and then silence: a stream that stops sending.
+fn stalling_http_server(body: Vec<u8>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { return };
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") {
+                match conn.read(&mut byte) {
+                    Ok(1) => request.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = b"HTTP/1.0 200 OK\r\nContent-Type: video/mp2t\r\n\r\n";
+            let _ = conn.write_all(head);
+            if n == 0 {
+                let _ = conn.write_all(&body);
+            } else {
+                held.push(conn);
+            }
+        }
+    });
+    port
+}
+
+/// A stream that answers ffprobe and then stops sending: the read fails with a timeout instead
+/// of waiting forever.
+#[tokio::test]
+async fn a_stream_that_stops_sending_times_out() {
+    let dir = scratch("stall");
+    let clip = dir.join("clip.ts");
+    let mut ffmpeg = Command::new("ffmpeg");
+    ffmpeg
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+        .args(["-i", "testsrc2=size=64x48:rate=25", "-frames:v", "10"])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(&clip);
+    Proc::run("ffmpeg (ts clip)", ffmpeg, HANG).assert_success();
+    let port = stalling_http_server(std::fs::read(&clip).expect("clip"));
+    let mut opts = VideoOptions::new(format!("http://127.0.0.1:{port}/clip.ts"));
+    opts.timeout = Duration::from_secs(2);
+    let mut src = within(VideoSource::open(opts)).await.expect("probed");
+    assert_eq!((src.width(), src.height()), (64, 48));
+    let read = within(src.read()).await;
+    assert!(
+        matches!(
+            &read,
+            Err(Error::Timeout { after, waiting_for, .. })
+                if *after == Duration::from_secs(2) && waiting_for.contains("frame from ffmpeg")
+        ),
+        "{read:?}"
+    );
+    assert!(
+        matches!(src.read().await, Ok(None)),
+        "ended after the error"
+    );
+}
+
+/// ffmpeg stuck (its output is a FIFO nobody reads: it blocks opening it and stops taking
+/// frames): a write fails with a timeout instead of blocking forever, and so does `finish`.
+#[tokio::test]
+async fn a_stuck_encoder_times_out() {
+    let dir = scratch("stuck");
+    let fifo = dir.join("fifo.mp4");
+    let _ = std::fs::remove_file(&fifo);
+    let name = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: mkfifo(3) with a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0, "mkfifo");
+    let pattern = TestPattern::new(640, 480);
+    let limit = Duration::from_secs(2);
+    let mut rec = Recorder::for_frame(&fifo, &pattern.frame(0), 25.0, None)
+        .expect("starts")
+        .with_timeout(limit);
+    let pid = rec.pid().expect("ffmpeg runs");
+    // A frame is 900 KB and a pipe holds 64 KiB: once ffmpeg's input queue is full, a write
+    // cannot complete.
+    let mut result = Ok(());
+    for n in 0..100 {
+        result = within(rec.write(&pattern.frame(n))).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    assert!(
+        matches!(&result, Err(Error::Timeout { after, waiting_for, .. })
+            if *after == limit && waiting_for.contains("take a frame")),
+        "{result:?}"
+    );
+    let finished = within(rec.finish()).await;
+    assert!(
+        matches!(&finished, Err(Error::Timeout { waiting_for, .. })
+            if waiting_for.contains("finish the recording")),
+        "{finished:?}"
+    );
+    let stat = format!("/proc/{pid}/stat");
+    let gone = std::fs::read_to_string(&stat).ok();
+    assert!(
+        gone.as_deref().is_none_or(|s| s.contains(") Z ")),
+        "the stuck ffmpeg was stopped: {gone:?}"
+    );
 }

@@ -7,7 +7,12 @@
 //! - [`Live`]: a source captured on its own clock; the sender always takes its newest frame and
 //!   the frames it had no time for are dropped and counted.
 //! - [`reducer`]: vidgear's `reducer()`, on a SIMD resizer.
-//! - [`Recorder`]: frames into a video file through an ffmpeg encoder process.
+//! - [`Recorder`]: frames into a video file through an ffmpeg encoder process; every way out
+//!   finishes the file, and frames of another shape are refused without harming it.
+//!
+//! Every wait on ffmpeg or ffprobe is bounded ([`DEFAULT_TIMEOUT`], [`VideoOptions::timeout`],
+//! [`Recorder::with_timeout`]): a source or encoder that hangs fails with
+//! [`Error::Timeout`](crate::Error::Timeout), naming what it waited for.
 //! - `Display` (feature `display`): a real window showing frames, with the frame rate in its
 //!   title.
 
@@ -27,4 +32,4 @@ pub use record::Recorder;
 pub use reducer::{Interpolation, reducer};
 pub use source::Source;
 pub use testsrc::TestPattern;
-pub use video::{VideoOptions, VideoSource};
+pub use video::{DEFAULT_TIMEOUT, VideoOptions, VideoSource};

@@ -1,20 +1,54 @@
 //! [`VideoSource`]: frames from a video file, an image sequence, a network stream or a camera,
 //! decoded by an ffmpeg process into raw frames on a pipe (vidgear's CamGear/FFGear role).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::Stream;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, ChildStdout, Command};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerStatus, Result};
 use crate::wire::{self, Dtype, Frame};
 
 /// How much of ffmpeg's error output is kept for error messages.
 const STDERR_TAIL: usize = 4096;
+
+/// How long ffprobe and ffmpeg may take to answer by default: to probe a source, to deliver
+/// its next frame ([`VideoOptions::timeout`]), to take a frame to record or to finish a
+/// recording ([`Recorder::with_timeout`](super::Recorder::with_timeout)). Long enough for a
+/// network stream to be analysed or a 4K frame to be encoded; a source or encoder silent for
+/// longer is taken for hung.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A path as ffmpeg and ffprobe should read it. Sources go behind `-i`, so that ffmpeg's option
+/// parser takes them for a name; a relative name that starts with `-` (`-report`,
+/// `-clip.mp4`, a lone `-`, which is ffmpeg's stdin) also gets a `./` in front, so that no
+/// scan of the command line can read it as anything but a file. Every other name, URL or
+/// device is passed as it is.
+pub(super) fn ffmpeg_path(name: impl Into<OsString>) -> OsString {
+    let name = name.into();
+    if name.as_encoded_bytes().starts_with(b"-") {
+        let mut safe = OsString::from("./");
+        safe.push(&name);
+        safe
+    } else {
+        name
+    }
+}
+
+/// The timeout error for a wait on ffprobe or ffmpeg that did not end within `after`.
+pub(super) fn hung(after: Duration, waiting_for: &'static str) -> Error {
+    Error::Timeout {
+        after,
+        waiting_for,
+        peer: PeerStatus::Unknown,
+    }
+}
 
 /// What to open and how (vidgear's `source`, `source_demuxer`, `frame_format`, `custom_ffmpeg`,
 /// `resolution`, `framerate`).
@@ -35,6 +69,11 @@ pub struct VideoOptions {
     pub framerate: Option<f64>,
     /// Read a file at its own frame rate (ffmpeg's `-re`) instead of as fast as it decodes.
     pub realtime: bool,
+    /// How long ffprobe may take to probe the source, and ffmpeg to deliver each frame (the
+    /// first one included), before the source fails with [`Error::Timeout`]: a URL that never
+    /// answers, or a stream or camera that stops sending, ends instead of hanging. Default
+    /// [`DEFAULT_TIMEOUT`].
+    pub timeout: Duration,
 }
 
 impl VideoOptions {
@@ -48,6 +87,7 @@ impl VideoOptions {
             resolution: None,
             framerate: None,
             realtime: false,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 
@@ -76,7 +116,6 @@ impl VideoOptions {
         }
     }
 
-    /// The input options shared by ffprobe and ffmpeg.
     /// Whether this is a live source, captured on its own clock: a device (a demuxer other than
     /// ffmpeg's generator `lavfi`), a network stream (a URL), or any input read at its native
     /// rate (`realtime`). Files and image sequences are not.
@@ -86,21 +125,23 @@ impl VideoOptions {
             || self.demuxer.as_deref().is_some_and(|d| d != "lavfi")
     }
 
-    fn input_args(&self) -> Vec<String> {
-        let mut args = Vec::new();
+    /// The input options shared by ffprobe and ffmpeg, up to and including `-i SOURCE`.
+    fn input_args(&self) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
         if let Some(f) = &self.demuxer {
-            args.extend(["-f".into(), f.clone()]);
+            args.extend(["-f".into(), f.into()]);
         }
         if self.source.contains('*') && self.demuxer.is_none() {
             args.extend(["-f".into(), "image2".into()]);
             args.extend(["-pattern_type".into(), "glob".into()]);
         }
         if let Some((w, h)) = self.resolution {
-            args.extend(["-video_size".into(), format!("{w}x{h}")]);
+            args.extend(["-video_size".into(), format!("{w}x{h}").into()]);
         }
         if let Some(r) = self.framerate {
-            args.extend(["-framerate".into(), r.to_string()]);
+            args.extend(["-framerate".into(), r.to_string().into()]);
         }
+        args.extend(["-i".into(), ffmpeg_path(&self.source)]);
         args
     }
 }
@@ -116,7 +157,10 @@ pub struct VideoSource {
     width: usize,
     height: usize,
     channels: usize,
+    /// The msgpack_numpy header of every frame (they all have one shape).
+    header: Vec<u8>,
     fps: Option<f64>,
+    timeout: Duration,
     frames: u64,
     done: bool,
 }
@@ -205,18 +249,30 @@ impl VideoSource {
     /// Probes the source with ffprobe and starts decoding it.
     ///
     /// A missing ffmpeg, a missing or undecodable source gives one [`Error::Media`] naming the
-    /// source and what ffmpeg said.
+    /// source and what ffmpeg said; ffprobe silent for longer than [`VideoOptions::timeout`]
+    /// (a URL that never answers) gives [`Error::Timeout`]; frames too large for one
+    /// message (4 GiB or more) give [`Error::Frame`].
     pub async fn open(opts: VideoOptions) -> Result<VideoSource> {
         let channels = opts.channels()?;
         let (width, height, fps) = probe(&opts).await?;
+        let shape = if channels == 1 {
+            vec![height, width]
+        } else {
+            vec![height, width, channels]
+        };
+        let bytes = width
+            .checked_mul(height)
+            .and_then(|p| p.checked_mul(channels));
+        let header = match bytes {
+            Some(n) => wire::frame_header(Dtype::U8, &shape, n)?,
+            None => return Err(wire::FrameError::TooLarge(shape).into()),
+        };
         let mut cmd = Command::new(opts.ffmpeg());
         cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
         if opts.realtime {
             cmd.arg("-re");
         }
         cmd.args(opts.input_args())
-            .arg("-i")
-            .arg(&opts.source)
             .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"])
             .arg(&opts.frame_format)
             .arg("pipe:1")
@@ -224,6 +280,10 @@ impl VideoSource {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // A process group of its own: a Ctrl-C on the terminal is this process's to handle
+        // (`netgear recv` finishes its recording first); ffmpeg dies with it all the same.
+        #[cfg(unix)]
+        cmd.process_group(0);
         let mut child = spawn_tied_to_process(cmd)
             .await
             .map_err(|e| spawn_error(&opts.ffmpeg(), e))?;
@@ -242,7 +302,9 @@ impl VideoSource {
             width,
             height,
             channels,
+            header,
             fps,
+            timeout: opts.timeout,
             frames: 0,
             done: false,
         })
@@ -275,28 +337,38 @@ impl VideoSource {
     /// The next frame; `None` at the end of the source.
     ///
     /// Frames are read behind room for their msgpack_numpy header, so sending them copies
-    /// nothing.
+    /// nothing. A frame that does not come within [`VideoOptions::timeout`] ends the source
+    /// with [`Error::Timeout`] (ffmpeg is stopped).
     pub async fn read(&mut self) -> Result<Option<Frame>> {
         if self.done {
             return Ok(None);
         }
-        let shape = if self.channels == 1 {
-            vec![self.height, self.width]
-        } else {
-            vec![self.height, self.width, self.channels]
-        };
-        let n = self.frame_bytes();
-        let header = wire::frame_header(Dtype::U8, &shape, n)?;
-        let mut buf = BytesMut::with_capacity(header.len() + n);
-        buf.extend_from_slice(&header);
-        while buf.len() < header.len() + n {
-            let got = self
-                .stdout
-                .read_buf(&mut buf)
-                .await
-                .map_err(|e| Error::Media(format!("reading from ffmpeg: {e}")))?;
-            if got == 0 {
-                return self.finish(buf.len() - header.len()).await;
+        let (n, head) = (self.frame_bytes(), self.header.len());
+        let mut buf = BytesMut::with_capacity(head + n);
+        buf.extend_from_slice(&self.header);
+        let stdout = &mut self.stdout;
+        let filled = tokio::time::timeout(self.timeout, async {
+            while buf.len() < head + n {
+                if stdout.read_buf(&mut buf).await? == 0 {
+                    return Ok(false);
+                }
+            }
+            Ok::<_, std::io::Error>(true)
+        })
+        .await;
+        match filled {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => return self.finish(buf.len() - head).await,
+            Ok(Err(e)) => {
+                self.stop().await;
+                return Err(Error::Media(format!("reading from ffmpeg: {e}")));
+            }
+            Err(_) => {
+                self.stop().await;
+                return Err(hung(
+                    self.timeout,
+                    "the next frame from ffmpeg (the source sent none)",
+                ));
             }
         }
         self.frames += 1;
@@ -309,11 +381,16 @@ impl VideoSource {
     /// At the end of ffmpeg's output: a clean end, or the error ffmpeg reported.
     async fn finish(&mut self, partial: usize) -> Result<Option<Frame>> {
         self.done = true;
-        let status = self
-            .child
-            .wait()
-            .await
-            .map_err(|e| Error::Media(format!("waiting for ffmpeg: {e}")))?;
+        let status = match tokio::time::timeout(self.timeout, self.child.wait()).await {
+            Ok(status) => status.map_err(|e| Error::Media(format!("waiting for ffmpeg: {e}")))?,
+            Err(_) => {
+                self.stop().await;
+                return Err(hung(
+                    self.timeout,
+                    "ffmpeg to exit at the end of the source",
+                ));
+            }
+        };
         if status.success() && (partial == 0 || self.frames > 0) {
             return Ok(None);
         }
@@ -329,6 +406,12 @@ impl VideoSource {
         )))
     }
 
+    /// Stops ffmpeg for good (the source has failed) and reaps it.
+    async fn stop(&mut self) {
+        self.done = true;
+        let _ = self.child.kill().await;
+    }
+
     /// The frames as a stream, ending at the end of the source or after one error.
     pub fn into_stream(self) -> impl Stream<Item = Result<Frame>> + Send + 'static {
         futures::stream::unfold(Some(self), |src| async move {
@@ -342,7 +425,9 @@ impl VideoSource {
     }
 }
 
-async fn keep_tail(mut from: impl AsyncRead + Unpin, into: Arc<Mutex<Vec<u8>>>) {
+/// Keeps the last [`STDERR_TAIL`] bytes of a child's error output, read as it comes (a child
+/// whose stderr pipe is full would block).
+pub(super) async fn keep_tail(mut from: impl AsyncRead + Unpin, into: Arc<Mutex<Vec<u8>>>) {
     let mut chunk = [0u8; 1024];
     while let Ok(n) = from.read(&mut chunk).await {
         if n == 0 {
@@ -359,19 +444,20 @@ async fn keep_tail(mut from: impl AsyncRead + Unpin, into: Arc<Mutex<Vec<u8>>>) 
 /// Width, height and frame rate of the source's first video stream, by ffprobe.
 async fn probe(opts: &VideoOptions) -> Result<(usize, usize, Option<f64>)> {
     let program = opts.ffprobe();
-    let out = Command::new(&program)
-        .args(["-v", "error", "-select_streams", "v:0"])
+    let mut cmd = Command::new(&program);
+    cmd.args(["-v", "error", "-select_streams", "v:0"])
         .args([
             "-show_entries",
             "stream=width,height,avg_frame_rate,r_frame_rate",
         ])
         .args(["-of", "json"])
         .args(opts.input_args())
-        .arg(&opts.source)
         .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output()
+        // Dropped at the timeout: ffprobe is killed with it.
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(opts.timeout, cmd.output())
         .await
+        .map_err(|_| hung(opts.timeout, "ffprobe to probe the video source"))?
         .map_err(|e| spawn_error(&program, e))?;
     let fail = |why: String| Error::Media(format!("cannot open {:?}: {why}", opts.source));
     if !out.status.success() {
