@@ -1,23 +1,27 @@
 //! Media against the real thing: clips made by ffmpeg at test time, decoded by our ffmpeg
 //! source, compared with OpenCV's decoding (in the interop venv) and streamed end to end,
-//! Rust→Rust and Rust→vidgear; recording checked with ffprobe. And media that hangs: a stream
-//! that stops sending, an encoder that is stuck; a recorder dropped without being finished.
+//! Rust→Rust and Rust→vidgear; recording checked with ffprobe. And media against hostile
+//! input: a stranger's frames in the middle of a recording, every way `recv` can stop while it
+//! records, file names that look like ffmpeg options, a URL that never answers, an encoder
+//! that is stuck.
 
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::net::wait_until;
-use common::proc::{NETGEAR, Proc};
+use common::proc::{Exit, NETGEAR, Proc};
 use common::psnr::psnr;
+use common::raw::{self, Side};
 use common::{free_port, python, tcp, within};
 use futures::StreamExt;
 use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
-use netgear::{Client, Error, Frame, Options, Pattern, Server, Source};
+use netgear::wire::Scalar;
+use netgear::{Client, Dtype, Error, Frame, Options, Pattern, Server, Source};
 
 const CLIP_FRAMES: usize = 30;
 const W: usize = 320;
@@ -321,6 +325,139 @@ fn assert_playable(path: &Path) -> u64 {
     frames
 }
 
+/// `netgear recv --save out` on `port` with `--timeout SECONDS` and `extra` flags.
+fn recv_saving(port: u16, timeout: &str, out: &Path, extra: &[&str]) -> Command {
+    let mut recv = Command::new(NETGEAR);
+    recv.env_remove("RUST_LOG")
+        .args([
+            "recv",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--timeout", timeout, "--json", "--save"])
+        .arg(out)
+        .args(extra);
+    recv
+}
+
+/// Waits until ffmpeg has created the recording: it does once it has a frame to encode.
+fn await_recording(recv: &mut Proc, out: &Path) {
+    recv.await_event("the recording to start", HANG, || out.exists());
+}
+
+/// A sender streams 64×48 frames over PUSH/PULL while a stranger connects a second PUSH socket
+/// and sends frames of another shape, of another dtype, and of two dimensions: each is skipped
+/// and counted, the stream goes on, and the recording holds every frame of the sender.
+#[test]
+fn a_strangers_frames_do_not_spoil_a_recording() {
+    let dir = scratch("stranger");
+    let out = dir.join("out.mp4");
+    let port = free_port();
+    let mut rx = Proc::spawn(
+        "recv --save",
+        recv_saving(port, "20", &out, &["--pattern", "3"]),
+    );
+    rx.await_listening(port, HANG);
+    let pattern = TestPattern::new(64, 48);
+    let sender = raw::socket(zmq::PUSH, port, Side::Connect);
+    sender.set_linger(10_000).expect("linger");
+    let send = |n: u64| {
+        sender
+            .send_multipart(raw::frame_message(false, None, &pattern.frame(n)), 0)
+            .expect("a frame");
+    };
+    (0..10).for_each(send);
+    // The recording is of the sender's frames: the stranger has not connected yet.
+    await_recording(&mut rx, &out);
+    let stranger = raw::socket(zmq::PUSH, port, Side::Connect);
+    stranger.set_linger(10_000).expect("linger");
+    let strangers = [
+        raw::sevens(),
+        Frame::zeros(Dtype::native(Scalar::F32), [48, 64, 3]).expect("frame"),
+        Frame::zeros(Dtype::U8, [48, 64]).expect("frame"),
+    ];
+    for f in &strangers {
+        stranger
+            .send_multipart(raw::frame_message(false, None, f), 0)
+            .expect("a stranger's frame");
+    }
+    rx.await_stderr(HANG, strangers.len(), |l| l.starts_with("not recorded: "));
+    (10..20).for_each(send);
+    sender.send(raw::terminate(), 0).expect("the end");
+    let exit = rx.wait(HANG);
+    exit.assert_success();
+    let summary = exit.summary();
+    assert_eq!(summary["frames"], 23, "{summary}");
+    assert_eq!(summary["save_frames"], 20, "{summary}");
+    assert_eq!(summary["save_skipped"], 3, "{summary}");
+    assert_eq!(assert_playable(&out), 20);
+}
+
+/// A streaming `netgear serve` of the test pattern (it runs until it is killed).
+fn endless_sender(port: u16) -> Proc {
+    let mut serve = Command::new(NETGEAR);
+    serve
+        .env_remove("RUST_LOG")
+        .args([
+            "serve",
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ])
+        .args(["--timeout", "20", "--width", "64", "--height", "48"])
+        .args(["--frames", "1000000", "--fps", "50"]);
+    Proc::spawn("serve", serve)
+}
+
+/// `recv --save` whose sender dies: it times out, an error exit, and the file it was writing is
+/// finished all the same, with every frame it recorded.
+#[test]
+fn a_recording_is_finished_when_recv_times_out() {
+    let dir = scratch("timeout");
+    let out = dir.join("out.mp4");
+    let port = free_port();
+    let mut rx = Proc::spawn("recv --save", recv_saving(port, "2", &out, &[]));
+    rx.await_listening(port, HANG);
+    let mut tx = endless_sender(port);
+    await_recording(&mut rx, &out);
+    tx.kill();
+    let exit = rx.wait(HANG);
+    assert_eq!(exit.status.code(), Some(1), "{}", exit.stderr_text());
+    let summary = exit.summary();
+    assert!(summary["error"].is_string(), "{summary}");
+    let saved = summary["save_frames"].as_u64().expect("save_frames");
+    assert!(saved > 0, "{summary}");
+    assert_eq!(assert_playable(&out), saved);
+}
+
+/// SIGTERM (and Ctrl-C, which is SIGINT) end `recv --save` the way the end of the stream does:
+/// the recording finished, the summary printed, exit status 0.
+#[test]
+fn a_recording_is_finished_on_sigterm_and_sigint() {
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+        let dir = scratch(&format!("signal-{name}"));
+        let out = dir.join("out.mp4");
+        let port = free_port();
+        let mut rx = Proc::spawn("recv --save", recv_saving(port, "20", &out, &[]));
+        rx.await_listening(port, HANG);
+        let _tx = endless_sender(port);
+        await_recording(&mut rx, &out);
+        let pid = libc::pid_t::try_from(rx.pid()).expect("a pid");
+        // SAFETY: kill(2) with a valid signal number on the receiver this test started.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill {name}");
+        let exit = rx.wait(HANG);
+        exit.assert_success();
+        let summary = exit.summary();
+        assert_eq!(summary["stopped_by"], name, "{summary}");
+        let saved = summary["save_frames"].as_u64().expect("save_frames");
+        assert!(saved > 0, "{summary}");
+        assert_eq!(assert_playable(&out), saved, "{name}");
+    }
+}
+
 /// A recorder dropped without `finish` (an early `?` in a library user's loop) closes ffmpeg's
 /// input instead of killing it: ffmpeg finishes the file.
 #[tokio::test]
@@ -344,6 +481,62 @@ async fn a_dropped_recorder_leaves_a_playable_file() {
     .await
     .expect("wait");
     assert_eq!(assert_playable(&path), 10);
+}
+
+/// Paths that start with `-` are files, not ffmpeg options: `--source=-report` is a missing
+/// file (ffmpeg's `-report` would have written a log into the working directory), a clip named
+/// `-clip.mp4` streams, and `--save=-out.mp4` records.
+#[test]
+fn names_that_look_like_options_are_files() {
+    let dir = scratch("dash");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let port = free_port();
+    let mut serve = Command::new(NETGEAR);
+    serve
+        .current_dir(&empty)
+        .env_remove("RUST_LOG")
+        .arg("serve")
+        .args(conn(port))
+        .arg("--source=-report");
+    let exit = Proc::run("serve --source=-report", serve, HANG);
+    assert_eq!(exit.status.code(), Some(1), "{}", exit.stderr_text());
+    let said = exit.stderr_text();
+    assert!(
+        said.contains("error: cannot open \"-report\"") && said.contains("No such file"),
+        "{said}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&empty)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "ffprobe wrote {left:?}");
+
+    std::fs::rename(make_clip(&dir), dir.join("-clip.mp4")).expect("rename");
+    let mut recv = Command::new(NETGEAR);
+    recv.current_dir(&dir)
+        .arg("recv")
+        .args(conn(port))
+        .arg("--save=-out.mp4");
+    let mut serve = Command::new(NETGEAR);
+    serve
+        .current_dir(&dir)
+        .arg("serve")
+        .args(conn(port))
+        .arg("--source=-clip.mp4");
+    receive_and_send(port, recv, serve);
+    assert_eq!(assert_playable(&dir.join("-out.mp4")), CLIP_FRAMES as u64);
+}
+
+/// A TCP listener that accepts connections and never says a word.
+fn silent_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let held: Vec<TcpStream> = listener.incoming().map_while(Result::ok).collect();
+        drop(held);
+    });
+    port
 }
 
 /// An HTTP server that answers its first request with `body` (ffprobe's) and every later one
@@ -373,6 +566,23 @@ fn stalling_http_server(body: Vec<u8>) -> u16 {
         }
     });
     port
+}
+
+/// ffprobe on a URL that never answers: the command fails with a timeout that names ffprobe,
+/// after `--media-timeout`.
+#[test]
+fn a_source_that_never_answers_times_out() {
+    let url = format!("http://127.0.0.1:{}/clip.ts", silent_server());
+    let mut serve = Command::new(NETGEAR);
+    serve
+        .env_remove("RUST_LOG")
+        .arg("serve")
+        .args(conn(free_port()))
+        .args(["--source", &url, "--media-timeout", "2"]);
+    let started = Instant::now();
+    let exit: Exit = Proc::run("serve --source <silent URL>", serve, HANG);
+    exit.assert_timed_out(Duration::from_secs(2), "ffprobe to probe the video source");
+    assert!(started.elapsed() >= Duration::from_secs(2));
 }
 
 /// A stream that answers ffprobe and then stops sending: the read fails with a timeout instead

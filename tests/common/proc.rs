@@ -203,6 +203,11 @@ impl Proc {
         });
     }
 
+    /// The process id (to signal the child).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL, and reap: when this returns the process is gone and its sockets are closed.
     pub fn kill(&mut self) -> Instant {
         self.child.kill().expect("SIGKILL");

@@ -81,6 +81,20 @@ pub(crate) struct MediaArgs {
     /// The ffmpeg executable to use.
     #[arg(long)]
     pub(crate) ffmpeg: Option<PathBuf>,
+    /// Seconds ffprobe and ffmpeg may take to answer: to probe a source, to deliver its next
+    /// frame, to take a frame to record or to finish a recording. Past it the command fails
+    /// with a timeout naming what hung.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    pub(crate) media_timeout: Duration,
+}
+
+/// A positive, finite number of seconds.
+fn seconds(s: &str) -> Result<Duration, String> {
+    let n: f64 = s.parse().map_err(|e| format!("{s:?}: {e}"))?;
+    Duration::try_from_secs_f64(n)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s}: must be a positive number of seconds"))
 }
 
 impl MediaArgs {
@@ -92,6 +106,7 @@ impl MediaArgs {
         let mut video = VideoOptions::new(spec);
         video.demuxer = self.demuxer.clone();
         video.ffmpeg = self.ffmpeg.clone();
+        video.timeout = self.media_timeout;
         if self.demuxer.is_some() {
             video.resolution = Some((width as u32, height as u32));
         }

@@ -1,7 +1,7 @@
 //! `netgear recv`: receive mode, with answers, a window and a recording.
 
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use futures::StreamExt;
@@ -64,6 +64,9 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
             "--reply, --reply-json, --reply-frame and --reply-source need --bidirectional".into(),
         ));
     }
+    // Before anything else: from here on, Ctrl-C and SIGTERM end the stream the way its end
+    // would (the recording finished, the summary printed).
+    let mut stop = Stop::new()?;
     let mut reply_source = match &args.reply_source {
         Some(spec) => Some(args.media.source(spec, 640, 480).open().await?),
         None => None,
@@ -82,15 +85,30 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     // A frame queued as a reply is sent with the answer to the next frame: hash it then.
     let mut reply_stats = StreamStats::new(!args.out.no_hash);
     let mut queued: Option<Frame> = None;
-    let mut recorder: Option<Recorder> = None;
+    let mut saving = args.save.as_ref().map(|path| Saving {
+        path: path.clone(),
+        fps: args.save_fps,
+        ffmpeg: args.media.ffmpeg.clone(),
+        timeout: args.media.media_timeout,
+        recorder: None,
+        skipped: 0,
+    });
     let mut data = Vec::new();
     let mut psnr = args.psnr.then(PsnrMeter::new);
     let limit = args.frames.unwrap_or(u64::MAX);
     let mut outcome = Ok(());
+    let mut stopped_by = None;
     {
         let mut frames = std::pin::pin!(client.recv_generator());
         while stats.frames() < limit {
-            let (d, frame) = match frames.next().await {
+            let next = tokio::select! {
+                next = frames.next() => next,
+                signal = stop.next() => {
+                    stopped_by = Some(signal);
+                    break;
+                }
+            };
+            let (d, frame) = match next {
                 Some(Ok(item)) => item,
                 Some(Err(e)) => {
                     outcome = Err(e);
@@ -123,38 +141,50 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
             if data.len() < 10 {
                 data.push(d.as_ref().map_or(Json::Null, Data::to_json));
             }
-            if let Some(window) = &display {
-                show(window, &frame)?;
-            }
-            if let Some(path) = &args.save {
-                if recorder.is_none() {
-                    let ffmpeg = args.media.ffmpeg.as_deref();
-                    recorder = Some(Recorder::for_frame(path, &frame, args.save_fps, ffmpeg)?);
+            // Any error from here on ends the stream as a stream error does: the recording is
+            // finished and the summary printed below.
+            let handled = async {
+                if let Some(window) = &display {
+                    show(window, &frame)?;
                 }
-                if let Some(r) = recorder.as_mut() {
-                    r.write(&frame).await?;
+                if let Some(saving) = saving.as_mut() {
+                    saving.offer(&frame).await?;
                 }
-            }
-            let back = match reply_source.as_mut() {
-                Some(src) => src.next().await.transpose()?,
-                None => args.reply_frame.then(|| frame.clone()),
+                let back = match reply_source.as_mut() {
+                    Some(src) => src.next().await.transpose()?,
+                    None => args.reply_frame.then(|| frame.clone()),
+                };
+                if let Some(r) = &reply {
+                    client.transceive_data(r.clone())?;
+                } else if let Some(f) = back {
+                    client.transceive_data(f.clone())?;
+                    queued = Some(f);
+                }
+                Ok::<_, Error>(())
             };
-            if let Some(r) = &reply {
-                client.transceive_data(r.clone())?;
-            } else if let Some(f) = back {
-                client.transceive_data(f.clone())?;
-                queued = Some(f);
+            if let Err(e) = handled.await {
+                outcome = Err(e);
+                break;
             }
         }
     }
     status.finish();
+    if let Some(signal) = stopped_by {
+        eprintln!("stopped by {signal}");
+        // A second signal does not wait for the recording to be finished.
+        tokio::spawn(async move {
+            let again = stop.next().await;
+            eprintln!("error: stopped by a second {again}: exiting at once");
+            std::process::exit(1);
+        });
+    }
     let wire_bytes = client.bytes_received();
     let codec_times = client.codec_times();
     client.close().await;
-    if let Some(r) = recorder {
-        let written = r.finish().await?;
-        eprintln!("recorded {written} frames");
-    }
+    let saved = match saving {
+        Some(saving) => Some(saving.finish().await),
+        None => None,
+    };
     eprintln!(
         "received {} frames at {:.1} fps",
         stats.frames(),
@@ -172,11 +202,157 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     if let Some(h) = reply_stats.sha256() {
         summary.insert("reply_sha256".into(), h.into());
     }
+    if let Some(saved) = saved {
+        summary.insert("save_frames".into(), saved.frames.into());
+        summary.insert("save_skipped".into(), saved.skipped.into());
+        if let Err(e) = saved.finished {
+            summary.insert("save_error".into(), crate::chain(&e).into());
+            if outcome.is_ok() {
+                outcome = Err(e);
+            } else {
+                eprintln!("error: the recording: {}", crate::chain(&e));
+            }
+        }
+    }
+    if let Some(signal) = stopped_by {
+        summary.insert("stopped_by".into(), signal.into());
+    }
     if let Err(e) = &outcome {
         summary.insert("error".into(), crate::chain(e).into());
     }
     print_summary(&args.out, summary);
     outcome
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, caught from the start of `recv`.
+struct Stop {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn new() -> Result<Stop, Error> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+/// How many skipped frames are named on stderr; the rest are only counted (a peer sending
+/// frames of another shape cannot flood the terminal).
+const SKIPS_SHOWN: u64 = 10;
+
+/// `--save`: the recording, sized by the first frame it can take. Frames of another shape or
+/// dtype (from another sender, say) are skipped and counted, never an error: a stranger cannot
+/// end or spoil the recording.
+struct Saving {
+    path: PathBuf,
+    fps: f64,
+    ffmpeg: Option<PathBuf>,
+    timeout: Duration,
+    recorder: Option<Recorder>,
+    skipped: u64,
+}
+
+/// What became of a recording.
+struct Saved {
+    frames: u64,
+    skipped: u64,
+    finished: Result<(), Error>,
+}
+
+impl Saving {
+    /// Records `frame`, or skips it.
+    async fn offer(&mut self, frame: &Frame) -> Result<(), Error> {
+        let recorder = match &mut self.recorder {
+            Some(r) if r.accepts(frame) => r,
+            Some(r) => {
+                let recording = format!("uint8 frames of shape {:?}", r.shape());
+                self.skip(frame, &recording);
+                return Ok(());
+            }
+            None if !Recorder::can_record(frame) => {
+                self.skip(frame, "uint8 images only");
+                return Ok(());
+            }
+            None => self.recorder.insert(
+                Recorder::for_frame(&self.path, frame, self.fps, self.ffmpeg.as_deref())?
+                    .with_timeout(self.timeout),
+            ),
+        };
+        recorder.write(frame).await
+    }
+
+    fn skip(&mut self, frame: &Frame, recording: &str) {
+        self.skipped += 1;
+        if self.skipped <= SKIPS_SHOWN {
+            eprintln!(
+                "not recorded: a {} frame of shape {:?} (the recording takes {recording}; {} \
+                 skipped so far)",
+                frame.dtype().numpy_name(),
+                frame.shape(),
+                self.skipped
+            );
+        }
+        if self.skipped == SKIPS_SHOWN {
+            eprintln!("not recorded: further skipped frames are counted (save_skipped), not shown");
+        }
+    }
+
+    /// Finishes the file (a recording that never started has nothing to finish).
+    async fn finish(self) -> Saved {
+        let Some(recorder) = self.recorder else {
+            return Saved {
+                frames: 0,
+                skipped: self.skipped,
+                finished: Ok(()),
+            };
+        };
+        let path = self.path.display();
+        match recorder.finish().await {
+            Ok(frames) => {
+                eprintln!(
+                    "recorded {frames} frames in {path} ({} skipped)",
+                    self.skipped
+                );
+                Saved {
+                    frames,
+                    skipped: self.skipped,
+                    finished: Ok(()),
+                }
+            }
+            Err(e) => Saved {
+                frames: 0,
+                skipped: self.skipped,
+                finished: Err(e),
+            },
+        }
+    }
 }
 
 #[cfg(feature = "display")]
