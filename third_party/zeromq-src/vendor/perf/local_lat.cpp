@@ -1,0 +1,116 @@
+/*
+    Copyright (c) 2007-2016 Contributors as noted in the AUTHORS file
+
+    This file is part of libzmq, the ZeroMQ core engine in C++.
+
+    libzmq is free software; you can redistribute it and/or modify it under
+    the terms of the GNU Lesser General Public License (LGPL) as published
+    by the Free Software Foundation; either version 3 of the License, or
+    (at your option) any later version.
+
+    As a special exception, the Contributors give you permission to link
+    this library with independent modules to produce an executable,
+    regardless of the license terms of these independent modules, and to
+    copy and distribute the resulting executable under terms of your choice,
+    provided that you also meet, for each linked independent module, the
+    terms and conditions of the license of that module. An independent
+    module is a module which is not derived from or based on this library.
+    If you modify this library, you must extend this exception to your
+    version of the library.
+
+    libzmq is distributed in the hope that it will be useful, but WITHOUT
+    ANY WARRANTY; without even the implied warranty of MERCHANTABILITY or
+    FITNESS FOR A PARTICULAR PURPOSE. See the GNU Lesser General Public
+    License for more details.
+
+    You should have received a copy of the GNU Lesser General Public License
+    along with this program.  If not, see <http://www.gnu.org/licenses/>.
+*/
+
+#include "../include/zmq.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+int main (int argc, char *argv[])
+{
+    const char *bind_to;
+    int roundtrip_count;
+    size_t message_size;
+    void *ctx;
+    void *s;
+    int rc;
+    int i;
+    zmq_msg_t msg;
+
+    if (argc != 4) {
+        printf ("usage: local_lat <bind-to> <message-size> "
+                "<roundtrip-count>\n");
+        return 1;
+    }
+    bind_to = argv[1];
+    message_size = atoi (argv[2]);
+    roundtrip_count = atoi (argv[3]);
+
+    ctx = zmq_init (1);
+    if (!ctx) {
+        printf ("error in zmq_init: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    s = zmq_socket (ctx, ZMQ_REP);
+    if (!s) {
+        printf ("error in zmq_socket: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    rc = zmq_bind (s, bind_to);
+    if (rc != 0) {
+        printf ("error in zmq_bind: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    rc = zmq_msg_init (&msg);
+    if (rc != 0) {
+        printf ("error in zmq_msg_init: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    for (i = 0; i != roundtrip_count; i++) {
+        rc = zmq_recvmsg (s, &msg, 0);
+        if (rc < 0) {
+            printf ("error in zmq_recvmsg: %s\n", zmq_strerror (errno));
+            return -1;
+        }
+        if (zmq_msg_size (&msg) != message_size) {
+            printf ("message of incorrect size received\n");
+            return -1;
+        }
+        rc = zmq_sendmsg (s, &msg, 0);
+        if (rc < 0) {
+            printf ("error in zmq_sendmsg: %s\n", zmq_strerror (errno));
+            return -1;
+        }
+    }
+
+    rc = zmq_msg_close (&msg);
+    if (rc != 0) {
+        printf ("error in zmq_msg_close: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    zmq_sleep (1);
+
+    rc = zmq_close (s);
+    if (rc != 0) {
+        printf ("error in zmq_close: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    rc = zmq_ctx_term (ctx);
+    if (rc != 0) {
+        printf ("error in zmq_ctx_term: %s\n", zmq_strerror (errno));
+        return -1;
+    }
+
+    return 0;
+}
