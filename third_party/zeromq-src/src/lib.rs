@@ -5,6 +5,72 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use diffy::patch_set::{FileOperation, ParseOptions, PatchSet};
+
+/// The patches applied to libzmq's source before it is compiled, in order, each a unified
+/// diff of files under `vendor/` (see `patches/README.md`). Embedded, so that changing one
+/// rebuilds this crate and so reruns the build script that calls [`Build::build`].
+const PATCHES: &[(&str, &str)] = &[(
+    "maxmsgsize-whole-message.patch",
+    include_str!("../patches/maxmsgsize-whole-message.patch"),
+)];
+
+/// The directories of `vendor/` that the build reads (and the patches may change).
+const SOURCE_DIRS: &[&str] = &["include", "src", "external"];
+
+/// Copies [`SOURCE_DIRS`] from `vendor` into `dest` (emptied first) and applies [`PATCHES`]
+/// there. Panics, naming the patch and the file, if one does not apply: a libzmq built
+/// without them must never be linked in silently.
+fn patched_source(vendor: &Path, dest: &Path) {
+    if dest.exists() {
+        fs::remove_dir_all(dest).unwrap_or_else(|e| {
+            panic!("unable to remove {}: {}", dest.display(), e)
+        });
+    }
+    for dir in SOURCE_DIRS {
+        println!("cargo:rerun-if-changed={}", vendor.join(dir).display());
+        dircpy::copy_dir(vendor.join(dir), dest.join(dir))
+            .unwrap_or_else(|e| panic!("unable to copy vendor/{}: {}", dir, e));
+    }
+    for (name, text) in PATCHES {
+        let mut files = 0;
+        for file in PatchSet::parse(text, ParseOptions::unidiff()) {
+            let file = file.unwrap_or_else(|e| {
+                panic!("patches/{}: not a unified diff: {}", name, e)
+            });
+            let path = match file.operation().strip_prefix(1) {
+                FileOperation::Modify { original, modified }
+                    if original == modified =>
+                {
+                    original.into_owned()
+                }
+                _ => panic!(
+                    "patches/{}: only changes to existing files are supported",
+                    name
+                ),
+            };
+            let patch = file.patch().as_text().unwrap_or_else(|| {
+                panic!("patches/{}: {}: not a text patch", name, path)
+            });
+            let target = dest.join(&path);
+            let original = fs::read_to_string(&target).unwrap_or_else(|e| {
+                panic!("patches/{}: cannot read vendor/{}: {}", name, path, e)
+            });
+            let patched = diffy::apply(&original, patch).unwrap_or_else(|e| {
+                panic!(
+                    "patches/{} does not apply to vendor/{}: {}",
+                    name, path, e
+                )
+            });
+            fs::write(&target, patched).unwrap_or_else(|e| {
+                panic!("unable to write {}: {}", target.display(), e)
+            });
+            files += 1;
+        }
+        assert!(files > 0, "patches/{}: no file patched", name);
+    }
+}
+
 fn add_cpp_sources(
     build: &mut cc::Build,
     root: impl AsRef<Path>,
@@ -174,19 +240,26 @@ impl Build {
     ///
     /// Returns an `Artifacts` which contains metadata for linking
     /// against the compiled lib from rust code.
+    ///
+    /// libzmq is compiled from a copy of `vendor/` in `OUT_DIR/source` (the
+    /// `OUT_DIR` of the build script that calls this) with [`PATCHES`]
+    /// applied; the headers exported as `DEP_ZMQ_INCLUDE` are that copy's.
     pub fn build(&mut self) {
         let vendor = Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor");
+        let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+        let source_dir = out_dir.join("source");
+        patched_source(&vendor, &source_dir);
 
         let mut build = cc::Build::new();
         build
             .cpp(true)
             .define("ZMQ_BUILD_TESTS", "OFF")
-            .include(vendor.join("include"))
-            .include(vendor.join("src"));
+            .include(source_dir.join("include"))
+            .include(source_dir.join("src"));
 
         add_cpp_sources(
             &mut build,
-            vendor.join("src"),
+            source_dir.join("src"),
             &[
                 "address",
                 "channel",
@@ -310,7 +383,11 @@ impl Build {
             ],
         );
 
-        add_c_sources(&mut build, vendor.join("external/sha1"), &["sha1.c"]);
+        add_c_sources(
+            &mut build,
+            source_dir.join("external/sha1"),
+            &["sha1.c"],
+        );
 
         if self.enable_draft {
             build.define("ZMQ_BUILD_DRAFT_API", "1");
@@ -372,7 +449,7 @@ impl Build {
             // on windows vista and up we can use `epoll` through the `wepoll` lib
             add_c_sources(
                 &mut build,
-                vendor.join("external/wepoll"),
+                source_dir.join("external/wepoll"),
                 &["wepoll.c"],
             );
 
@@ -434,7 +511,6 @@ impl Build {
         if has_strlcpy {
             build.define("ZMQ_HAVE_STRLCPY", "1");
         }
-        let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
         let lib_dir = out_dir.join("lib");
 
         build.out_dir(&lib_dir);
@@ -448,38 +524,13 @@ impl Build {
             panic!("unable to find compiled `libzmq` lib");
         }
 
-        let source_dir = out_dir.join("source");
+        // The include files were copied with the sources, before the build.
         let include_dir = source_dir.join("include");
-
-        // Finally we need to copy the include files.
-        dircpy::copy_dir(vendor.join("include"), &include_dir)
-            .expect("unable to copy include dir");
-        dircpy::copy_dir(vendor.join("src"), source_dir.join("src"))
-            .expect("unable to copy src dir");
-        dircpy::copy_dir(vendor.join("external"), source_dir.join("external"))
-            .expect("unable to copy external dir");
 
         println!("cargo:rustc-link-search=native={}", lib_dir.display());
         println!("cargo:rustc-link-lib=static=zmq");
         println!("cargo:include={}", include_dir.display());
         println!("cargo:lib={}", lib_dir.display());
         println!("cargo:out={}", out_dir.display());
-    }
-}
-
-#[cfg(test)]
-mod test {
-    #[test]
-    fn version_works() {
-        let version = testcrate::version();
-        println!("{:?}", version);
-        assert_eq!(version, (4, 3, 4));
-    }
-
-    #[test]
-    fn sodium_version_works() {
-        let version = testcrate::sodium_version();
-        println!("{:?}", version.to_str().unwrap());
-        assert!(version.to_str().unwrap().starts_with("1.0"));
     }
 }
