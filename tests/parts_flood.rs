@@ -22,7 +22,8 @@ use common::proc::Proc;
 use common::raw::{self, Side};
 
 /// Upper bound on the receiver's peak memory during the attack: its default 64 MiB
-/// `max_message_size` bounds what one message may hold, plus the process itself, with room.
+/// `max_message_size` bounds what one message may hold (up to about 1.6 times that in memory,
+/// for small parts), plus the process itself (about 14 MiB), with room.
 const PEAK_LIMIT_MIB: u64 = 256;
 
 /// How long any one step may take before it counts as a hang.
@@ -34,6 +35,9 @@ const HANG: Duration = Duration::from_secs(60);
 enum Parts {
     /// Empty parts: two bytes each on the wire, a 64-byte `zmq_msg_t` each in the receiver.
     Empty,
+    /// 200-byte parts, the costliest for their size: each keeps the decoder's 8 KiB read
+    /// buffer it was read into alive (zero-copy), with a reference count and a `zmq_msg_t`.
+    Small,
     /// 1 MiB parts.
     Large,
 }
@@ -44,6 +48,8 @@ impl Parts {
         match self {
             // 16 Mi parts: about 1 GiB of message structures in an unpatched receiver.
             Parts::Empty => 32 << 20,
+            // About 530 MiB held by an unpatched receiver.
+            Parts::Small => 256 << 20,
             Parts::Large => 1 << 30,
         }
     }
@@ -53,6 +59,11 @@ impl Parts {
         match self {
             // Short frames: flags (MORE), size 0.
             Parts::Empty => [0x01u8, 0x00].repeat(32 * 1024),
+            Parts::Small => {
+                let mut f = vec![0x01u8, 200];
+                f.resize(202, 0xAB);
+                f.repeat(324)
+            }
             Parts::Large => {
                 // A long frame: flags (MORE | LONG), 8-byte size, the bytes.
                 let size: u64 = 1 << 20;
@@ -235,6 +246,11 @@ fn pair_drops_a_peer_sending_empty_parts_forever() {
 #[test]
 fn pair_drops_a_peer_sending_large_parts_forever() {
     attack_then_serve(0, "PAIR", Parts::Large);
+}
+
+#[test]
+fn pair_drops_a_peer_sending_small_parts_forever() {
+    attack_then_serve(0, "PAIR", Parts::Small);
 }
 
 #[test]
