@@ -64,8 +64,10 @@ pub struct Options {
     pub bidirectional_mode: bool,
     /// A built-in source for a send-mode end (vidgear's `source`); `None` for a custom source.
     pub source: Option<Source>,
-    /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`), and largest
-    /// frame a compressed frame from a peer may decode into.
+    /// Largest message accepted from a peer, in bytes (libzmq's `ZMQ_MAXMSGSIZE`, which this
+    /// project's libzmq applies to a whole message: the sum of its parts, each part after the
+    /// first charged 64 bytes more; a peer that goes over is disconnected), and largest frame a
+    /// compressed frame from a peer may decode into.
     pub max_message_size: usize,
     /// Largest encoded data (the first part of a frame message or of a reply) accepted from a
     /// peer, in bytes.
