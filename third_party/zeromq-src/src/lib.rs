@@ -10,10 +10,16 @@ use diffy::patch_set::{FileOperation, ParseOptions, PatchSet};
 /// The patches applied to libzmq's source before it is compiled, in order, each a unified
 /// diff of files under `vendor/` (see `patches/README.md`). Embedded, so that changing one
 /// rebuilds this crate and so reruns the build script that calls [`Build::build`].
-const PATCHES: &[(&str, &str)] = &[(
-    "maxmsgsize-whole-message.patch",
-    include_str!("../patches/maxmsgsize-whole-message.patch"),
-)];
+const PATCHES: &[(&str, &str)] = &[
+    (
+        "maxmsgsize-whole-message.patch",
+        include_str!("../patches/maxmsgsize-whole-message.patch"),
+    ),
+    (
+        "accept-backoff.patch",
+        include_str!("../patches/accept-backoff.patch"),
+    ),
+];
 
 /// The directories of `vendor/` that the build reads (and the patches may change).
 const SOURCE_DIRS: &[&str] = &["include", "src", "external"];
