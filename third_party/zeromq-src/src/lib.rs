@@ -407,12 +407,25 @@ impl Build {
 
         let target = env::var("TARGET").unwrap();
 
-        if let Some(libsodium) = &self.libsodium {
+        // CURVE needs libsodium: without a location given, the system's, found with
+        // pkg-config (Debian's libsodium-dev; scripts/deps.sh installs it) and linked
+        // statically, so that every build of this project has CURVE.
+        let libsodium = self.libsodium.clone().or_else(system_libsodium);
+        if libsodium.is_none() {
+            panic!(
+                "libsodium not found: install libsodium-dev and pkg-config \
+                 (scripts/deps.sh does), for libzmq's CURVE encryption"
+            );
+        }
+        if let Some(libsodium) = &libsodium {
             build.define("ZMQ_USE_LIBSODIUM", "1");
             build.define("ZMQ_HAVE_CURVE", "1");
 
             build.include(libsodium.include_dir());
-            println!("cargo:rustc-link-search={:?}", libsodium.lib_dir());
+            println!(
+                "cargo:rustc-link-search=native={}",
+                libsodium.lib_dir().display()
+            );
 
             if target.contains("msvc") {
                 fs::copy(
@@ -539,4 +552,20 @@ impl Build {
         println!("cargo:lib={}", lib_dir.display());
         println!("cargo:out={}", out_dir.display());
     }
+}
+
+/// The system's libsodium, from `pkg-config` (its library and include directories), when it
+/// is installed.
+fn system_libsodium() -> Option<LibLocation> {
+    let var = |name: &str| -> Option<PathBuf> {
+        let out = std::process::Command::new("pkg-config")
+            .args(["--variable", name, "libsodium"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        let dir = text.trim();
+        (out.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))
+    };
+    println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    Some(LibLocation::new(var("libdir")?, var("includedir")?))
 }
