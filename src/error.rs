@@ -115,6 +115,9 @@ pub enum Error {
     /// An end was created outside a tokio runtime.
     #[error("netgear ends must be created inside a tokio runtime")]
     NoRuntime,
+    /// Secure mode's keys are missing, unreadable, corrupt or for the other end.
+    #[error("secure mode")]
+    Key(#[from] crate::secure::KeyError),
     /// A ZeroMQ call failed.
     #[error("a ZeroMQ call failed")]
     Zmq(#[from] zmq::Error),

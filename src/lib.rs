@@ -15,6 +15,8 @@
 //! - [`media`]: where frames come from and go — the built-in [`media::TestPattern`], video
 //!   files, image sequences, streams and cameras through ffmpeg ([`media::VideoSource`]), the
 //!   reducer, a window (`media::Display`, feature `display`) and a recorder.
+//! - [`secure`]: secure mode — ZeroMQ CURVE keys in vidgear NetGear's certificate files, and
+//!   the ZAP handler that lets in only known clients (ironhouse).
 //! - [`Options`], [`Pattern`], [`Protocol`]: configuration with vidgear's defaults;
 //!   [`Error`]: every failure, typed.
 //!
@@ -37,6 +39,7 @@ mod options;
 mod pattern;
 mod queue;
 mod request;
+pub mod secure;
 mod server;
 mod transport;
 
@@ -58,6 +61,7 @@ pub use options::{
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
 pub use request::{Request, Responder};
+pub use secure::{Secure, SecureMode};
 pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,

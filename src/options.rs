@@ -94,6 +94,10 @@ pub struct Options {
     /// on their way, each still matched to its frame in order (the client, netgear-rs or
     /// vidgear, answers every frame as it arrives). Pattern 1 (REQ/REP) is lock-step by nature.
     pub max_in_flight: usize,
+    /// Secure mode (ZeroMQ CURVE): `None` (default) is vidgear NetGear_Async's clear text.
+    /// A receive-mode end takes [`Secure::receiver`](crate::Secure::receiver)'s keys, a
+    /// send-mode end [`Secure::sender`](crate::Secure::sender)'s; both ends must use it.
+    pub secure: Option<crate::Secure>,
 }
 
 impl Default for Options {
@@ -114,6 +118,7 @@ impl Default for Options {
             compression: Compression::None,
             timestamps: true,
             max_in_flight: 1,
+            secure: None,
         }
     }
 }

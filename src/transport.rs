@@ -195,6 +195,8 @@ pub(crate) struct Socket {
     pattern: u8,
     /// The timer of the last operation that waited, kept for the next one (see `bounded`).
     spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
+    /// Secure mode's ZAP handler (an ironhouse receiver), stopped after the socket closes.
+    _zap: Option<crate::secure::ZapHandler>,
 }
 
 /// The events a [`Monitor`] listens to.
@@ -346,6 +348,17 @@ impl Socket {
             }
             _ => {}
         }
+        // CURVE options must be set before binding or connecting.
+        let zap = match &opts.secure {
+            Some(secure) => {
+                let end = match role {
+                    Role::Send => crate::wire::End::Server,
+                    Role::Receive => crate::wire::End::Client,
+                };
+                secure.apply(ctx, &sock, end)?
+            }
+            None => None,
+        };
         if opts.default_ipc() {
             crate::options::ensure_private_ipc_dir()?;
         }
@@ -393,6 +406,7 @@ impl Socket {
             endpoint,
             pattern,
             spare_timer: Mutex::new(None),
+            _zap: zap,
         })
     }
 

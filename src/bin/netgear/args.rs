@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use clap::Args;
 use netgear::media::{TestPattern, VideoOptions};
-use netgear::{Compression, Data, Error, Options, Pattern, Protocol, Source};
+use netgear::{
+    Compression, Data, End, Error, Options, Pattern, Protocol, Secure, SecureMode, Source,
+};
 use serde_json::Value as Json;
 
 #[derive(Args, Clone)]
@@ -35,10 +37,21 @@ pub(crate) struct Conn {
     /// a vidgear receiver refuses them.
     #[arg(long, default_value = "none")]
     pub(crate) compress: String,
+    /// Secure mode (ZeroMQ CURVE): stonehouse (encrypted, the receiver authenticated) or
+    /// ironhouse (also only the senders whose public keys are in KEYS/public_keys). Both ends
+    /// need it, with --keys.
+    #[arg(long, requires = "keys", value_name = "MODE")]
+    pub(crate) secure: Option<String>,
+    /// The keys directory `netgear keygen` wrote (recv reads private_keys/server.key_secret
+    /// and, in ironhouse, public_keys/*.key; serve reads public_keys/server.key and
+    /// private_keys/client.key_secret).
+    #[arg(long, requires = "secure", value_name = "DIR")]
+    pub(crate) keys: Option<PathBuf>,
 }
 
 impl Conn {
-    pub(crate) fn options(&self) -> Result<Options, Error> {
+    /// The options of a send-mode (`End::Server`) or receive-mode (`End::Client`) end.
+    pub(crate) fn options(&self, end: End) -> Result<Options, Error> {
         if !self.timeout.is_finite() || self.timeout < 0.0 {
             return Err(Error::InvalidOption(format!(
                 "timeout {}: must be 0 or more seconds",
@@ -53,8 +66,20 @@ impl Conn {
             timeout: Duration::from_secs_f64(self.timeout),
             bidirectional_mode: self.bidirectional,
             compression: self.compress.parse::<Compression>()?,
+            secure: self.secure(end)?,
             ..Options::default()
         })
+    }
+
+    fn secure(&self, end: End) -> Result<Option<Secure>, Error> {
+        let (Some(mode), Some(dir)) = (&self.secure, &self.keys) else {
+            return Ok(None);
+        };
+        let mode = mode.parse::<SecureMode>()?;
+        Ok(Some(match end {
+            End::Server => Secure::sender(mode, dir)?,
+            End::Client => Secure::receiver(mode, dir)?,
+        }))
     }
 }
 

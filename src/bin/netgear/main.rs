@@ -8,6 +8,7 @@
 mod args;
 mod bench;
 mod demo;
+mod keygen;
 mod plot;
 mod proc;
 mod quality;
@@ -39,6 +40,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Receive mode: bind and receive frames until the server terminates.
     Recv(recv::RecvArgs),
+    /// Write a server and a client CURVE key pair for secure mode (vidgear NetGear's layout:
+    /// DIR/public_keys/*.key, DIR/private_keys/*.key_secret).
+    Keygen(keygen::KeygenArgs),
     /// Both ends in one process on loopback, bidirectional, data both ways.
     Demo(demo::DemoArgs),
     /// Measure netgear-rs, a raw-libzmq baseline and vidgear side by side (tcp loopback).
@@ -87,7 +91,12 @@ fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(if cli.log { "netgear=debug" } else { "error" })
+        // Secure mode's warnings (refused peers, exposed secret files) are shown by default.
+        tracing_subscriber::EnvFilter::new(if cli.log {
+            "netgear=debug"
+        } else {
+            "error,netgear::secure=warn"
+        })
     });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -107,6 +116,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(a) => serve::serve(a).await.map_err(CliError::from),
             Command::Recv(a) => recv::recv(a).await.map_err(CliError::from),
+            Command::Keygen(a) => keygen::keygen(&a).map_err(CliError::from),
             Command::Demo(a) => demo::demo(a).await.map_err(CliError::from),
             Command::Soak(a) => soak::soak(a).await,
             Command::Plot(a) => plot::plot(&a).map_err(CliError::from),

@@ -58,7 +58,7 @@ pub(crate) struct RecvArgs {
 
 pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
     let reply = text_or_json(&args.reply, &args.reply_json, "--reply-json")?;
-    let opts = args.conn.options()?;
+    let opts = args.conn.options(netgear::End::Client)?;
     let replies_frames = args.reply_frame || args.reply_source.is_some();
     if (reply.is_some() || replies_frames) && !opts.bidirectional_mode {
         return Err(Error::InvalidOption(

@@ -49,7 +49,7 @@ pub(crate) struct ServeArgs {
 
 pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
-    let mut opts = args.conn.options()?;
+    let mut opts = args.conn.options(netgear::End::Server)?;
     opts.max_in_flight = args.max_in_flight;
     let bidirectional = opts.bidirectional_mode;
     if data.is_some() && !bidirectional {

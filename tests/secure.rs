@@ -1,0 +1,498 @@
+//! Secure mode: key files (`netgear keygen`, read and written both ways with pyzmq), Rust↔Rust
+//! streams in stonehouse and ironhouse, and attackers as real peers — a plain peer, a CURVE
+//! peer with the wrong server key, and (ironhouse) a CURVE peer with an unknown client key —
+//! none of whose frames arrive while the legitimate sender is served.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::proc::{NETGEAR, Proc};
+use common::raw;
+use common::*;
+use netgear::secure::{Certificate, Key, KeyError, KeyFiles, KeyPair};
+use netgear::{Client, Data, Error, Frame, Options, Pattern, Secure, SecureMode, Server};
+
+/// A fresh, empty directory for one test.
+fn scratch(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netgear-secure-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// A keys directory with a server and a client pair.
+fn keys(tag: &str) -> PathBuf {
+    let dir = scratch(tag);
+    KeyFiles::new(&dir).generate(false).expect("keygen");
+    dir
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// `(public, secret or "None")` as pyzmq's `load_certificate` reads `path`.
+fn pyzmq_load(path: &Path) -> (String, String) {
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys, zmq.auth as a\n\
+             p, s = a.load_certificate(sys.argv[1])\n\
+             print(p.decode()); print(s.decode() if s else 'None')",
+        ])
+        .arg(path)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "pyzmq failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut lines = text.lines().map(str::to_owned);
+    (lines.next().expect("public"), lines.next().expect("secret"))
+}
+
+#[test]
+fn keygen_writes_certificates_pyzmq_reads() {
+    let dir = scratch("keygen");
+    let run = |extra: &[&str]| {
+        Command::new(NETGEAR)
+            .arg("keygen")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("netgear runs")
+    };
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files = KeyFiles::new(&dir);
+    for name in ["server", "client"] {
+        let (public, secret) = (files.public(name), files.secret(name));
+        assert_eq!(mode_of(&secret), 0o600, "{}", secret.display());
+        let ours = Certificate::load(&secret).expect("ours");
+        let pair = Certificate::load_pair(&secret).expect("a pair");
+        assert_eq!(pair.public, ours.public);
+        assert_eq!(
+            pyzmq_load(&secret),
+            (ours.public.to_z85(), pair.secret.to_z85()),
+            "{name} secret file as pyzmq reads it"
+        );
+        assert_eq!(
+            pyzmq_load(&public),
+            (ours.public.to_z85(), "None".to_owned()),
+            "{name} public file as pyzmq reads it"
+        );
+    }
+    assert_ne!(
+        Certificate::load(&files.public("server"))
+            .expect("server")
+            .public,
+        Certificate::load(&files.public("client"))
+            .expect("client")
+            .public
+    );
+
+    // A second keygen refuses to replace them; --force does.
+    let before = std::fs::read(files.secret("server")).expect("read");
+    let again = run(&[]);
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read(files.secret("server")).expect("read"), before);
+    // An exposed secret file gets its mode back when replaced.
+    std::fs::set_permissions(
+        files.secret("server"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    let forced = run(&["--force"]);
+    assert!(forced.status.success());
+    assert_ne!(std::fs::read(files.secret("server")).expect("read"), before);
+    assert_eq!(mode_of(&files.secret("server")), 0o600);
+}
+
+#[test]
+fn pyzmq_certificates_are_read() {
+    let dir = scratch("pyzmq");
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys, zmq.auth as a\n\
+             pub, sec = a.create_certificates(sys.argv[1], 'server')\n\
+             p, s = a.load_certificate(sec)\n\
+             print(pub); print(sec); print(p.decode()); print(s.decode())",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    let (public_file, secret_file) = (Path::new(lines[0]), Path::new(lines[1]));
+    let pair = Certificate::load_pair(secret_file).expect("pyzmq's secret file");
+    assert_eq!(pair.public.to_z85(), lines[2]);
+    assert_eq!(pair.secret.to_z85(), lines[3]);
+    let public = Certificate::load(public_file).expect("pyzmq's public file");
+    assert_eq!(public.public, pair.public);
+    assert_eq!(public.secret, None);
+}
+
+#[test]
+fn bad_key_files_are_refused_naming_the_file() {
+    let dir = keys("bad");
+    let files = KeyFiles::new(&dir);
+    let names_file = |e: &KeyError, path: &Path| {
+        assert!(
+            e.to_string().contains(&path.display().to_string()),
+            "{e} does not name {}",
+            path.display()
+        );
+    };
+
+    let missing = dir.join("private_keys/nobody.key_secret");
+    let e = Certificate::load(&missing).expect_err("missing");
+    assert!(matches!(e, KeyError::Missing { .. }), "{e:?}");
+    names_file(&e, &missing);
+
+    let empty = dir.join("empty.key");
+    std::fs::write(&empty, "#   just a comment\nmetadata\ncurve\n").expect("write");
+    let e = Certificate::load(&empty).expect_err("no key");
+    assert!(matches!(e, KeyError::Corrupt { .. }), "{e:?}");
+    names_file(&e, &empty);
+
+    let not_z85 = dir.join("notz85.key");
+    std::fs::write(&not_z85, "curve\n    public-key = \"~~~~~\"\n").expect("write");
+    let e = Certificate::load(&not_z85).expect_err("not z85");
+    assert!(matches!(e, KeyError::NotZ85 { .. }), "{e:?}");
+    names_file(&e, &not_z85);
+
+    // A public file where a secret file is needed.
+    let public = files.public("server");
+    let e = Certificate::load_pair(&public).expect_err("no secret key");
+    assert!(matches!(e, KeyError::Corrupt { .. }), "{e:?}");
+    names_file(&e, &public);
+
+    // A secret file whose public key is another's.
+    let secret = files.secret("client");
+    let text = std::fs::read_to_string(&secret).expect("read");
+    let other = KeyPair::generate().expect("keys").public.to_z85();
+    let public_line = text
+        .lines()
+        .find(|l| l.trim().starts_with("public-key"))
+        .expect("public-key line");
+    std::fs::write(
+        &secret,
+        text.replace(public_line, &format!("    public-key = \"{other}\"")),
+    )
+    .expect("write");
+    let e = Certificate::load_pair(&secret).expect_err("mismatched");
+    assert!(matches!(e, KeyError::Corrupt { .. }), "{e:?}");
+    names_file(&e, &secret);
+
+    // Through the options: a receive-mode end without its secret file fails at start.
+    std::fs::remove_file(files.secret("server")).expect("rm");
+    let e = Secure::receiver(SecureMode::Stonehouse, &dir).expect_err("missing");
+    names_file(&e, &files.secret("server"));
+
+    // Keys given directly: Z85 text or bytes.
+    let key = KeyPair::generate().expect("keys").public;
+    assert_eq!(key.to_z85().parse::<Key>().expect("z85"), key);
+    assert_eq!(Key::from(*key.as_bytes()), key);
+    assert!(matches!(
+        "not a key".parse::<Key>(),
+        Err(KeyError::NotZ85 { .. })
+    ));
+}
+
+#[test]
+fn an_exposed_secret_file_is_warned_about() {
+    let dir = keys("exposed");
+    let secret = KeyFiles::new(&dir).secret("server");
+    assert!(!netgear::secure::exposed(&secret));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert!(netgear::secure::exposed(&secret));
+    let port = free_port();
+    let recv = Proc::netgear(
+        "recv",
+        &[
+            "recv",
+            "--secure",
+            "stonehouse",
+            "--keys",
+            &dir.to_string_lossy(),
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "0.3",
+        ]
+        .map(String::from),
+    );
+    let exit = recv.wait(Duration::from_secs(20));
+    let stderr = exit.stderr_text();
+    assert!(
+        stderr.contains("readable by other users") && stderr.contains("server.key_secret"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn secure_options_for_the_wrong_end_are_refused() {
+    let dir = keys("wrong-end");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let _guard = rt.enter();
+    let port = free_port();
+    let opts = Options {
+        secure: Some(Secure::sender(SecureMode::Stonehouse, &dir).expect("keys")),
+        ..tcp(Pattern::Pair, port, false, 500)
+    };
+    let e = Client::new(opts).expect_err("a sender's keys on a receiver");
+    assert!(matches!(e, Error::Key(KeyError::WrongEnd { .. })), "{e:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rust↔Rust
+
+fn secured(mut opts: Options, secure: Secure) -> Options {
+    opts.secure = Some(secure);
+    opts
+}
+
+/// Streams frames from a secure sender to a secure receiver: every frame arrives byte for
+/// byte, with its data (and its answer) in bidirectional mode.
+async fn secure_stream(mode: SecureMode, pattern: Pattern, bidi: bool, tag: &str) {
+    let dir = keys(tag);
+    let port = free_port();
+    let n = 10;
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(secured(
+        tcp(pattern, port, bidi, 3000),
+        Secure::receiver(mode, &dir).expect("receiver keys"),
+    ))
+    .expect("binds");
+    let mut server = Server::new(secured(
+        tcp(pattern, port, bidi, 3000),
+        Secure::sender(mode, &dir).expect("sender keys"),
+    ))
+    .expect("connects");
+    let source = sent.clone();
+    let server_side = async move {
+        if bidi {
+            let items = source
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (Some(Data::from(i as u64)), f));
+            server.launch(futures::stream::iter(items)).await
+        } else {
+            server.launch(futures::stream::iter(source)).await
+        }
+    };
+    let (launched, drained) = within(async { tokio::join!(server_side, drain(&client)) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(drained.error.is_none(), "{:?}", drained.error);
+    assert_eq!(drained.items.len(), n);
+    for (i, (data, f)) in drained.items.iter().enumerate() {
+        assert_eq!(f.as_bytes(), sent[i].as_bytes(), "bytes of frame {i}");
+        assert_eq!(f.shape(), sent[i].shape());
+        let want = bidi.then(|| Data::from(i as u64));
+        assert_eq!(data, &want, "data of frame {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stonehouse_pattern0_pair() {
+    secure_stream(SecureMode::Stonehouse, Pattern::Pair, false, "s0").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stonehouse_pattern1_req_rep_bidirectional() {
+    secure_stream(SecureMode::Stonehouse, Pattern::ReqRep, true, "s1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stonehouse_pattern3_push_pull() {
+    secure_stream(SecureMode::Stonehouse, Pattern::PushPull, false, "s3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironhouse_pattern0_pair_bidirectional() {
+    secure_stream(SecureMode::Ironhouse, Pattern::Pair, true, "i0").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironhouse_pattern1_req_rep() {
+    secure_stream(SecureMode::Ironhouse, Pattern::ReqRep, false, "i1").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironhouse_pattern3_push_pull() {
+    secure_stream(SecureMode::Ironhouse, Pattern::PushPull, false, "i3").await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attackers, as real peers of `netgear recv`
+
+/// The kinds of attacker.
+#[derive(Debug, Clone, Copy)]
+enum Attacker {
+    /// No CURVE at all.
+    Plain,
+    /// CURVE with a server key that is not the receiver's.
+    WrongServerKey,
+    /// CURVE with the right server key and a client key the receiver does not know.
+    UnknownClient,
+}
+
+/// A raw peer of `kind` (PAIR or PUSH) connected to the receiver on `port`, that has sent a
+/// few valid frame messages (of [`raw::sevens`]): they wait in its queue for a handshake that
+/// never succeeds.
+fn attack(attacker: Attacker, kind: zmq::SocketType, port: u16, dir: &Path) -> zmq::Socket {
+    let sock = zmq::Context::new().socket(kind).expect("socket");
+    sock.set_linger(0).expect("linger");
+    sock.set_sndtimeo(100).expect("sndtimeo");
+    let server = Certificate::load(&KeyFiles::new(dir).public("server"))
+        .expect("server key")
+        .public;
+    let server = match attacker {
+        Attacker::Plain => None,
+        Attacker::WrongServerKey => Some(KeyPair::generate().expect("keys").public),
+        Attacker::UnknownClient => Some(server),
+    };
+    if let Some(server) = server {
+        let own = KeyPair::generate().expect("keys");
+        sock.set_curve_serverkey(server.as_bytes())
+            .expect("serverkey");
+        sock.set_curve_publickey(own.public.as_bytes())
+            .expect("publickey");
+        sock.set_curve_secretkey(own.secret.as_bytes())
+            .expect("secretkey");
+    }
+    sock.connect(&format!("tcp://127.0.0.1:{port}"))
+        .expect("connect");
+    for _ in 0..3 {
+        let _ = sock.send_multipart(raw::good_message(), 0);
+    }
+    sock
+}
+
+/// `netgear recv` in `mode` with attackers connected before and while `netgear serve` streams:
+/// the receiver gets exactly the sender's frames (same count and SHA-256), and under ironhouse
+/// logs each refused client with its address.
+fn attacked(mode: &str, pattern: u8, attackers: &[Attacker], tag: &str) {
+    let dir = keys(tag);
+    let port = free_port();
+    let keys_dir = dir.to_string_lossy().into_owned();
+    let common = |cmd: &str| -> Vec<String> {
+        [
+            cmd,
+            "--secure",
+            mode,
+            "--keys",
+            &keys_dir,
+            "--port",
+            &port.to_string(),
+            "--pattern",
+            &pattern.to_string(),
+            "--json",
+            "--timeout",
+            "10",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut recv = Proc::netgear("recv", &common("recv"));
+    recv.await_listening(port, Duration::from_secs(10));
+    let kind = if pattern == 3 { zmq::PUSH } else { zmq::PAIR };
+    let peers: Vec<zmq::Socket> = attackers
+        .iter()
+        .map(|&a| attack(a, kind, port, &dir))
+        .collect();
+    // Their handshakes are tried and refused before the legitimate sender comes.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut serve_args = common("serve");
+    serve_args.extend(["--frames", "40", "--width", "32", "--height", "24"].map(String::from));
+    let serve = Proc::netgear("serve", &serve_args);
+    // More attempts while it streams.
+    for peer in &peers {
+        let _ = peer.send_multipart(raw::good_message(), 0);
+    }
+    let served = serve.wait(Duration::from_secs(30));
+    served.assert_success();
+    let received = recv.wait(Duration::from_secs(30));
+    received.assert_success();
+    let (sent, got) = (served.summary(), received.summary());
+    assert_eq!(got["frames"], 40, "{got}");
+    assert_eq!(
+        got["sha256"], sent["sha256"],
+        "the frames differ from the sender's"
+    );
+    assert_eq!(got["shape"], serde_json::json!([24, 32, 3]));
+    if attackers
+        .iter()
+        .any(|a| matches!(a, Attacker::UnknownClient))
+    {
+        let stderr = received.stderr_text();
+        assert!(
+            stderr.contains("connection refused")
+                && stderr.contains("127.0.0.1")
+                && stderr.contains("is not authorized"),
+            "no refusal logged: {stderr}"
+        );
+    }
+    drop(peers);
+}
+
+#[test]
+fn stonehouse_pattern3_refuses_plain_and_wrong_key_peers() {
+    attacked(
+        "stonehouse",
+        3,
+        &[Attacker::Plain, Attacker::WrongServerKey],
+        "a-s3",
+    );
+}
+
+#[test]
+fn stonehouse_pattern0_refuses_plain_and_wrong_key_peers() {
+    attacked(
+        "stonehouse",
+        0,
+        &[Attacker::Plain, Attacker::WrongServerKey],
+        "a-s0",
+    );
+}
+
+#[test]
+fn ironhouse_pattern3_refuses_unknown_clients() {
+    attacked(
+        "ironhouse",
+        3,
+        &[
+            Attacker::Plain,
+            Attacker::WrongServerKey,
+            Attacker::UnknownClient,
+        ],
+        "a-i3",
+    );
+}
+
+#[test]
+fn ironhouse_pattern0_refuses_unknown_clients() {
+    attacked("ironhouse", 0, &[Attacker::UnknownClient], "a-i0");
+}
