@@ -139,7 +139,9 @@ pub enum PeerStatus {
     /// No peer has connected yet.
     NeverConnected,
     /// No connection completed the ZeroMQ handshake, and some failed it: the other end may
-    /// use another messaging pattern (a PAIR socket and a REQ socket refuse each other).
+    /// use another messaging pattern (a PAIR socket and a REQ socket refuse each other), or
+    /// differ in secure mode or keys (CURVE against plain, a wrong server key, a client key
+    /// the receiver does not know).
     HandshakeFailed {
         /// Connections that failed the handshake.
         attempts: u32,
@@ -163,7 +165,8 @@ impl std::fmt::Display for PeerStatus {
             PeerStatus::HandshakeFailed { attempts, pattern } => write!(
                 f,
                 " ({attempts} connection(s) failed the ZeroMQ handshake: does the other end use \
-                 the same pattern? this end uses pattern {pattern})"
+                 the same pattern, and the same secure mode and keys? this end uses pattern \
+                 {pattern})"
             ),
             PeerStatus::Disconnected => {
                 f.write_str(" (the peer disconnected and has not come back)")

@@ -496,3 +496,34 @@ fn ironhouse_pattern3_refuses_unknown_clients() {
 fn ironhouse_pattern0_refuses_unknown_clients() {
     attacked("ironhouse", 0, &[Attacker::UnknownClient], "a-i0");
 }
+
+/// Secure mode on one end only: both ends time out, and both timeouts say the handshake failed
+/// and that secure mode and keys may differ.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_mode_on_one_end_only_is_named_in_the_timeouts() {
+    let dir = keys("one-end");
+    let port = free_port();
+    let client = Client::new(secured(
+        tcp(Pattern::Pair, port, false, 1000),
+        Secure::receiver(SecureMode::Stonehouse, &dir).expect("receiver keys"),
+    ))
+    .expect("binds");
+    let mut server = Server::new(tcp(Pattern::Pair, port, false, 1000)).expect("connects");
+    let (sent, got) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter((0..3).map(frame))),
+            client.recv()
+        )
+    })
+    .await;
+    for e in [
+        sent.expect_err("plain sender"),
+        got.expect_err("secure receiver"),
+    ] {
+        let message = e.to_string();
+        assert!(
+            message.contains("failed the ZeroMQ handshake") && message.contains("secure mode"),
+            "{message}"
+        );
+    }
+}
