@@ -41,32 +41,13 @@ const CPU_LIMIT: f64 = 0.2;
 /// How long any one step may take before it counts as a hang.
 const HANG: Duration = Duration::from_secs(60);
 
-/// The ZMTP 3.0 greeting of a NULL-mechanism PUSH client, and its READY command.
-fn handshake() -> Vec<u8> {
-    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0];
-    let mut mechanism = b"NULL".to_vec();
-    mechanism.resize(20, 0);
-    g.extend_from_slice(&mechanism);
-    g.push(0); // as-server
-    g.resize(64, 0); // filler
-    let mut ready = vec![5];
-    ready.extend_from_slice(b"READY");
-    ready.push(11);
-    ready.extend_from_slice(b"Socket-Type");
-    ready.extend_from_slice(&4u32.to_be_bytes());
-    ready.extend_from_slice(b"PUSH");
-    g.push(0x04); // a short command frame
-    g.push(u8::try_from(ready.len()).expect("short command"));
-    g.extend_from_slice(&ready);
-    g
-}
-
 /// Connects an idle PUSH peer to `port` and says whether the receiver accepted it: its greeting
 /// came within [`GREETING`]. A peer it could not accept is still connected (the kernel's backlog
 /// holds it), and is returned too, to be held.
 fn idle_peer(port: u16) -> (TcpStream, bool) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect (the backlog holds it)");
-    s.write_all(&handshake()).expect("send the handshake");
+    s.write_all(&raw::zmtp_handshake("PUSH"))
+        .expect("send the handshake");
     s.set_read_timeout(Some(GREETING)).expect("read timeout");
     let mut signature = [0u8; 10];
     let accepted = match s.read_exact(&mut signature) {
@@ -151,7 +132,8 @@ fn exhaust(port: u16) -> (Vec<TcpStream>, usize) {
     }
     for _ in 0..10 {
         let mut peer = TcpStream::connect(("127.0.0.1", port)).expect("connect (the backlog)");
-        peer.write_all(&handshake()).expect("send the handshake");
+        peer.write_all(&raw::zmtp_handshake("PUSH"))
+            .expect("send the handshake");
         peers.push(peer);
     }
     (peers, accepted)

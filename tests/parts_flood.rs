@@ -85,27 +85,6 @@ struct Flood {
     dropped: bool,
 }
 
-/// The ZMTP 3.0 greeting of a NULL-mechanism client, and its READY command for `socket_type`.
-fn handshake(socket_type: &str) -> Vec<u8> {
-    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0];
-    let mut mechanism = b"NULL".to_vec();
-    mechanism.resize(20, 0);
-    g.extend_from_slice(&mechanism);
-    g.push(0); // as-server
-    g.resize(64, 0); // filler
-    let mut ready = vec![5];
-    ready.extend_from_slice(b"READY");
-    ready.push(11);
-    ready.extend_from_slice(b"Socket-Type");
-    let len = u32::try_from(socket_type.len()).expect("short name");
-    ready.extend_from_slice(&len.to_be_bytes());
-    ready.extend_from_slice(socket_type.as_bytes());
-    g.push(0x04); // a short command frame
-    g.push(u8::try_from(ready.len()).expect("short command"));
-    g.extend_from_slice(&ready);
-    g
-}
-
 /// Reads the receiver's greeting and its READY command: a peer may send messages only after
 /// that (a message before it is a protocol error, and the receiver would drop the attacker for
 /// that alone).
@@ -143,7 +122,8 @@ fn flood(port: u16, socket_type: &str, parts: Parts) -> Flood {
     // instead of hanging it.
     s.set_write_timeout(Some(HANG)).expect("write timeout");
     s.set_read_timeout(Some(HANG)).expect("read timeout");
-    s.write_all(&handshake(socket_type)).expect("handshake");
+    s.write_all(&raw::zmtp_handshake(socket_type))
+        .expect("handshake");
     await_ready(&mut s);
     let chunk = parts.chunk();
     let mut bytes = 0u64;

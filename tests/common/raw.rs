@@ -69,3 +69,24 @@ pub fn terminate() -> Vec<u8> {
 pub fn is_confirmation(answer: &[u8]) -> bool {
     answer.starts_with(b"Data received on client")
 }
+
+/// The ZMTP 3.0 greeting of a NULL-mechanism client, and its READY command for `socket_type`.
+pub fn zmtp_handshake(socket_type: &str) -> Vec<u8> {
+    let mut g = vec![0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0];
+    let mut mechanism = b"NULL".to_vec();
+    mechanism.resize(20, 0);
+    g.extend_from_slice(&mechanism);
+    g.push(0); // as-server
+    g.resize(64, 0); // filler
+    let mut ready = vec![5];
+    ready.extend_from_slice(b"READY");
+    ready.push(11);
+    ready.extend_from_slice(b"Socket-Type");
+    let len = u32::try_from(socket_type.len()).expect("short name");
+    ready.extend_from_slice(&len.to_be_bytes());
+    ready.extend_from_slice(socket_type.as_bytes());
+    g.push(0x04); // a short command frame
+    g.push(u8::try_from(ready.len()).expect("short command"));
+    g.extend_from_slice(&ready);
+    g
+}
