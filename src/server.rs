@@ -129,11 +129,9 @@ pub struct Server {
     evictions: u64,
     sent: ByteCount,
     codec: CodecTimes,
-    /// Frames sent whose answers have not been received yet.
-    in_flight: usize,
-    /// For each frame in flight, oldest first: the socket's peer mark when it was sent (its
-    /// answer cannot come once that peer has gone).
-    marks: std::collections::VecDeque<u32>,
+    /// The frames sent whose answers have not been received yet, oldest first, each as the
+    /// socket's peer mark when it was sent (its answer cannot come once that peer has gone).
+    in_flight: std::collections::VecDeque<u32>,
 }
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
@@ -184,8 +182,7 @@ impl Server {
             evictions: 0,
             sent: ByteCount::default(),
             codec: CodecTimes::default(),
-            in_flight: 0,
-            marks: std::collections::VecDeque::new(),
+            in_flight: std::collections::VecDeque::new(),
         })
     }
 
@@ -402,12 +399,12 @@ impl Server {
         let bytes = self.header.len() + part.len();
         let parts = [Part::Copy(&self.header), Part::Share(part)];
         let socket = self.socket()?;
-        let mark = socket.peer_mark();
+        // Only an answered frame needs the mark (and its look at the socket's events).
+        let mark = self.opts.pattern.has_replies().then(|| socket.peer_mark());
         socket.send(parts, timeout, "room to send a frame").await?;
         self.sent.add(bytes);
-        if self.opts.pattern.has_replies() {
-            self.in_flight += 1;
-            self.marks.push_back(mark);
+        if let Some(mark) = mark {
+            self.in_flight.push_back(mark);
         }
         Ok(())
     }
@@ -432,11 +429,10 @@ impl Server {
 
     /// Receives answers, oldest first, until at most `keep` frames are unanswered.
     async fn take_answers(&mut self, keep: usize) -> Result<()> {
-        while self.in_flight > keep {
-            let mark = self.marks.front().copied().unwrap_or_default();
+        while self.in_flight.len() > keep {
+            let mark = self.in_flight.front().copied().unwrap_or_default();
             self.receive_reply(mark).await?;
-            self.marks.pop_front();
-            self.in_flight -= 1;
+            self.in_flight.pop_front();
         }
         Ok(())
     }

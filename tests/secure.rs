@@ -14,7 +14,7 @@ use common::proc::{NETGEAR, Proc};
 use common::raw;
 use common::*;
 use netgear::secure::{Certificate, Key, KeyError, KeyFiles, KeyPair};
-use netgear::{Client, Data, Error, Frame, Options, Pattern, Secure, SecureMode, Server};
+use netgear::{Client, Error, Options, Pattern, Secure, SecureMode, Server};
 
 /// A fresh, empty directory for one test.
 fn scratch(tag: &str) -> PathBuf {
@@ -279,40 +279,18 @@ fn secured(mut opts: Options, secure: Secure) -> Options {
 async fn secure_stream(mode: SecureMode, pattern: Pattern, bidi: bool, tag: &str) {
     let dir = keys(tag);
     let port = free_port();
-    let n = 10;
-    let sent: Vec<Frame> = (0..n).map(frame).collect();
-    let client = Client::new(secured(
-        tcp(pattern, port, bidi, 3000),
-        Secure::receiver(mode, &dir).expect("receiver keys"),
-    ))
-    .expect("binds");
-    let mut server = Server::new(secured(
-        tcp(pattern, port, bidi, 3000),
-        Secure::sender(mode, &dir).expect("sender keys"),
-    ))
-    .expect("connects");
-    let source = sent.clone();
-    let server_side = async move {
-        if bidi {
-            let items = source
-                .into_iter()
-                .enumerate()
-                .map(|(i, f)| (Some(Data::from(i as u64)), f));
-            server.launch(futures::stream::iter(items)).await
-        } else {
-            server.launch(futures::stream::iter(source)).await
-        }
-    };
-    let (launched, drained) = within(async { tokio::join!(server_side, drain(&client)) }).await;
-    assert_eq!(launched.expect("launch succeeds"), n as u64);
-    assert!(drained.error.is_none(), "{:?}", drained.error);
-    assert_eq!(drained.items.len(), n);
-    for (i, (data, f)) in drained.items.iter().enumerate() {
-        assert_eq!(f.as_bytes(), sent[i].as_bytes(), "bytes of frame {i}");
-        assert_eq!(f.shape(), sent[i].shape());
-        let want = bidi.then(|| Data::from(i as u64));
-        assert_eq!(data, &want, "data of frame {i}");
-    }
+    common::stream_and_check(
+        secured(
+            tcp(pattern, port, bidi, 3000),
+            Secure::receiver(mode, &dir).expect("receiver keys"),
+        ),
+        secured(
+            tcp(pattern, port, bidi, 3000),
+            Secure::sender(mode, &dir).expect("sender keys"),
+        ),
+        10,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,9 +339,23 @@ enum Attacker {
 
 /// A raw peer of `kind` (PAIR or PUSH) connected to the receiver on `port`, that has sent a
 /// few valid frame messages (of [`raw::sevens`]): they wait in its queue for a handshake that
-/// never succeeds.
+/// never succeeds. Returns once libzmq reports its first handshake refused.
 fn attack(attacker: Attacker, kind: zmq::SocketType, port: u16, dir: &Path) -> zmq::Socket {
-    let sock = zmq::Context::new().socket(kind).expect("socket");
+    let ctx = zmq::Context::new();
+    let sock = ctx.socket(kind).expect("socket");
+    // The socket's own events: the refused handshake is what the caller waits for.
+    let refused = [
+        zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL,
+        zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL,
+        zmq::SocketEvent::HANDSHAKE_FAILED_AUTH,
+        zmq::SocketEvent::DISCONNECTED,
+    ];
+    let monitor = format!("inproc://attacker-{port}-{attacker:?}");
+    let events = refused.iter().fold(0, |all, e| all | i32::from(e.to_raw()));
+    sock.monitor(&monitor, events).expect("monitor");
+    let watch = ctx.socket(zmq::PAIR).expect("socket");
+    watch.set_rcvtimeo(10_000).expect("rcvtimeo");
+    watch.connect(&monitor).expect("monitor connects");
     sock.set_linger(0).expect("linger");
     sock.set_sndtimeo(100).expect("sndtimeo");
     let server = Certificate::load(&KeyFiles::new(dir).public("server"))
@@ -388,6 +380,12 @@ fn attack(attacker: Attacker, kind: zmq::SocketType, port: u16, dir: &Path) -> z
     for _ in 0..3 {
         let _ = sock.send_multipart(raw::good_message(), 0);
     }
+    let event = watch.recv_multipart(0).expect("a refused handshake");
+    let id = u16::from_ne_bytes([event[0][0], event[0][1]]);
+    assert!(
+        refused.iter().any(|e| e.to_raw() == id),
+        "{attacker:?}: event {id:#x}"
+    );
     sock
 }
 
@@ -423,8 +421,8 @@ fn attacked(mode: &str, pattern: u8, attackers: &[Attacker], tag: &str) {
         .iter()
         .map(|&a| attack(a, kind, port, &dir))
         .collect();
-    // Their handshakes are tried and refused before the legitimate sender comes.
-    std::thread::sleep(Duration::from_millis(300));
+    // Their handshakes have been tried and refused (`attack` waits for it); the legitimate
+    // sender comes now.
     let mut serve_args = common("serve");
     serve_args.extend(["--frames", "40", "--width", "32", "--height", "24"].map(String::from));
     let serve = Proc::netgear("serve", &serve_args);

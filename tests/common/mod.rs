@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::StreamExt;
-use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol};
+use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol, Server};
 
 /// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository). Tests that
 /// need it fail, never skip, when it is missing.
@@ -124,4 +124,44 @@ pub async fn drain(client: &Client) -> Drained {
         }
     }
     Drained { items, error }
+}
+
+/// Streams `n` frames from a server to a client and checks what arrives: the same frames in
+/// order, the data sent with them (bidirectional mode), and a clean end.
+pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usize) {
+    let bidi = server_opts.bidirectional_mode;
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(client_opts).expect("client binds");
+    let mut server = Server::new(server_opts).expect("server connects");
+    let source = sent.clone();
+    let server_side = async move {
+        if bidi {
+            let items = source
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (Some(Data::from(i as u64)), f));
+            server.launch(futures::stream::iter(items)).await
+        } else {
+            server.launch(futures::stream::iter(source)).await
+        }
+    };
+    let (launched, drained) = within(async { tokio::join!(server_side, drain(&client)) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(
+        drained.error.is_none(),
+        "the stream ended with an error: {:?}",
+        drained.error
+    );
+    assert_eq!(drained.items.len(), n, "frame count");
+    for (i, (data, f)) in drained.items.iter().enumerate() {
+        assert_eq!(f, &sent[i], "frame {i}");
+        assert_eq!(f.as_bytes(), sent[i].as_bytes(), "bytes of frame {i}");
+        if bidi {
+            assert_eq!(data, &Some(Data::from(i as u64)), "data of frame {i}");
+        } else {
+            assert_eq!(data, &None, "data of frame {i}");
+        }
+    }
+    assert!(client.is_terminated());
+    assert!(matches!(client.recv().await, Ok(None)));
 }

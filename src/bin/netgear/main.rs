@@ -72,9 +72,7 @@ enum CliError {
 }
 
 /// An error and its causes on one line, each said once.
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
-    netgear::error_chain(e)
-}
+pub(crate) use netgear::error_chain as chain;
 
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
 /// storm per frame, about 10 % of a receiver's time at 640x480), and returns freed memory late.
