@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: cmake and nasm (libjpeg-turbo), ffmpeg, Xvfb, python3-venv.
+# Debian packages: cmake and nasm (libjpeg-turbo), pkg-config and libsodium-dev (CURVE), ffmpeg,
+# Xvfb, python3-venv, iproute2.
 scripts/deps.sh --test
 
 # The vidgear 0.3.6 peer for the interop tests (pinned, idempotent).
