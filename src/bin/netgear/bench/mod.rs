@@ -16,6 +16,7 @@
 //! ONE JSON line on stdout at its end — `impl`, `role`, `frames`, `bytes`, `elapsed`, `fps`,
 //! `rtt_p50_us`, `rtt_p99_us`, `peak_rss_kb`, and `error` on failure (exit status 1).
 
+mod crypto;
 mod peer;
 mod raw;
 mod report;
@@ -58,6 +59,8 @@ const LISTEN_WAIT: Duration = Duration::from_secs(15);
 pub enum Impl {
     /// netgear-rs: the library's `Server` and `Client`.
     Netgear,
+    /// netgear-rs in secure mode (CURVE, stonehouse): the cost of encryption beside `Netgear`.
+    Secure,
     /// The raw-libzmq baseline: blocking sockets, the same message shapes, no serialisation.
     Raw,
     /// vidgear's NetGear_Async (Python, `tests/interop/vg_bench.py`).
@@ -69,6 +72,7 @@ impl Impl {
     pub fn name(self) -> &'static str {
         match self {
             Impl::Netgear => "netgear",
+            Impl::Secure => "secure",
             Impl::Raw => "raw",
             Impl::Vidgear => "vidgear",
         }
@@ -125,7 +129,8 @@ pub struct BenchArgs {
     /// run the lock-step cases only).
     #[arg(long)]
     pub sizes: Option<String>,
-    /// Implementations to measure, comma-separated: netgear,raw,vidgear (default all).
+    /// Implementations to measure, comma-separated: netgear,secure,raw,vidgear (default all;
+    /// `secure` is netgear-rs with CURVE encryption, keys made for the run).
     #[arg(long)]
     pub cases: Option<String>,
     /// Also write the results as JSON: to FILE, or as the last line of stdout without one.
@@ -182,6 +187,9 @@ pub struct PeerArgs {
     /// Seconds to wait for the other peer.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
+    /// The keys directory (`netgear keygen`) of a `secure` peer.
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
 }
 
 impl PeerArgs {
@@ -252,13 +260,13 @@ fn parse_sizes(spec: Option<&str>) -> Result<Vec<(usize, usize)>> {
 
 fn parse_impls(spec: Option<&str>) -> Result<Vec<Impl>> {
     let Some(spec) = spec else {
-        return Ok(vec![Impl::Raw, Impl::Netgear, Impl::Vidgear]);
+        return Ok(vec![Impl::Raw, Impl::Netgear, Impl::Secure, Impl::Vidgear]);
     };
     let mut impls = Vec::new();
     for s in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let i = Impl::from_str(s, true).map_err(|_| {
             Error::InvalidOption(format!(
-                "--cases: {s:?}: valid cases are netgear, raw, vidgear"
+                "--cases: {s:?}: valid cases are netgear, secure, raw, vidgear"
             ))
         })?;
         if !impls.contains(&i) {
@@ -269,7 +277,8 @@ fn parse_impls(spec: Option<&str>) -> Result<Vec<Impl>> {
     impls.sort_by_key(|i| match i {
         Impl::Raw => 0,
         Impl::Netgear => 1,
-        Impl::Vidgear => 2,
+        Impl::Secure => 2,
+        Impl::Vidgear => 3,
     });
     Ok(impls)
 }
@@ -302,6 +311,11 @@ fn plan(sizes: &[(usize, usize)], impls: &[Impl], frames: Option<u64>) -> Vec<Ca
         }
     }
     cases
+}
+
+/// The bytes of the frame part of a test-pattern frame's message (what CURVE boxes per frame).
+fn frame_part_len(width: usize, height: usize) -> usize {
+    wire::frame_part(&TestPattern::new(width, height).frame(0)).len()
 }
 
 /// Where the vidgear peer is: the venv's python and `vg_bench.py`, or why it is not there.
@@ -464,6 +478,26 @@ struct Env {
     peer_timeout: f64,
     /// The CPUs of the receive and the send peer, with `--pin`.
     pin: Option<(usize, usize)>,
+    /// The keys of the `secure` peers, made for this run.
+    keys: Option<RunKeys>,
+}
+
+/// A keys directory (`netgear keygen`'s layout) made for one run, removed at its end.
+struct RunKeys(PathBuf);
+
+impl RunKeys {
+    fn new() -> Result<RunKeys> {
+        let dir = std::env::temp_dir().join(format!("netgear-bench-keys-{}", std::process::id()));
+        let keys = RunKeys(dir);
+        netgear::secure::KeyFiles::new(&keys.0).generate(true)?;
+        Ok(keys)
+    }
+}
+
+impl Drop for RunKeys {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The first two CPUs this process may run on.
@@ -521,6 +555,9 @@ impl Env {
             .args(["--frames", &case.frames.to_string()])
             .args(["--reply", case.reply.name()])
             .args(["--timeout", &self.peer_timeout.to_string()]);
+        if case.implementation == Impl::Secure {
+            cmd.arg("--keys").arg(&self.keys.as_ref()?.0);
+        }
         if let Some((recv, serve)) = self.pin {
             pin_to(&mut cmd, if role == Role::Recv { recv } else { serve });
         }
@@ -641,10 +678,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     } else {
         None
     };
+    let keys = if impls.contains(&Impl::Secure) {
+        Some(RunKeys::new()?)
+    } else {
+        None
+    };
     let env =
         Env {
             exe,
             vidgear,
+            keys,
             case_timeout: Duration::from_secs_f64(args.case_timeout),
             peer_timeout: args.peer_timeout,
             pin: if args.pin {
@@ -668,6 +711,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             height: c.height,
             frames: c.frames,
             rounds: Vec::with_capacity(repeat as usize),
+            box_time: (c.implementation == Impl::Secure)
+                .then(|| crypto::box_time(frame_part_len(c.width, c.height)))
+                .flatten(),
         })
         .collect();
     // The implementations of one case sit next to each other in the plan: run their rounds
@@ -761,8 +807,8 @@ mod tests {
         assert!(parse_sizes(Some("64")).is_err());
         assert!(parse_sizes(Some("0x5")).is_err());
         assert_eq!(
-            parse_impls(Some("vidgear,netgear,raw,raw")).unwrap(),
-            vec![Impl::Raw, Impl::Netgear, Impl::Vidgear]
+            parse_impls(Some("vidgear,secure,netgear,raw,raw")).unwrap(),
+            vec![Impl::Raw, Impl::Netgear, Impl::Secure, Impl::Vidgear]
         );
         assert!(parse_impls(Some("zmq")).is_err());
     }

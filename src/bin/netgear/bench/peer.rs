@@ -3,6 +3,7 @@
 
 use super::raw::{raw_recv, raw_serve};
 use super::*;
+use netgear::secure::{Secure, SecureMode};
 
 /// What one peer measured: the JSON line of the peer contract.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -132,8 +133,8 @@ pub(super) fn record_frame(
 pub async fn peer(args: PeerArgs) -> Result<()> {
     let mut report = PeerReport::new(args.implementation, args.role);
     let outcome = match (args.implementation, args.role) {
-        (Impl::Netgear, Role::Serve) => netgear_serve(&args, &mut report).await,
-        (Impl::Netgear, Role::Recv) => netgear_recv(&args, &mut report).await,
+        (Impl::Netgear | Impl::Secure, Role::Serve) => netgear_serve(&args, &mut report).await,
+        (Impl::Netgear | Impl::Secure, Role::Recv) => netgear_recv(&args, &mut report).await,
         (Impl::Raw, Role::Serve) => raw_serve(&args, &mut report),
         (Impl::Raw, Role::Recv) => raw_recv(&args, &mut report),
         (Impl::Vidgear, _) => Err(Error::InvalidOption(
@@ -150,17 +151,30 @@ pub async fn peer(args: PeerArgs) -> Result<()> {
     outcome
 }
 
-/// netgear-rs's options for a peer on 127.0.0.1.
-fn netgear_options(args: &PeerArgs, pattern: Pattern, timeout: Duration) -> Options {
-    Options {
+/// netgear-rs's options for a peer on 127.0.0.1 (in stonehouse secure mode for `secure`).
+fn netgear_options(args: &PeerArgs, pattern: Pattern, timeout: Duration) -> Result<Options> {
+    let secure = match (args.implementation, &args.keys) {
+        (Impl::Secure, Some(dir)) => Some(match args.role {
+            Role::Serve => Secure::sender(SecureMode::Stonehouse, dir)?,
+            Role::Recv => Secure::receiver(SecureMode::Stonehouse, dir)?,
+        }),
+        (Impl::Secure, None) => {
+            return Err(Error::InvalidOption(
+                "a secure peer needs --keys DIR (netgear keygen DIR)".into(),
+            ));
+        }
+        _ => None,
+    };
+    Ok(Options {
         address: Some("127.0.0.1".into()),
         port: args.port,
         protocol: Protocol::Tcp,
         pattern,
         timeout,
         bidirectional_mode: args.bidirectional(),
+        secure,
         ..Options::default()
-    }
+    })
 }
 
 /// netgear-rs send side: the step API, one `send` per frame, each call timed (send + reply).
@@ -168,7 +182,7 @@ async fn netgear_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
     let (pattern, timeout) = args.check()?;
     let source = TestPattern::new(args.width, args.height);
     let data = args.bidirectional().then(|| Data::from("hi"));
-    let mut server = Server::new(netgear_options(args, pattern, timeout))?;
+    let mut server = Server::new(netgear_options(args, pattern, timeout)?)?;
     let replies = server.transceiver();
     let lock_step = pattern.has_replies();
     let mut rtts = Vec::with_capacity(if lock_step { args.frames as usize } else { 0 });
@@ -191,7 +205,7 @@ async fn netgear_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
 /// with `"ok"` or with the frame itself.
 async fn netgear_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
     let (pattern, timeout) = args.check()?;
-    let client = Client::new(netgear_options(args, pattern, timeout))?;
+    let client = Client::new(netgear_options(args, pattern, timeout)?)?;
     let mut span = None;
     let outcome = async {
         let mut frames = std::pin::pin!(client.recv_generator());

@@ -83,6 +83,8 @@ pub(super) struct Row {
     pub frames: u64,
     /// Every round, in the order they ran.
     pub rounds: Vec<Round>,
+    /// Secure rows: the time libsodium takes here to box one frame (see `crypto.rs`).
+    pub box_time: Option<Duration>,
 }
 
 impl Row {
@@ -166,9 +168,28 @@ impl Row {
         }))
     }
 
+    /// Secure rows: the best secure/plain ratio the cipher allows, from the plain median and the
+    /// time to box a frame. Lock-step, each frame's time grows by its boxes one after the other
+    /// (encrypt, then decrypt at the other end; twice more for a frame reply); pipelined, the two
+    /// ends box at the same time, so a frame costs at least one box.
+    fn ceiling(&self, rows: &[Row]) -> Option<f64> {
+        let plain = self.other(rows, Impl::Netgear)?.fps()?;
+        let boxed = self.box_time?.as_secs_f64();
+        if plain <= 0.0 || boxed <= 0.0 {
+            return None;
+        }
+        let per_frame = match (self.pattern <= 1, self.reply) {
+            (true, ReplyKind::Frame) => 1.0 / plain + 4.0 * boxed,
+            (true, _) => 1.0 / plain + 2.0 * boxed,
+            (false, _) => (1.0 / plain).max(boxed),
+        };
+        Some(1.0 / per_frame / plain)
+    }
+
     pub(super) fn to_json(&self, rows: &[Row]) -> Json {
         let mb = |v: Option<f64>| v.map(|v| (v * 10.0).round() / 10.0);
-        let netgear = self.implementation == Impl::Netgear;
+        let netgear = matches!(self.implementation, Impl::Netgear | Impl::Secure);
+        let secure = self.implementation == Impl::Secure;
         let (received, sent) = self.frame_counts();
         let ratio = |to| netgear.then(|| self.ratio(rows, to)).flatten();
         let round_ratio = |to| netgear.then(|| self.round_ratio(rows, to)).flatten();
@@ -193,6 +214,10 @@ impl Row {
             "ratio_vidgear": ratio(Impl::Vidgear),
             "ratio_raw_rounds_median": round_ratio(Impl::Raw),
             "ratio_vidgear_rounds_median": round_ratio(Impl::Vidgear),
+            "ratio_plain": secure.then(|| self.ratio(rows, Impl::Netgear)).flatten(),
+            "ratio_plain_rounds_median": secure.then(|| self.round_ratio(rows, Impl::Netgear)).flatten(),
+            "box_ms": self.box_time.map(|t| t.as_secs_f64() * 1e3),
+            "ratio_plain_ceiling": self.ceiling(rows),
             "fps_rounds": self.rounds.iter().map(Round::fps).collect::<Vec<_>>(),
             "ok": self.ok(),
             "error": self.error(),
@@ -220,6 +245,14 @@ what the numbers mean:
            fast as libzmq)
   xraw/r   the median of the per-round ratios (each netgear round over the raw round next to it)
   xvg      netgear fps / vidgear fps in the same case and size, of the medians
+  xplain   secure rows: the median of the per-round ratios secure fps / netgear fps (each
+           secure round over the plain netgear round next to it): the cost of encryption
+  ceil     secure rows: the best xplain the cipher allows here. libsodium's XSalsa20-Poly1305
+           (CURVE's cipher) is timed boxing one frame in this process (box ms); lock-step, a
+           frame's time grows by its boxes in turn (2; 4 with a frame reply), pipelined it is at
+           least one box
+  secure   netgear-rs in secure mode (CURVE stonehouse: every message encrypted and
+           authenticated, keys made for the run)
   raw      blocking libzmq via the zmq crate, the same message shapes and sizes as netgear
            (netgear's header bytes + the test pattern's msgpack_numpy frame parts, built once),
            zero-copy sends (zmq_msg_init_data), receives (recv_msg) and frame echo
@@ -232,7 +265,7 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 /// The results as a text table, one row per implementation × case × size.
 pub(super) fn table(rows: &[Row]) -> String {
     use std::fmt::Write;
-    const LAYOUT: [(&str, usize); 15] = [
+    const LAYOUT: [(&str, usize); 17] = [
         ("impl", 8),
         ("pat", 3),
         ("reply", 5),
@@ -248,6 +281,8 @@ pub(super) fn table(rows: &[Row]) -> String {
         ("xraw", 6),
         ("xraw/r", 6),
         ("xvg", 6),
+        ("xplain", 6),
+        ("ceil", 5),
     ];
     let line = |cells: &[String]| {
         let mut out = String::new();
@@ -274,7 +309,8 @@ pub(super) fn table(rows: &[Row]) -> String {
         previous = Some(r);
         let (got, sent) = r.frame_counts();
         let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
-        let netgear = r.implementation == Impl::Netgear;
+        let netgear = matches!(r.implementation, Impl::Netgear | Impl::Secure);
+        let secure = r.implementation == Impl::Secure;
         let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
         let _ = write!(
             out,
@@ -295,6 +331,11 @@ pub(super) fn table(rows: &[Row]) -> String {
                 ratio(Impl::Raw),
                 opt(netgear.then(|| r.round_ratio(rows, Impl::Raw)).flatten(), 2),
                 ratio(Impl::Vidgear),
+                opt(
+                    secure.then(|| r.round_ratio(rows, Impl::Netgear)).flatten(),
+                    2
+                ),
+                opt(r.ceiling(rows), 2),
             ])
         );
         if let Some(e) = r.error() {
@@ -330,6 +371,7 @@ mod tests {
             height: 64,
             frames: 10,
             rounds: fps.iter().map(|&f| round(f)).collect(),
+            box_time: None,
         };
         let rows = [
             row(Impl::Raw, &[100.0, 200.0, 400.0]),
