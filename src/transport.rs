@@ -29,6 +29,7 @@ use tokio::time::{Instant, Sleep};
 use crate::error::{Error, PeerStatus, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
+use crate::secure::SecureMode;
 use crate::wire::DecodeError;
 
 /// Frames queued on the sending side of a PUSH/PULL pipe.
@@ -339,6 +340,16 @@ impl Socket {
                 sock.set_rcvhwm(1)?;
                 if role == Role::Receive {
                     sock.set_subscribe(b"")?;
+                    if opts
+                        .secure
+                        .as_ref()
+                        .is_some_and(|s| s.mode == SecureMode::Ironhouse)
+                    {
+                        // libzmq (4.3.4 and 4.3.5 alike) delivers nothing at all to a SUB whose
+                        // receive high-water mark is 1 when a ZAP handler lets its peers in:
+                        // 2 is the smallest that works.
+                        sock.set_rcvhwm(2)?;
+                    }
                 }
             }
             (Pattern::PushPull, _) => {

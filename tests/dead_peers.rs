@@ -598,6 +598,84 @@ async fn pair_client_ends_cleanly_when_server_leaves_after_terminate() {
     within(futures::future::join_all(runs)).await;
 }
 
+/// A sender fills the receiver's queue while the application is not reading, with a heartbeat
+/// PING behind its frames, and its connection is reset. libzmq keeps that connection's engine
+/// to hand over what it had read; when the application reads on, the engine reaches the PING
+/// and answers it on a dead connection (the heartbeat timer does the same every interval),
+/// which upstream libzmq turns into an assertion failure that aborts the process. The
+/// receiver must get the frames, drop the connection and serve the next sender.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    const SENT: usize = 12;
+    let port = free_port();
+    let client = netgear::Client::new(tcp(Pattern::PushPull, port, false, 5000)).expect("binds");
+    let mut handshake = raw::zmtp_handshake("PUSH");
+    handshake[11] = 1; // ZMTP 3.1: heartbeats
+    let mut bytes = Vec::new();
+    for _ in 0..SENT {
+        let parts = raw::good_message();
+        let last = parts.len() - 1;
+        for (i, part) in parts.iter().enumerate() {
+            bytes.extend(raw::zmtp_frame(if i < last { 0x01 } else { 0 }, part));
+        }
+    }
+    bytes.extend(raw::zmtp_frame(0x04, b"\x04PING\0\0"));
+    let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    peer.set_read_timeout(Some(WAIT)).expect("read timeout");
+    peer.write_all(&handshake).expect("handshake");
+    raw::await_ready(&mut peer);
+    peer.write_all(&bytes).expect("sends");
+    tokio::task::spawn_blocking(move || {
+        // libzmq has read it all: the queue is full and the rest waits in its input buffer.
+        wait_until("the receiver read the sender's bytes", WAIT, || {
+            common::net::unread_bytes(port) == Some(0)
+        });
+        let off = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: `peer` owns an open TCP socket for the whole call, and `off` is a valid
+        // `linger` whose size is passed: SO_LINGER 0 makes the close below send a reset.
+        let rc = unsafe {
+            libc::setsockopt(
+                peer.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&off as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0, "SO_LINGER");
+        drop(peer);
+        wait_until("the reset reached the receiver", WAIT, || {
+            !has_accepted_connection(port)
+        });
+    })
+    .await
+    .expect("the sender");
+    for n in 0..SENT {
+        let item = within(client.recv()).await;
+        assert!(matches!(item, Ok(Some(_))), "frame {n}: {item:?}");
+    }
+    // The receiver goes on: a real sender's stream arrives whole.
+    let mut server = Server::new(tcp(Pattern::PushPull, port, false, 5000)).expect("connects");
+    let frames: Vec<_> = (0..5).map(common::frame).collect();
+    let (sent, got) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter(frames.clone())),
+            common::drain(&client)
+        )
+    })
+    .await;
+    assert_eq!(sent.expect("streams"), 5);
+    assert!(got.error.is_none(), "{:?}", got.error);
+    let got: Vec<_> = got.items.into_iter().map(|(_, f)| f).collect();
+    assert_eq!(got, frames);
+}
+
 /// The relay's message count, whatever the read sizes.
 #[test]
 fn relay_counts_messages_split_anywhere() {

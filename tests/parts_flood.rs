@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
@@ -85,35 +85,6 @@ struct Flood {
     dropped: bool,
 }
 
-/// Reads the receiver's greeting and its READY command: a peer may send messages only after
-/// that (a message before it is a protocol error, and the receiver would drop the attacker for
-/// that alone).
-fn await_ready(s: &mut TcpStream) {
-    let mut greeting = [0u8; 64];
-    s.read_exact(&mut greeting)
-        .expect("the receiver's greeting");
-    assert_eq!(
-        (greeting[0], greeting[9], greeting[10]),
-        (0xFF, 0x7F, 3),
-        "ZMTP 3"
-    );
-    let mut flags = [0u8; 1];
-    s.read_exact(&mut flags).expect("READY");
-    assert_eq!(flags[0] & 0x04, 0x04, "a command first");
-    let size = if flags[0] & 0x02 != 0 {
-        let mut size = [0u8; 8];
-        s.read_exact(&mut size).expect("READY");
-        u64::from_be_bytes(size)
-    } else {
-        let mut size = [0u8; 1];
-        s.read_exact(&mut size).expect("READY");
-        u64::from(size[0])
-    };
-    let mut body = vec![0u8; usize::try_from(size).expect("size")];
-    s.read_exact(&mut body).expect("READY");
-    assert!(body.starts_with(b"\x05READY"), "READY");
-}
-
 /// Connects to `port` as a `socket_type` peer and, once the handshake is done, sends `parts`
 /// with the MORE flag until the receiver drops the connection or `parts.cap()` bytes have gone.
 fn flood(port: u16, socket_type: &str, parts: Parts) -> Flood {
@@ -124,7 +95,7 @@ fn flood(port: u16, socket_type: &str, parts: Parts) -> Flood {
     s.set_read_timeout(Some(HANG)).expect("read timeout");
     s.write_all(&raw::zmtp_handshake(socket_type))
         .expect("handshake");
-    await_ready(&mut s);
+    raw::await_ready(&mut s);
     let chunk = parts.chunk();
     let mut bytes = 0u64;
     let mut result = Ok(());

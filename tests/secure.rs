@@ -13,8 +13,12 @@ use std::time::Duration;
 use common::proc::{NETGEAR, Proc};
 use common::raw;
 use common::*;
+use futures::StreamExt;
+use netgear::media::TestPattern;
 use netgear::secure::{Certificate, Key, KeyError, KeyFiles, KeyPair};
-use netgear::{Client, Error, Options, Pattern, Secure, SecureMode, Server};
+use netgear::{
+    Client, Compression, Data, Error, Frame, Options, Pattern, Reply, Secure, SecureMode, Server,
+};
 
 /// A fresh, empty directory for one test.
 fn scratch(tag: &str) -> PathBuf {
@@ -323,6 +327,172 @@ async fn ironhouse_pattern3_push_pull() {
     secure_stream(SecureMode::Ironhouse, Pattern::PushPull, false, "i3").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stonehouse_pattern2_pub_sub() {
+    secure_pub_sub(SecureMode::Stonehouse, "s2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironhouse_pattern2_pub_sub() {
+    secure_pub_sub(SecureMode::Ironhouse, "i2").await;
+}
+
+/// PUB/SUB in secure mode, paced like a camera: PUB/SUB may drop frames (high-water mark 1), so
+/// what arrives is an ordered subsequence of what was sent, at least one frame, and the stream
+/// ends with the terminate message.
+async fn secure_pub_sub(mode: SecureMode, tag: &str) {
+    let dir = keys(tag);
+    let port = free_port();
+    let n = 15;
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(secured(
+        tcp(Pattern::PubSub, port, false, 3000),
+        Secure::receiver(mode, &dir).expect("receiver keys"),
+    ))
+    .expect("binds");
+    let mut server = Server::new(secured(
+        tcp(Pattern::PubSub, port, false, 2000),
+        Secure::sender(mode, &dir).expect("sender keys"),
+    ))
+    .expect("connects");
+    let source_frames = sent.clone();
+    let source = async_stream::stream! {
+        for f in source_frames {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            yield f;
+        }
+    };
+    let client_side = async move {
+        let drained = drain(&client).await;
+        let terminated = client.is_terminated();
+        client.close().await;
+        (drained, terminated)
+    };
+    let (launched, (drained, terminated)) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(drained.error.is_none(), "{:?}", drained.error);
+    assert!(terminated, "the client saw the terminate message");
+    assert!(!drained.items.is_empty(), "at least one frame arrives");
+    let mut last = None;
+    for (_, f) in &drained.items {
+        let idx = sent
+            .iter()
+            .position(|s| s.as_bytes() == f.as_bytes())
+            .expect("every received frame is one that was sent");
+        assert!(last.is_none_or(|l| idx > l), "order preserved");
+        last = Some(idx);
+    }
+}
+
+/// Compression inside secure mode: lossless codecs arrive byte for byte (with data, and
+/// answers in bidirectional mode), in both modes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_frames_in_secure_mode() {
+    for (mode, pattern, bidi, compression, tag) in [
+        (
+            SecureMode::Stonehouse,
+            Pattern::Pair,
+            true,
+            Compression::Lz4,
+            "c0",
+        ),
+        (
+            SecureMode::Ironhouse,
+            Pattern::ReqRep,
+            true,
+            Compression::ZSTD,
+            "c1",
+        ),
+        (
+            SecureMode::Stonehouse,
+            Pattern::PushPull,
+            false,
+            Compression::ZSTD,
+            "c3",
+        ),
+    ] {
+        let dir = keys(tag);
+        let port = free_port();
+        let compressed = |opts: Options| Options {
+            compression,
+            ..opts
+        };
+        common::stream_and_check(
+            compressed(secured(
+                tcp(pattern, port, bidi, 3000),
+                Secure::receiver(mode, &dir).expect("receiver keys"),
+            )),
+            compressed(secured(
+                tcp(pattern, port, bidi, 3000),
+                Secure::sender(mode, &dir).expect("sender keys"),
+            )),
+            10,
+        )
+        .await;
+    }
+}
+
+/// JPEG in secure mode, with frame replies (video chat): frames arrive with their shape and
+/// close to what was sent, and the answers come back as frames.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jpeg_video_chat_in_secure_mode() {
+    let dir = keys("cj");
+    let port = free_port();
+    let jpeg = |opts: Options| Options {
+        compression: Compression::JPEG,
+        ..opts
+    };
+    let client = Client::new(jpeg(secured(
+        tcp(Pattern::Pair, port, true, 3000),
+        Secure::receiver(SecureMode::Ironhouse, &dir).expect("receiver keys"),
+    )))
+    .expect("binds");
+    let mut server = Server::new(jpeg(secured(
+        tcp(Pattern::Pair, port, true, 3000),
+        Secure::sender(SecureMode::Ironhouse, &dir).expect("sender keys"),
+    )))
+    .expect("connects");
+    let source = TestPattern::new(320, 240);
+    let sent: Vec<Frame> = (0..8).map(|n| source.frame(n)).collect();
+    let items = sent
+        .clone()
+        .into_iter()
+        .map(|f| (Some(Data::from("hi")), f));
+    let client_side = async {
+        let mut got = Vec::new();
+        let mut requests = std::pin::pin!(client.requests());
+        while let Some(request) = requests.next().await {
+            let request = request.expect("a request");
+            got.push(request.frame().clone());
+            let echo = request.frame().clone();
+            request.reply(echo).expect("answered");
+        }
+        got
+    };
+    let replies = server.transceiver();
+    let (launched, got) =
+        within(async { tokio::join!(server.launch(futures::stream::iter(items)), client_side) })
+            .await;
+    assert_eq!(launched.expect("streams"), sent.len() as u64);
+    assert_eq!(got.len(), sent.len());
+    for (a, b) in sent.iter().zip(&got) {
+        assert_eq!(a.shape(), b.shape());
+        let db = psnr::psnr(a.as_bytes(), b.as_bytes());
+        assert!(db >= 38.0, "{db:.1} dB");
+    }
+    let mut frames_back = 0;
+    while let Some(reply) = replies.transceive_data() {
+        if matches!(reply, Reply::Frame(_)) {
+            frames_back += 1;
+        }
+    }
+    assert!(
+        frames_back >= sent.len() - 1,
+        "{frames_back} frames answered"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attackers, as real peers of `netgear recv`
 
@@ -524,4 +694,158 @@ async fn secure_mode_on_one_end_only_is_named_in_the_timeouts() {
             "{message}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// vidgear's NetGear_Async as a pyzmq CURVE peer
+
+/// How many frames the vidgear cases stream.
+const VG_FRAMES: u64 = 20;
+
+/// `vg_peer.py MODE` with `--curve-keys DIR`: vidgear 0.3.6's own NetGear_Async whose pyzmq
+/// sockets are standard CURVE ends, with the certificates `netgear keygen` wrote, read by
+/// pyzmq's `zmq.auth.load_certificate`.
+fn vidgear(mode: &str, port: u16, pattern: u8, bi: bool, dir: &Path, extra: &[&str]) -> Command {
+    let mut c = Command::new(python());
+    c.arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
+        .arg(mode)
+        .args(["--address", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--pattern", &pattern.to_string(), "--timeout", "20"])
+        .arg("--curve-keys")
+        .arg(dir)
+        .args(extra);
+    if bi {
+        c.arg("--bidirectional");
+    }
+    c
+}
+
+/// `netgear MODE` in secure mode `secure` with the keys in `dir`.
+#[allow(clippy::too_many_arguments)]
+fn netgear_secure(
+    mode: &str,
+    secure: &str,
+    port: u16,
+    pattern: u8,
+    bi: bool,
+    dir: &Path,
+    extra: &[&str],
+) -> Proc {
+    let mut args: Vec<String> = [mode, "--secure", secure, "--keys"]
+        .map(String::from)
+        .to_vec();
+    args.push(dir.to_string_lossy().into_owned());
+    args.extend(
+        [
+            "--address",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--pattern",
+            &pattern.to_string(),
+            "--timeout",
+            "20",
+            "--json",
+        ]
+        .map(String::from),
+    );
+    if bi {
+        args.push("--bidirectional".into());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Proc::netgear(mode, &args)
+}
+
+/// vidgear sends through pyzmq CURVE to `netgear recv` in `secure` mode: every frame arrives
+/// byte for byte, with its data, and the answers go back.
+fn vidgear_sends(secure: &str, pattern: u8, bi: bool, tag: &str) {
+    let dir = keys(tag);
+    let port = free_port();
+    let reply: &[&str] = if bi { &["--reply", "ok"] } else { &[] };
+    let mut recv = netgear_secure("recv", secure, port, pattern, bi, &dir, reply);
+    recv.await_listening(port, Duration::from_secs(60));
+    let frames = VG_FRAMES.to_string();
+    let mut extra = vec!["--frames", frames.as_str()];
+    if bi {
+        extra.extend(["--data", "hello"]);
+    }
+    let serve = Proc::spawn(
+        "vidgear serve",
+        vidgear("serve", port, pattern, bi, &dir, &extra),
+    );
+    let sent = serve.wait(Duration::from_secs(60));
+    sent.assert_success();
+    let received = recv.wait(Duration::from_secs(60));
+    received.assert_success();
+    let (sent, got) = (sent.summary(), received.summary());
+    assert_eq!(got["frames"], VG_FRAMES, "{got}");
+    assert_eq!(got["sha256"], sent["sha256"], "frame bytes differ");
+    assert_eq!(got["shape"], sent["shape"]);
+    if bi {
+        assert_eq!(got["data"][0], "hello", "{got}");
+        // vidgear sends each answer with the next frame's request: all but the last arrive.
+        assert_eq!(sent["replies"], VG_FRAMES - 1, "{sent}");
+    }
+}
+
+#[test]
+fn vidgear_over_curve_to_netgear_stonehouse_pattern0_bidirectional() {
+    vidgear_sends("stonehouse", 0, true, "vg-s0");
+}
+
+#[test]
+fn vidgear_over_curve_to_netgear_ironhouse_pattern1_bidirectional() {
+    vidgear_sends("ironhouse", 1, true, "vg-i1");
+}
+
+#[test]
+fn vidgear_over_curve_to_netgear_ironhouse_pattern3() {
+    vidgear_sends("ironhouse", 3, false, "vg-i3");
+}
+
+/// `netgear serve` in secure mode streams to vidgear as a pyzmq CURVE server (stonehouse: pyzmq
+/// runs no ZAP handler, any client key is let in): every frame arrives byte for byte.
+fn netgear_sends(pattern: u8, bi: bool, tag: &str) {
+    let dir = keys(tag);
+    let port = free_port();
+    let reply: &[&str] = if bi { &["--reply", "ok"] } else { &[] };
+    let mut recv = Proc::spawn(
+        "vidgear recv",
+        vidgear("recv", port, pattern, bi, &dir, reply),
+    );
+    recv.await_listening(port, Duration::from_secs(60));
+    let frames = VG_FRAMES.to_string();
+    let mut extra = vec![
+        "--frames",
+        frames.as_str(),
+        "--width",
+        "64",
+        "--height",
+        "48",
+    ];
+    if bi {
+        extra.extend(["--data", "hello"]);
+    }
+    let serve = netgear_secure("serve", "stonehouse", port, pattern, bi, &dir, &extra);
+    let sent = serve.wait(Duration::from_secs(60));
+    sent.assert_success();
+    let received = recv.wait(Duration::from_secs(60));
+    received.assert_success();
+    let (sent, got) = (sent.summary(), received.summary());
+    assert_eq!(got["frames"], VG_FRAMES, "{got}");
+    assert_eq!(got["sha256"], sent["sha256"], "frame bytes differ");
+    if bi {
+        assert_eq!(got["data"][0], "hello", "{got}");
+        assert_eq!(sent["replies"], VG_FRAMES - 1, "{sent}");
+    }
+}
+
+#[test]
+fn netgear_over_curve_to_vidgear_pattern1_bidirectional() {
+    netgear_sends(1, true, "vg-n1");
+}
+
+#[test]
+fn netgear_over_curve_to_vidgear_pattern3() {
+    netgear_sends(3, false, "vg-n3");
 }

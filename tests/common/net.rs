@@ -52,6 +52,39 @@ pub fn has_accepted_connection(port: u16) -> bool {
         .any(|&(p, state)| p == port && state != LISTEN)
 }
 
+/// Bytes the kernel holds unread for the connections accepted on tcp `port` (their receive
+/// queues added up), or `None` when there is no such connection.
+pub fn unread_bytes(port: u16) -> Option<u64> {
+    let mut total = None;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(queues)) = (f.get(1), f.get(3), f.get(4)) else {
+                continue;
+            };
+            let port_here = local
+                .rsplit(':')
+                .next()
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            let listening = u8::from_str_radix(state, 16).ok() == Some(LISTEN);
+            let unread = queues
+                .split(':')
+                .nth(1)
+                .and_then(|q| u64::from_str_radix(q, 16).ok());
+            if let (Some(p), Some(unread)) = (port_here, unread)
+                && p == port
+                && !listening
+            {
+                *total.get_or_insert(0) += unread;
+            }
+        }
+    }
+    total
+}
+
 /// Polls `ready` until it holds; fails the test after `limit`.
 pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;

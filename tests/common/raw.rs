@@ -1,6 +1,9 @@
 //! Raw ZeroMQ peers: sockets made by hand, to send what a netgear end never would (garbage,
 //! wrong part counts, silence) and to see exactly what an end sends.
 
+use std::io::Read;
+use std::net::TcpStream;
+
 use netgear::wire;
 use netgear::{Data, Frame};
 
@@ -89,4 +92,47 @@ pub fn zmtp_handshake(socket_type: &str) -> Vec<u8> {
     g.push(u8::try_from(ready.len()).expect("short command"));
     g.extend_from_slice(&ready);
     g
+}
+
+/// Reads the receiver's greeting and its READY command: a peer may send messages only after
+/// that (a message before it is a protocol error, and the receiver would drop the attacker for
+/// that alone).
+pub fn await_ready(s: &mut TcpStream) {
+    let mut greeting = [0u8; 64];
+    s.read_exact(&mut greeting)
+        .expect("the receiver's greeting");
+    assert_eq!(
+        (greeting[0], greeting[9], greeting[10]),
+        (0xFF, 0x7F, 3),
+        "ZMTP 3"
+    );
+    let mut flags = [0u8; 1];
+    s.read_exact(&mut flags).expect("READY");
+    assert_eq!(flags[0] & 0x04, 0x04, "a command first");
+    let size = if flags[0] & 0x02 != 0 {
+        let mut size = [0u8; 8];
+        s.read_exact(&mut size).expect("READY");
+        u64::from_be_bytes(size)
+    } else {
+        let mut size = [0u8; 1];
+        s.read_exact(&mut size).expect("READY");
+        u64::from(size[0])
+    };
+    let mut body = vec![0u8; usize::try_from(size).expect("size")];
+    s.read_exact(&mut body).expect("READY");
+    assert!(body.starts_with(b"\x05READY"), "READY");
+}
+
+/// One ZMTP frame: a message part (flag `0x01` when more parts follow) or a command (`0x04`).
+pub fn zmtp_frame(flags: u8, body: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(body.len() + 9);
+    match u8::try_from(body.len()) {
+        Ok(short) => f.extend([flags, short]),
+        Err(_) => {
+            f.push(flags | 0x02);
+            f.extend((body.len() as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(body);
+    f
 }

@@ -443,6 +443,9 @@ def build_parser():
     common.add_argument("--bidirectional", action="store_true",
                         help="bidirectional_mode=True (patterns 0/1 only)")
     common.add_argument("--log", action="store_true", help="vidgear logging=True (stderr)")
+    common.add_argument("--curve-keys", default=None, metavar="DIR",
+                        help="ZeroMQ CURVE with the certificates `netgear keygen DIR` wrote "
+                             "(the receiver is the CURVE server, the sender a CURVE client)")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     s = sub.add_parser("serve", parents=[common], help="vidgear send mode")
@@ -476,8 +479,45 @@ def build_parser():
     return p
 
 
+def enable_curve(keys_dir, receive_mode):
+    """Makes every socket vidgear creates a ZeroMQ CURVE end, with the certificates that
+    ``netgear keygen`` wrote in ``keys_dir`` (read by pyzmq's ``zmq.auth.load_certificate``):
+    the receiver (binds) is the CURVE server, with the server's secret key; the sender
+    (connects) is a CURVE client, with the client's pair and the server's public key.
+    vidgear's NetGear_Async has no secure mode of its own: only its socket factory is
+    wrapped, the protocol above the socket is vidgear's."""
+    import zmq.asyncio
+    import zmq.auth
+
+    public = os.path.join(keys_dir, "public_keys")
+    private = os.path.join(keys_dir, "private_keys")
+    if receive_mode:
+        own_public, own_secret = zmq.auth.load_certificate(
+            os.path.join(private, "server.key_secret"))
+        server_public = None
+    else:
+        own_public, own_secret = zmq.auth.load_certificate(
+            os.path.join(private, "client.key_secret"))
+        server_public, _ = zmq.auth.load_certificate(os.path.join(public, "server.key"))
+    plain_socket = zmq.asyncio.Context.socket
+
+    def curve_socket(self, *a, **kw):
+        sock = plain_socket(self, *a, **kw)
+        sock.curve_publickey = own_public
+        sock.curve_secretkey = own_secret
+        if receive_mode:
+            sock.curve_server = True
+        else:
+            sock.curve_serverkey = server_public
+        return sock
+
+    zmq.asyncio.Context.socket = curve_socket
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.curve_keys:
+        enable_curve(args.curve_keys, args.cmd == "recv")
     _TIMEOUT[0] = effective_timeout(args)
     return args.func(args)
 

@@ -19,6 +19,10 @@ const PATCHES: &[(&str, &str)] = &[
         "accept-backoff.patch",
         include_str!("../patches/accept-backoff.patch"),
     ),
+    (
+        "io-error-lingering-engine.patch",
+        include_str!("../patches/io-error-lingering-engine.patch"),
+    ),
 ];
 
 /// The directories of `vendor/` that the build reads (and the patches may change).
