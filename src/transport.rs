@@ -210,6 +210,33 @@ const MONITORED: [zmq::SocketEvent; 6] = [
     zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL,
 ];
 
+/// Why a secure receiver refused a peer, from a failed handshake's event and value (an errno
+/// for `NO_DETAIL`, a `ZMQ_PROTOCOL_ERROR_*` code for `PROTOCOL`). Refusals by the ZAP handler
+/// (ironhouse: an unknown client key) are logged by the handler, with the key.
+fn refusal_reason(event: zmq::SocketEvent, value: u32) -> String {
+    const MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    const CRYPTOGRAPHIC: u32 = 0x1100_0001;
+    match (event, value) {
+        (zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL, MECHANISM_MISMATCH) => {
+            "the peer does not use secure mode (no CURVE at its end)".into()
+        }
+        (zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL, CRYPTOGRAPHIC) => {
+            "the peer's CURVE handshake does not decrypt: it does not have this receiver's \
+             public key (a wrong server key)"
+                .into()
+        }
+        (zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL, code) => {
+            format!("the peer broke the CURVE handshake (ZeroMQ protocol error {code:#010x})")
+        }
+        // Typically the peer hung up first, having seen the mismatch itself.
+        (_, errno) => format!(
+            "the connection ended during the handshake ({}): the peer may not use secure mode, \
+             or not with this receiver's public key",
+            std::io::Error::from_raw_os_error(i32::try_from(errno).unwrap_or(0))
+        ),
+    }
+}
+
 /// What libzmq's socket monitor has told about a socket's connections.
 #[derive(Debug, Default, Clone, Copy)]
 struct Peers {
@@ -234,10 +261,12 @@ struct Monitor {
     fd: AsyncFd<RawFd>,
     sock: Mutex<zmq::Socket>,
     peers: Mutex<Peers>,
+    /// Log every failed handshake as a refused peer (a receiver in secure mode).
+    log_refusals: bool,
 }
 
 impl Monitor {
-    fn open(ctx: &zmq::Context, sock: &zmq::Socket) -> Result<Monitor> {
+    fn open(ctx: &zmq::Context, sock: &zmq::Socket, log_refusals: bool) -> Result<Monitor> {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let endpoint = format!("inproc://netgear-monitor-{}-{n}", std::process::id());
@@ -258,6 +287,7 @@ impl Monitor {
             fd,
             sock: Mutex::new(reader),
             peers: Mutex::new(Peers::default()),
+            log_refusals,
         })
     }
 
@@ -292,6 +322,25 @@ impl Monitor {
                     if std::mem::take(&mut peers.up) {
                         peers.lost += 1;
                     }
+                }
+                zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL
+                | zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL
+                    if self.log_refusals =>
+                {
+                    let value = head
+                        .get(2..6)
+                        .and_then(|v| <[u8; 4]>::try_from(v).ok())
+                        .map_or(0, u32::from_ne_bytes);
+                    let peer = parts.get(1).map(|p| String::from_utf8_lossy(p));
+                    let peer = peer.as_deref().unwrap_or("?");
+                    let reason = refusal_reason(event, value);
+                    // Under secure mode's target, as the ZAP handler's refusals.
+                    tracing::warn!(
+                        target: "netgear::secure",
+                        %peer,
+                        %reason,
+                        "secure mode: connection refused"
+                    );
                 }
                 _ => {}
             }
@@ -397,7 +446,9 @@ impl Socket {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
-        let monitor = match Monitor::open(ctx, &sock) {
+        // A secure receiver logs whom it refuses, and why.
+        let log_refusals = role == Role::Receive && opts.secure.is_some();
+        let monitor = match Monitor::open(ctx, &sock, log_refusals) {
             Ok(m) => Some(m),
             Err(e) => {
                 tracing::debug!(error = %e, "no socket monitor: timeouts will not say why");
@@ -577,10 +628,18 @@ impl Socket {
         .await
     }
 
-    /// Receives one multipart message, waiting at most `timeout`.
+    /// Receives one multipart message, waiting at most `timeout`. A secure receiver also
+    /// wakes for its monitor's events meanwhile, so that refused peers are logged as they come.
     pub(crate) async fn recv(&self, timeout: Duration, what: &'static str) -> Result<Message> {
+        let refusals = self.monitor.as_ref().filter(|m| m.log_refusals);
         self.bounded(timeout, what, |cx| {
-            self.poll_io(cx, zmq::POLLIN, true, try_recv_parts)
+            let received = self.poll_io(cx, zmq::POLLIN, true, try_recv_parts);
+            if received.is_pending()
+                && let Some(monitor) = refusals
+            {
+                monitor.poll(Some(cx));
+            }
+            received
         })
         .await
     }

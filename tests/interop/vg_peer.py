@@ -29,6 +29,12 @@ this script log to stderr).
          as the reply to the NEXT frame, so items still queued at the end were never
          sent and are not counted.
 
+With ``--curve-keys DIR`` vidgear's pyzmq sockets are ZeroMQ CURVE ends, with the
+certificates ``netgear keygen DIR`` wrote (read by ``zmq.auth.load_certificate``): the
+receiver is the CURVE server, the sender a CURVE client that starts its frames once its
+handshake has succeeded. vidgear has no secure mode of its own; only its socket factory is
+wrapped (``enable_curve``).
+
 JSON output (extra keys may be present: ``elapsed`` seconds, ``dtype_str`` = numpy
 dtype string such as "<u2", ``error`` on failure):
   serve: frames, sha256, shape, dtype, replies (non-None replies received),
@@ -244,6 +250,7 @@ def cmd_serve(args):
     queue = getattr(server, "_NetGear_Async__queue", None)
 
     async def source():
+        await await_curve_handshake(effective_timeout(args))
         if warmup > 0:
             await asyncio.sleep(warmup)  # PUB/SUB slow joiner
         for i in range(args.frames):
@@ -479,6 +486,16 @@ def build_parser():
     return p
 
 
+_CURVE_HANDSHAKE = []
+
+
+async def await_curve_handshake(timeout):
+    """With --curve-keys in send mode: waits until the CURVE handshake of vidgear's socket
+    has succeeded (its monitor's event), at most ``timeout`` seconds."""
+    if _CURVE_HANDSHAKE:
+        await asyncio.wait_for(_CURVE_HANDSHAKE[-1].recv_multipart(), timeout)
+
+
 def enable_curve(keys_dir, receive_mode):
     """Makes every socket vidgear creates a ZeroMQ CURVE end, with the certificates that
     ``netgear keygen`` wrote in ``keys_dir`` (read by pyzmq's ``zmq.auth.load_certificate``):
@@ -509,6 +526,14 @@ def enable_curve(keys_dir, receive_mode):
             sock.curve_server = True
         else:
             sock.curve_serverkey = server_public
+            # vidgear closes with LINGER 0 right after its last message: what is queued
+            # before the (longer) CURVE handshake completes would be dropped, so the
+            # source waits for it (await_curve_handshake).
+            addr = "inproc://vg-peer-monitor-%d" % len(_CURVE_HANDSHAKE)
+            sock.monitor(addr, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+            monitor = plain_socket(self, zmq.PAIR)
+            monitor.connect(addr)
+            _CURVE_HANDSHAKE.append(monitor)
         return sock
 
     zmq.asyncio.Context.socket = curve_socket

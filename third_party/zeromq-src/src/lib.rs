@@ -23,6 +23,10 @@ const PATCHES: &[(&str, &str)] = &[
         "io-error-lingering-engine.patch",
         include_str!("../patches/io-error-lingering-engine.patch"),
     ),
+    (
+        "handshake-failure-names-peer.patch",
+        include_str!("../patches/handshake-failure-names-peer.patch"),
+    ),
 ];
 
 /// The directories of `vendor/` that the build reads (and the patches may change).
