@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # A rate-limited link, for real: two network namespaces joined by a veth pair with a `tbf`
 # qdisc at RATE on both sides, a receiver in one and a sender in the other. Streams the live
-# test pattern over it with netgear-rs uncompressed, jpeg and lz4, and with vidgear, at each
+# test pattern over it with netgear-rs uncompressed, jpeg and lz4 (each also in secure mode,
+# CURVE stonehouse, as `raw+secure`, `jpeg+secure`, `lz4+secure`), and with vidgear, at each
 # rate and size, and prints one JSON line per case, then a table (and the JSON lines into
 # --json FILE, a chart of fps and frame age into --plot FILE.svg). Needs root (ip netns, tc).
 #
 #   scripts/link-bench.sh [--rate 100mbit,1gbit] [--fps 30,60] [--sizes 1280x720,1920x1080]
-#                         [--frames 90] [--cases raw,jpeg,lz4,vidgear] [--json FILE]
+#                         [--frames 90] [--cases raw,jpeg,lz4,jpeg+secure,vidgear] [--json FILE]
 #                         [--plot FILE.svg]
 #   scripts/link-bench.sh --selftest     # the link comes up with its rate, and is torn down
 #                                        # when a run fails or is killed
@@ -22,7 +23,7 @@ RATE=100mbit,1gbit
 SIZES=1280x720,1920x1080
 FRAMES=90
 FPS=30,60
-CASES=raw,jpeg,lz4,vidgear
+CASES=raw,jpeg,lz4,jpeg+secure,vidgear
 JSON=
 PLOT=
 SELFTEST=
@@ -96,14 +97,17 @@ run_case() {
     local impl="$1" width="$2" height="$3" rate="$4" fps="$5" out rx_pid
     out="$(mktemp -d)"
     local common=(--port "$PORT" --pattern 0 --timeout 20 --bidirectional)
+    # `CODEC+secure`: the same in secure mode, with the run's keys.
+    local secure=() codec="${impl%+secure}"
+    [ "$codec" = "$impl" ] || secure=(--secure stonehouse --keys "$KEYS")
     case "$impl" in
         vidgear)
             ip netns exec "$NS_RX" "$PY" tests/interop/vg_peer.py recv --address "*" "${common[@]}" \
                 --reply ok >"$out/rx" 2>"$out/rx.err" &
             ;;
         *)
-            ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" --reply ok --json --no-hash \
-                --psnr >"$out/rx" 2>"$out/rx.err" &
+            ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" "${secure[@]}" --reply ok \
+                --json --no-hash --psnr >"$out/rx" 2>"$out/rx.err" &
             ;;
     esac
     rx_pid=$!
@@ -121,8 +125,8 @@ run_case() {
             ;;
         *)
             local compress=none
-            [ "$impl" = raw ] || compress="$impl"
-            ip netns exec "$NS_TX" "$NETGEAR" serve --address "$IP_RX" "${common[@]}" \
+            [ "$codec" = raw ] || compress="$codec"
+            ip netns exec "$NS_TX" "$NETGEAR" serve --address "$IP_RX" "${common[@]}" "${secure[@]}" \
                 --width "$width" --height "$height" --frames "$FRAMES" --fps "$fps" \
                 --data hi --compress "$compress" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
             ;;
@@ -208,7 +212,10 @@ IFS=, read -r -a sizes <<<"$SIZES"
 IFS=, read -r -a cases <<<"$CASES"
 link_up
 results="$(mktemp)"
-trap 'rm -f "$results"; teardown' EXIT
+# The keys of the secure cases, made for this run.
+KEYS="$(mktemp -d)/keys"
+"$NETGEAR" keygen "$KEYS" >/dev/null
+trap 'rm -f "$results"; rm -rf "$(dirname "$KEYS")"; teardown' EXIT
 failed=0
 for i in "${!rates[@]}"; do
     rate="${rates[$i]}"

@@ -79,45 +79,12 @@ async fn ipc_pattern3_push_pull() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_pattern2_pub_sub_paced() {
     let port = free_port();
-    let n = 15;
-    let sent: Vec<Frame> = (0..n).map(frame).collect();
-    let client = Client::new(tcp(Pattern::PubSub, port, false, 2000)).expect("client binds");
-    let mut server = Server::new(tcp(Pattern::PubSub, port, false, 1000)).expect("connects");
-    let source_frames = sent.clone();
-    let source = async_stream::stream! {
-        for f in source_frames {
-            // A camera's pace; what the test asserts holds at any pace (drops are allowed).
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            yield f;
-        }
-    };
-    let client_side = async move {
-        let drained = drain(&client).await;
-        let terminated = client.is_terminated();
-        // Leaving lets the server stop repeating its terminate message.
-        client.close().await;
-        (drained, terminated)
-    };
-    let (launched, (drained, terminated)) =
-        within(async { tokio::join!(server.launch(source), client_side) }).await;
-    assert_eq!(launched.expect("launch succeeds"), n as u64);
-    assert!(
-        drained.error.is_none(),
-        "the stream ended with an error: {:?}",
-        drained.error
-    );
-    assert!(terminated, "the client saw the terminate message");
-    assert!(!drained.items.is_empty(), "at least one frame arrives");
-    let mut last = None;
-    for (data, f) in &drained.items {
-        assert_eq!(data, &None);
-        let idx = sent
-            .iter()
-            .position(|s| s == f)
-            .expect("every received frame is one that was sent");
-        assert!(last.is_none_or(|l| idx > l), "order preserved");
-        last = Some(idx);
-    }
+    common::pub_sub_and_check(
+        tcp(Pattern::PubSub, port, false, 2000),
+        tcp(Pattern::PubSub, port, false, 1000),
+        15,
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------

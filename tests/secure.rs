@@ -281,17 +281,28 @@ fn secured(mut opts: Options, secure: Secure) -> Options {
 /// Streams frames from a secure sender to a secure receiver: every frame arrives byte for
 /// byte, with its data (and its answer) in bidirectional mode.
 async fn secure_stream(mode: SecureMode, pattern: Pattern, bidi: bool, tag: &str) {
+    secure_stream_with(mode, pattern, bidi, tag, |o| o).await;
+}
+
+/// [`secure_stream`] with both ends' options changed by `more` (e.g. compression).
+async fn secure_stream_with(
+    mode: SecureMode,
+    pattern: Pattern,
+    bidi: bool,
+    tag: &str,
+    more: impl Fn(Options) -> Options,
+) {
     let dir = keys(tag);
     let port = free_port();
     common::stream_and_check(
-        secured(
+        more(secured(
             tcp(pattern, port, bidi, 3000),
             Secure::receiver(mode, &dir).expect("receiver keys"),
-        ),
-        secured(
+        )),
+        more(secured(
             tcp(pattern, port, bidi, 3000),
             Secure::sender(mode, &dir).expect("sender keys"),
-        ),
+        )),
         10,
     )
     .await;
@@ -337,52 +348,22 @@ async fn ironhouse_pattern2_pub_sub() {
     secure_pub_sub(SecureMode::Ironhouse, "i2").await;
 }
 
-/// PUB/SUB in secure mode, paced like a camera: PUB/SUB may drop frames (high-water mark 1), so
-/// what arrives is an ordered subsequence of what was sent, at least one frame, and the stream
-/// ends with the terminate message.
+/// PUB/SUB in secure mode (see `common::pub_sub_and_check`).
 async fn secure_pub_sub(mode: SecureMode, tag: &str) {
     let dir = keys(tag);
     let port = free_port();
-    let n = 15;
-    let sent: Vec<Frame> = (0..n).map(frame).collect();
-    let client = Client::new(secured(
-        tcp(Pattern::PubSub, port, false, 3000),
-        Secure::receiver(mode, &dir).expect("receiver keys"),
-    ))
-    .expect("binds");
-    let mut server = Server::new(secured(
-        tcp(Pattern::PubSub, port, false, 2000),
-        Secure::sender(mode, &dir).expect("sender keys"),
-    ))
-    .expect("connects");
-    let source_frames = sent.clone();
-    let source = async_stream::stream! {
-        for f in source_frames {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            yield f;
-        }
-    };
-    let client_side = async move {
-        let drained = drain(&client).await;
-        let terminated = client.is_terminated();
-        client.close().await;
-        (drained, terminated)
-    };
-    let (launched, (drained, terminated)) =
-        within(async { tokio::join!(server.launch(source), client_side) }).await;
-    assert_eq!(launched.expect("launch succeeds"), n as u64);
-    assert!(drained.error.is_none(), "{:?}", drained.error);
-    assert!(terminated, "the client saw the terminate message");
-    assert!(!drained.items.is_empty(), "at least one frame arrives");
-    let mut last = None;
-    for (_, f) in &drained.items {
-        let idx = sent
-            .iter()
-            .position(|s| s.as_bytes() == f.as_bytes())
-            .expect("every received frame is one that was sent");
-        assert!(last.is_none_or(|l| idx > l), "order preserved");
-        last = Some(idx);
-    }
+    common::pub_sub_and_check(
+        secured(
+            tcp(Pattern::PubSub, port, false, 3000),
+            Secure::receiver(mode, &dir).expect("receiver keys"),
+        ),
+        secured(
+            tcp(Pattern::PubSub, port, false, 2000),
+            Secure::sender(mode, &dir).expect("sender keys"),
+        ),
+        15,
+    )
+    .await;
 }
 
 /// Compression inside secure mode: lossless codecs arrive byte for byte (with data, and
@@ -412,24 +393,7 @@ async fn compressed_frames_in_secure_mode() {
             "c3",
         ),
     ] {
-        let dir = keys(tag);
-        let port = free_port();
-        let compressed = |opts: Options| Options {
-            compression,
-            ..opts
-        };
-        common::stream_and_check(
-            compressed(secured(
-                tcp(pattern, port, bidi, 3000),
-                Secure::receiver(mode, &dir).expect("receiver keys"),
-            )),
-            compressed(secured(
-                tcp(pattern, port, bidi, 3000),
-                Secure::sender(mode, &dir).expect("sender keys"),
-            )),
-            10,
-        )
-        .await;
+        secure_stream_with(mode, pattern, bidi, tag, |o| Options { compression, ..o }).await;
     }
 }
 

@@ -165,3 +165,47 @@ pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usi
     assert!(client.is_terminated());
     assert!(matches!(client.recv().await, Ok(None)));
 }
+
+/// Streams `n` frames over PUB/SUB, paced like a camera, and checks what arrives: PUB/SUB with
+/// high-water mark 1 may drop frames, so what arrives is an ordered subsequence of what was
+/// sent, at least one frame, and the stream still ends with the terminate message.
+pub async fn pub_sub_and_check(client_opts: Options, server_opts: Options, n: usize) {
+    let sent: Vec<Frame> = (0..n).map(frame).collect();
+    let client = Client::new(client_opts).expect("client binds");
+    let mut server = Server::new(server_opts).expect("server connects");
+    let source_frames = sent.clone();
+    let source = async_stream::stream! {
+        for f in source_frames {
+            // A camera's pace; what is checked holds at any pace (drops are allowed).
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            yield f;
+        }
+    };
+    let client_side = async move {
+        let drained = drain(&client).await;
+        let terminated = client.is_terminated();
+        // Leaving lets the server stop repeating its terminate message.
+        client.close().await;
+        (drained, terminated)
+    };
+    let (launched, (drained, terminated)) =
+        within(async { tokio::join!(server.launch(source), client_side) }).await;
+    assert_eq!(launched.expect("launch succeeds"), n as u64);
+    assert!(
+        drained.error.is_none(),
+        "the stream ended with an error: {:?}",
+        drained.error
+    );
+    assert!(terminated, "the client saw the terminate message");
+    assert!(!drained.items.is_empty(), "at least one frame arrives");
+    let mut last = None;
+    for (data, f) in &drained.items {
+        assert_eq!(data, &None);
+        let idx = sent
+            .iter()
+            .position(|s| s == f)
+            .expect("every received frame is one that was sent");
+        assert!(last.is_none_or(|l| idx > l), "order preserved");
+        last = Some(idx);
+    }
+}

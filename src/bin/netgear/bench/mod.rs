@@ -755,6 +755,23 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let total = started.elapsed().as_secs_f64();
     print!("{}", table(&rows));
+    let mut boxed: Vec<(usize, usize, Duration)> = Vec::new();
+    for r in &rows {
+        if let Some(t) = r.box_time
+            && !boxed.iter().any(|&(w, h, _)| (w, h) == (r.width, r.height))
+        {
+            boxed.push((r.width, r.height, t));
+        }
+    }
+    for (w, h, t) in boxed {
+        let bytes = frame_part_len(w, h) as f64;
+        println!(
+            "CURVE's cipher here (libsodium XSalsa20-Poly1305, one box): {w}x{h} frame in {:.2} ms, \
+             {:.2} GB/s",
+            t.as_secs_f64() * 1e3,
+            bytes / t.as_secs_f64() / 1e9
+        );
+    }
     if let Some(why) = &skipped {
         println!("vidgear rows skipped: {why}");
     }
