@@ -707,6 +707,23 @@ fn serve_zap(rep: &zmq::Socket, stopped: &zmq::Socket, authorized: &[Key]) {
     }
 }
 
+/// Refusals by the ZAP handlers of this process, for [`log_refusal`].
+static REFUSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Logs the `n`th refusal of a peer (1-based) with its address and the reason. A stranger can
+/// knock as often as it likes: the first ten are logged, then one at each power of two.
+pub(crate) fn log_refusal(n: u64, peer: &str, reason: &str) {
+    if n <= 10 || n.is_power_of_two() {
+        tracing::warn!(
+            target: "netgear::secure",
+            %peer,
+            %reason,
+            refused = n,
+            "secure mode: connection refused"
+        );
+    }
+}
+
 /// The answer to one ZAP request: version, request id, status code and text, user id and
 /// metadata (RFC 27). Only a CURVE request with an authorized key gets "200".
 fn zap_reply(request: &[Vec<u8>], authorized: &[Key]) -> Vec<Vec<u8>> {
@@ -733,7 +750,8 @@ fn zap_reply(request: &[Vec<u8>], authorized: &[Key]) -> Vec<Vec<u8>> {
             ("200", "OK".to_owned(), key.to_z85())
         }
         Err(reason) => {
-            tracing::warn!(peer = %address, %reason, "secure mode: connection refused");
+            let n = REFUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            log_refusal(n, &address, &reason);
             ("400", reason, String::new())
         }
     };

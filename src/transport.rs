@@ -251,6 +251,8 @@ struct Peers {
     up: bool,
     /// Disconnections of a connection that had completed its handshake (connecting socket).
     lost: u32,
+    /// Failed handshakes logged as refused peers (a secure receiver).
+    refused: u64,
 }
 
 /// libzmq's socket monitor (`zmq_socket_monitor`): a PAIR socket on an inproc endpoint that
@@ -293,13 +295,30 @@ impl Monitor {
 
     /// Takes in every event waiting, and (with a context) asks to be woken by the next.
     fn poll(&self, cx: Option<&mut Context<'_>>) -> Peers {
-        let before = match cx {
-            Some(cx) => match self.fd.poll_read_ready(cx) {
+        let Some(cx) = cx else {
+            return self.take_events();
+        };
+        loop {
+            // The readiness before reading: all that may be cleared once every event is in.
+            let before = match self.fd.poll_read_ready(cx) {
                 Poll::Ready(Ok(guard)) => Some(guard),
                 _ => None,
-            },
-            None => None,
-        };
+            };
+            let peers = self.take_events();
+            let Some(mut guard) = before else {
+                return peers; // not ready: the waker is registered
+            };
+            guard.clear_ready();
+            // Ready again only if a signal came while reading: then read again. Otherwise this
+            // registers the waker for the next one (a guard taken is not a registration).
+            if !matches!(self.fd.poll_read_ready(cx), Poll::Ready(Ok(_))) {
+                return peers;
+            }
+        }
+    }
+
+    /// Takes in every event waiting, without waiting.
+    fn take_events(&self) -> Peers {
         let sock = self.sock.lock().unwrap_or_else(PoisonError::into_inner);
         let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
         // Each event is two parts: 6 bytes (the event, u16, and a value, u32), the endpoint.
@@ -333,21 +352,11 @@ impl Monitor {
                         .map_or(0, u32::from_ne_bytes);
                     let peer = parts.get(1).map(|p| String::from_utf8_lossy(p));
                     let peer = peer.as_deref().unwrap_or("?");
-                    let reason = refusal_reason(event, value);
-                    // Under secure mode's target, as the ZAP handler's refusals.
-                    tracing::warn!(
-                        target: "netgear::secure",
-                        %peer,
-                        %reason,
-                        "secure mode: connection refused"
-                    );
+                    peers.refused += 1;
+                    crate::secure::log_refusal(peers.refused, peer, &refusal_reason(event, value));
                 }
                 _ => {}
             }
-        }
-        // Every event has been taken in: the readiness seen before can go (a later one stays).
-        if let Some(mut guard) = before {
-            guard.clear_ready();
         }
         *peers
     }

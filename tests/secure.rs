@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -631,6 +633,66 @@ fn ironhouse_pattern3_refuses_unknown_clients() {
 #[test]
 fn ironhouse_pattern0_refuses_unknown_clients() {
     attacked("ironhouse", 0, &[Attacker::UnknownClient], "a-i0");
+}
+
+/// A stranger that knocks again and again (a plain peer, connecting anew each time it is
+/// refused) cannot flood the receiver's log: the first ten refusals are logged, then one at each power
+/// of two, and the legitimate sender is served all along.
+#[test]
+fn refusals_are_logged_without_flooding() {
+    const KNOCKS: usize = 60;
+    let dir = keys("flood");
+    let port = free_port();
+    let keys_dir = dir.to_string_lossy().into_owned();
+    let common = |cmd: &str| -> Vec<String> {
+        [
+            cmd,
+            "--secure",
+            "stonehouse",
+            "--keys",
+            &keys_dir,
+            "--port",
+            &port.to_string(),
+            "--pattern",
+            "3",
+            "--json",
+            "--timeout",
+            "10",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let mut recv = Proc::netgear("recv", &common("recv"));
+    recv.await_listening(port, Duration::from_secs(10));
+    for _ in 0..KNOCKS {
+        // A plain ZeroMQ peer's greeting; the receiver refuses it and closes the connection.
+        let mut knock = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        knock
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("read timeout");
+        knock
+            .write_all(&raw::zmtp_handshake("PUSH"))
+            .expect("greeting");
+        let mut rest = Vec::new();
+        // Ok (end of stream) or a reset: either way the receiver has hung up.
+        if let Err(e) = knock.read_to_end(&mut rest) {
+            assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "not refused");
+        }
+    }
+    let mut serve_args = common("serve");
+    serve_args.extend(["--frames", "10", "--width", "32", "--height", "24"].map(String::from));
+    let served = Proc::netgear("serve", &serve_args).wait(Duration::from_secs(30));
+    served.assert_success();
+    let received = recv.wait(Duration::from_secs(30));
+    received.assert_success();
+    assert_eq!(received.summary()["frames"], 10);
+    let stderr = received.stderr_text();
+    let logged = stderr
+        .lines()
+        .filter(|l| l.contains("connection refused"))
+        .count();
+    // At least KNOCKS refusals: ten lines, then 16 and 32 (and 64 if that many came).
+    assert!((12..=13).contains(&logged), "{logged} lines: {stderr}");
 }
 
 /// Secure mode on one end only: both ends time out, and both timeouts say the handshake failed
