@@ -12,6 +12,11 @@
 //! ZPL format: a `metadata` and a `curve` section, `public-key = "Z85"`, `secret-key = "Z85"`),
 //! laid out as vidgear NetGear expects: `DIR/public_keys/{server,client}.key` (public key only)
 //! and `DIR/private_keys/{server,client}.key_secret` (both keys, mode 0600).
+//!
+//! A peer that fails the handshake (no CURVE, the wrong server key, or in ironhouse a client key
+//! not let in) gets nothing through, and the receiver logs the refusal at `warn` under the
+//! `netgear::secure` target with the peer's address and the reason: the first ten, then one at
+//! each power of two, so that a stranger knocking again and again cannot flood the log.
 
 use std::fmt;
 use std::fs;
