@@ -340,6 +340,27 @@ async fn ironhouse_pattern3_push_pull() {
     secure_stream(SecureMode::Ironhouse, Pattern::PushPull, false, "i3").await;
 }
 
+/// Secure mode over ipc (a socket file): the same CURVE handshake and ZAP check as over tcp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironhouse_over_ipc() {
+    let dir = keys("ipc");
+    let path = ipc_path("secure");
+    let opts = ipc(Pattern::Pair, &path, true, 3000);
+    common::stream_and_check(
+        secured(
+            opts.clone(),
+            Secure::receiver(SecureMode::Ironhouse, &dir).expect("receiver keys"),
+        ),
+        secured(
+            opts.clone(),
+            Secure::sender(SecureMode::Ironhouse, &dir).expect("sender keys"),
+        ),
+        10,
+    )
+    .await;
+    remove_ipc(&opts);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stonehouse_pattern2_pub_sub() {
     secure_pub_sub(SecureMode::Stonehouse, "s2").await;
