@@ -676,6 +676,36 @@ async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
     assert_eq!(got, frames);
 }
 
+/// A PUSH sender sends its frames and its end message and leaves while the application at the
+/// PULL end is busy (its queue is full; the rest waits in the kernel). The receiver's heartbeat
+/// PING then draws a reset from the closed peer, and upstream libzmq stopped reading at that
+/// error: the frames still in the socket's buffer were lost (8 of 40 arrived) and the receiver
+/// timed out. Everything must arrive, then the end of the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_receiver_gets_all_a_departed_sender_sent() {
+    const SENT: usize = 40;
+    let port = free_port();
+    let client = netgear::Client::new(tcp(Pattern::PushPull, port, false, 20_000)).expect("binds");
+    let mut server = Server::new(tcp(Pattern::PushPull, port, false, 20_000)).expect("connects");
+    let frames: Vec<_> = (0..SENT).map(common::frame).collect();
+    let sent = within(server.launch(futures::stream::iter(frames.clone()))).await;
+    assert_eq!(sent.expect("streams"), SENT as u64);
+    drop(server);
+    // The application is still busy: the reset reaches its end of the connection first.
+    tokio::task::spawn_blocking(move || {
+        wait_until("the reset reached the receiver", WAIT, || {
+            !has_accepted_connection(port)
+        })
+    })
+    .await
+    .expect("wait");
+    let got = within(common::drain(&client)).await;
+    assert!(got.error.is_none(), "{:?}", got.error);
+    let got: Vec<_> = got.items.into_iter().map(|(_, f)| f).collect();
+    assert_eq!(got, frames);
+    assert!(client.is_terminated());
+}
+
 /// The relay's message count, whatever the read sizes.
 #[test]
 fn relay_counts_messages_split_anywhere() {

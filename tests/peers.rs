@@ -17,11 +17,15 @@ use serde::{Deserialize, Serialize};
 // ---------------------------------------------------------------------------------------------
 // 1. every pattern, tcp and ipc
 
+/// Both ends' timeout in the streams that succeed: it bounds the waits (and the sender's linger
+/// at its end), so it is generous for a loaded machine; it only lengthens a failing run.
+const STREAM_TIMEOUT_MS: u64 = 8000;
+
 async fn tcp_stream(pattern: Pattern, bidi: bool) {
     let port = free_port();
     stream_and_check(
-        tcp(pattern, port, bidi, 2000),
-        tcp(pattern, port, bidi, 2000),
+        tcp(pattern, port, bidi, STREAM_TIMEOUT_MS),
+        tcp(pattern, port, bidi, STREAM_TIMEOUT_MS),
         12,
     )
     .await;
@@ -54,7 +58,7 @@ async fn tcp_pattern1_bidirectional() {
 
 async fn ipc_stream(pattern: Pattern, tag: &str) {
     let path = ipc_path(tag);
-    let opts = ipc(pattern, &path, false, 2000);
+    let opts = ipc(pattern, &path, false, STREAM_TIMEOUT_MS);
     stream_and_check(opts.clone(), opts.clone(), 10).await;
     remove_ipc(&opts);
 }
