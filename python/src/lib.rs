@@ -1,0 +1,35 @@
+//! `netgear_rs._core`: the compiled half of the `netgear_rs` Python package.
+//!
+//! The Python half (`netgear_rs/__init__.py`) holds vidgear's asyncio surface of
+//! `NetGear_Async` — the loop, the server task, the async generators, the errors vidgear
+//! raises before anything is sent; this half is the netgear-rs core itself, in-process:
+//! - `ends.rs`: `Sender` (a `netgear::Server`) and `Receiver` (a `netgear::Client`), blocking
+//!   calls with the GIL released, each end on its own current-thread tokio runtime;
+//! - `frames.rs`: numpy arrays ↔ `Frame`s (received frames without a copy, sent ones with one);
+//! - `data.rs`: Python values ↔ msgpack data;
+//! - `source.rs`: `VideoReader`, the ffmpeg-backed built-in source (vidgear's `source=`);
+//! - `errors.rs`: the core's errors as the exceptions vidgear raises.
+
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod data;
+mod ends;
+mod errors;
+mod frames;
+mod source;
+
+use pyo3::prelude::*;
+
+/// The module `netgear_rs._core`.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ends::Sender>()?;
+    m.add_class::<ends::Receiver>()?;
+    m.add_class::<frames::FrameBuffer>()?;
+    m.add_class::<source::VideoReader>()?;
+    m.add("DecodeError", m.py().get_type::<errors::DecodeError>())?;
+    m.add("Cancelled", m.py().get_type::<errors::Cancelled>())?;
+    m.add("DEFAULT_TIMEOUT", netgear::DEFAULT_TIMEOUT.as_secs_f64())?;
+    Ok(())
+}
