@@ -389,15 +389,16 @@ class NetGear_Async:
         array) to answer the next frame with; in send mode, returns the client's oldest reply
         (a value, an array, or ``None`` when there is none; never waits)."""
         received = None
-        if not self.__terminate:
+        if not self.__receive_mode and self.__bi_mode and self.__sender is not None:
+            # Also after close(): the answer to the last frame stays (vidgear drops it).
+            received = self.__sender.transceive_data()
+        elif not self.__terminate:
             if self.__bi_mode:
                 if self.__receive_mode:
                     if self.__receiver is None:
                         self.__queued.append(data)
                     else:
                         self.__receiver.transceive_data(data)
-                elif self.__sender is not None:
-                    received = self.__sender.transceive_data()
             else:
                 logger.error(
                     "`transceive_data()` function cannot be used when Bidirectional Mode is "

@@ -1,0 +1,35 @@
+"""Frames the tests can check: frame i of a shape and dtype is known from i alone, and i can
+be read back from the frame (its first element)."""
+
+import numpy as np
+
+
+def make(i, shape, dtype="uint8"):
+    dtype = np.dtype(dtype)
+    n = int(np.prod(shape))
+    if dtype.kind == "f":
+        values = np.arange(n, dtype=np.float64) * 0.5 + i * 1000.0
+        out = values.astype(dtype)
+    else:
+        modulus = 251 if dtype.itemsize == 1 else 60_000
+        values = (np.arange(n, dtype=np.int64) * 7 + i * 13) % modulus
+        out = values.astype(dtype)
+    flat = out.reshape(-1)
+    flat[0] = i % (200 if dtype.itemsize == 1 else 50_000)
+    return out.reshape(shape)
+
+
+def index(frame):
+    """The i a frame was made with (modulo 200 for 1-byte dtypes)."""
+    return int(frame.reshape(-1)[0])
+
+
+def describe(value):
+    """A reply as JSON can carry it."""
+    if isinstance(value, np.ndarray):
+        return {"array": list(value.shape), "dtype": value.dtype.str, "index": index(value)}
+    if isinstance(value, bytes):
+        return {"bytes": value.hex()}
+    if isinstance(value, tuple):
+        return [describe(v) for v in value]
+    return value
