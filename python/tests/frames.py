@@ -6,6 +6,7 @@ import numpy as np
 
 def make(i, shape, dtype="uint8"):
     dtype = np.dtype(dtype)
+    i = i % (200 if dtype.itemsize == 1 else 50_000)  # so that index() reads it back
     n = int(np.prod(shape))
     if dtype.kind == "f":
         values = np.arange(n, dtype=np.float64) * 0.5 + i * 1000.0
@@ -15,12 +16,12 @@ def make(i, shape, dtype="uint8"):
         values = (np.arange(n, dtype=np.int64) * 7 + i * 13) % modulus
         out = values.astype(dtype)
     flat = out.reshape(-1)
-    flat[0] = i % (200 if dtype.itemsize == 1 else 50_000)
+    flat[0] = i
     return out.reshape(shape)
 
 
 def index(frame):
-    """The i a frame was made with (modulo 200 for 1-byte dtypes)."""
+    """The i a frame was made with (modulo 200 for 1-byte dtypes, 50,000 for others)."""
     return int(frame.reshape(-1)[0])
 
 
