@@ -215,6 +215,7 @@ class NetGear_Async:
         if address is not None and not (receive_mode and address == "*"):
             core["address"] = str(address)
         core.update(extra)
+        _core.check_options(**core)
         self.__core_options = core
         # One worker thread per end: the core's blocking calls run there with the GIL released,
         # in order, and asyncio's loop never waits on them.

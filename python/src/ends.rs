@@ -132,6 +132,14 @@ fn options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
     Ok(o)
 }
 
+/// Checks the options as an end would take them (raising what it would raise), without
+/// opening a socket: the Python layer refuses bad options at construction, as vidgear does.
+#[pyfunction]
+#[pyo3(signature = (**kw))]
+pub(crate) fn check_options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    options(kw)?.validate().map_err(to_pyerr)
+}
+
 /// A reply from the client as Python sees it: `None`, a value, or a numpy array.
 fn reply_to_py(py: Python<'_>, reply: Option<Reply>) -> PyResult<Bound<'_, PyAny>> {
     match reply {
