@@ -21,9 +21,26 @@ mod source;
 
 use pyo3::prelude::*;
 
+/// Keeps frame-sized buffers in glibc's heap instead of mapping and unmapping each one, as
+/// the `netgear` command does: with glibc's defaults every frame received or sent above 32 MiB
+/// of... (see below) costs a page-fault storm. Process-wide, so it can be turned off with
+/// `NETGEAR_RS_TUNE_MALLOC=0` in the environment before the import.
+fn tune_allocator() {
+    if std::env::var_os("NETGEAR_RS_TUNE_MALLOC").is_some_and(|v| v == "0") {
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters (glibc takes its own lock to do so).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 128 << 20);
+    }
+}
+
 /// The module `netgear_rs._core`.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    tune_allocator();
     m.add_class::<ends::Sender>()?;
     m.add_class::<ends::Receiver>()?;
     m.add_class::<frames::FrameBuffer>()?;
