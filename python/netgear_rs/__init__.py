@@ -52,6 +52,50 @@ else:  # Python < 3.11: vidgear's asyncio.TimeoutError, and the builtin one, bot
         pass
 
 
+class _Calls:
+    """An end's calls into the core, as awaitables: the core runs each on the end's worker
+    thread (without the GIL) and makes its eventfd readable when it is done; asyncio's loop
+    watches that and takes the outcome. One call at a time per end."""
+
+    def __init__(self, core):
+        self.core = core
+        self.loop = None
+        self.waiter = None
+
+    def __ready(self):
+        result = self.core.take
+        waiter, self.waiter = self.waiter, None
+        try:
+            value = result()
+        except BaseException as e:
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(e)
+            return
+        if value is NotImplemented:  # nothing done yet (a wake-up that was not for us)
+            self.waiter = waiter
+        elif waiter is not None and not waiter.done():
+            waiter.set_result(value)
+
+    def __watch(self):
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:
+            self.stop()
+            loop.add_reader(self.core.fileno(), self.__ready)
+            self.loop = loop
+        return loop
+
+    async def __call__(self, submit, *args):
+        waiter = self.__watch().create_future()
+        self.waiter = waiter
+        submit(*args)
+        return await waiter
+
+    def stop(self):
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.remove_reader(self.core.fileno())
+        self.loop = None
+
+
 def _vidgear_error(text):
     return "[NetGear_Async:ERROR] :: " + text
 
@@ -153,6 +197,7 @@ class NetGear_Async:
         self.__receiver = None
         self.__queued = []  # values given to transceive_data before the client is bound
         self.__close_task = None
+        self.__calls = None
 
         options = {str(k).strip(): v for k, v in options.items()}
         if "bidirectional_mode" in options:
@@ -294,6 +339,7 @@ class NetGear_Async:
             self.__pattern,
         )
         sender = self.__sender
+        self.__calls = calls = _Calls(sender)
         try:
             async for item in generator:
                 if self.__bi_mode:
@@ -321,7 +367,7 @@ class NetGear_Async:
                             "array, not {}.".format(type(frame).__name__)
                         )
                     )
-                await self.__call(sender.send, data, frame)
+                await calls(sender.submit_send, data, frame)
         except asyncio.CancelledError:
             sender.cancel()
             raise
@@ -344,9 +390,10 @@ class NetGear_Async:
         self.__logging and logger.debug(
             "Successfully binded to address: %s with pattern: %s.", receiver.endpoint, self.__pattern
         )
+        calls = self.__calls
         while not self.__terminate:
             try:
-                item = await self.__call(receiver.recv)
+                item = await calls(receiver.submit_recv)
             except asyncio.CancelledError:
                 receiver.cancel()
                 raise
@@ -366,6 +413,7 @@ class NetGear_Async:
     def __bind(self):
         if self.__receiver is None:
             self.__receiver = _core.Receiver(**self.__core_options)
+            self.__calls = _Calls(self.__receiver)
             for value in self.__queued:
                 self.__receiver.transceive_data(value)
             self.__queued.clear()
@@ -427,6 +475,8 @@ class NetGear_Async:
                 except Exception as e:  # bounded by the timeout; vidgear would hang here
                     logger.warning("the stream did not end cleanly: %s", e)
         finally:
+            if self.__calls is not None:
+                self.__calls.stop()
             self.__executor.shutdown(wait=False)
         self.__logging and logger.info(
             "%s successfully terminated!", "Receive Mode" if self.__receive_mode else "Send Mode"

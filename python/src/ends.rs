@@ -1,13 +1,13 @@
-//! The two ends as blocking calls for Python: [`Sender`] (send mode, a [`Server`]) and
-//! [`Receiver`] (receive mode, a [`Client`]).
+//! The two ends for Python: [`Sender`] (send mode, a [`Server`]) and [`Receiver`] (receive
+//! mode, a [`Client`]).
 //!
-//! Each end owns a current-thread tokio runtime, driven only inside its calls: `send`,
-//! `recv` and `close` run the core's futures to completion with the GIL released, on the
-//! thread that called them — the Python layer calls them from one worker thread per end
-//! (`loop.run_in_executor`), so asyncio's loop never waits on Rust. There is no tokio thread:
-//! the worker itself polls the socket, so a frame costs no hop between threads beyond the
-//! one into the executor and back. `cancel` (from any thread) ends a pending call at once,
-//! with [`Cancelled`](crate::errors::Cancelled); the stream is then closed with `close`.
+//! Each end owns a current-thread tokio runtime, driven only inside its calls, and a worker
+//! thread ([`Bridge`]): `submit_send` / `submit_recv` hand the core's future to the worker,
+//! which runs it to completion without the GIL and signals the end's eventfd; asyncio's loop,
+//! watching it, calls `take` for the outcome. The worker polls the socket itself (there is no
+//! tokio thread), and asyncio's loop never waits on Rust. `close` blocks (the Python layer runs
+//! it on an executor) after any call in flight; `cancel` (from any thread) ends a call in
+//! flight at once, with [`Cancelled`](crate::errors::Cancelled).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use tokio::runtime::Runtime;
 
+use crate::bridge::Bridge;
 use crate::data::{to_data, to_py};
 use crate::errors::{Failure, to_pyerr};
 use crate::frames::{Outgoing, to_numpy};
@@ -152,12 +153,24 @@ fn reply_to_py(py: Python<'_>, reply: Option<Reply>) -> PyResult<Bound<'_, PyAny
 /// A send-mode end: connects, sends frames with data and collects the client's replies.
 #[pyclass(frozen, module = "netgear_rs._core")]
 pub(crate) struct Sender {
-    server: Mutex<Option<Server>>,
+    inner: Arc<SenderInner>,
+    bridge: Bridge,
     replies: Transceiver,
     endpoint: String,
+}
+
+struct SenderInner {
+    server: Mutex<Option<Server>>,
     cancel: Cancel,
     // Last: the server's socket is released while the runtime is still there.
     rt: Runtime,
+}
+
+impl Drop for SenderInner {
+    fn drop(&mut self) {
+        let _entered = self.rt.enter();
+        lock(&self.server).take();
+    }
 }
 
 #[pymethods]
@@ -176,9 +189,12 @@ impl Sender {
         Ok(Sender {
             replies: server.transceiver(),
             endpoint: server.endpoint().unwrap_or_default().to_owned(),
-            server: Mutex::new(Some(server)),
-            cancel: Cancel::default(),
-            rt,
+            bridge: Bridge::new("netgear_rs send")?,
+            inner: Arc::new(SenderInner {
+                server: Mutex::new(Some(server)),
+                cancel: Cancel::default(),
+                rt,
+            }),
         })
     }
 
@@ -188,29 +204,46 @@ impl Sender {
         &self.endpoint
     }
 
-    /// Sends one frame (with data, or `None`) and, in patterns 0 and 1, waits for its answer
-    /// (bounded by the timeout). Blocks, with the GIL released.
+    /// The eventfd that becomes readable when a submitted call is done (then call `take`).
+    fn fileno(&self) -> i32 {
+        self.bridge.fileno()
+    }
+
+    /// The outcome of the submitted call once it is done (`None` for a send; raises its
+    /// error), or `NotImplemented` when none is done yet.
+    fn take<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self
+            .bridge
+            .take(py)?
+            .unwrap_or_else(|| py.NotImplemented().into_bound(py)))
+    }
+
+    /// Starts sending one frame (with data, or `None`) on the worker thread: in patterns 0 and
+    /// 1 it is done once the frame is answered (bounded by the timeout). The frame's bytes are
+    /// copied there, without the GIL.
     #[pyo3(signature = (data, frame))]
-    fn send(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        frame: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
+    fn submit_send(&self, data: &Bound<'_, PyAny>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
         let data = if data.is_none() {
             None
         } else {
             Some(to_data(data)?)
         };
         let outgoing = Outgoing::from_array(frame)?;
-        py.detach(|| {
-            let frame = outgoing.frame()?;
-            let mut server = lock(&self.server);
-            let server = server.as_mut().ok_or(Failure::Core(Error::Closed))?;
-            self.rt
-                .block_on(self.cancel.run(server.send(data.as_ref(), &frame)))
-        })
-        .map_err(PyErr::from)
+        let inner = self.inner.clone();
+        self.bridge.submit(Box::new(move || {
+            let sent = (|| {
+                let frame = outgoing.frame()?;
+                let mut server = lock(&inner.server);
+                let server = server.as_mut().ok_or(Failure::Core(Error::Closed))?;
+                inner
+                    .rt
+                    .block_on(inner.cancel.run(server.send(data.as_ref(), &frame)))
+            })();
+            Box::new(move |py: Python<'_>| {
+                drop(outgoing); // the array, released with the GIL
+                sent.map(|()| py.None().into_bound(py)).map_err(PyErr::from)
+            })
+        }))
     }
 
     /// Takes the oldest reply from the client: `None` when there is none (never waits).
@@ -219,47 +252,73 @@ impl Sender {
     }
 
     /// Ends the stream: the end message and, in patterns 0 and 1, the client's confirmation,
-    /// bounded by the timeout (vidgear waits for it forever). Safe to call twice.
+    /// bounded by the timeout (vidgear waits for it forever). Blocks (after a send in flight),
+    /// with the GIL released. Safe to call twice.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.bridge.stop();
+        let inner = &self.inner;
         py.detach(|| {
-            let Some(mut server) = lock(&self.server).take() else {
+            let Some(mut server) = lock(&inner.server).take() else {
                 return Ok(());
             };
-            let closed = self.rt.block_on(server.close());
-            let _entered = self.rt.enter();
+            let closed = inner.rt.block_on(server.close());
+            let _entered = inner.rt.enter();
             drop(server);
             closed
         })
         .map_err(to_pyerr)
     }
 
-    /// Ends a pending `send` at once (it raises `Cancelled`); later sends fail the same way.
+    /// Ends a submitted send at once (it raises `Cancelled`); later sends fail the same way.
     fn cancel(&self) {
-        self.cancel.cancel();
-    }
-}
-
-impl Drop for Sender {
-    fn drop(&mut self) {
-        let _entered = self.rt.enter();
-        lock(&self.server).take();
+        self.inner.cancel.cancel();
     }
 }
 
 /// A receive-mode end: binds, yields frames, answers them from the `transceive_data` queue.
 #[pyclass(frozen, module = "netgear_rs._core")]
 pub(crate) struct Receiver {
-    client: Mutex<Option<Arc<Client>>>,
+    inner: Arc<ReceiverInner>,
+    bridge: Bridge,
     endpoint: String,
+}
+
+struct ReceiverInner {
+    client: Mutex<Option<Arc<Client>>>,
     cancel: Cancel,
     rt: Runtime,
 }
 
-impl Receiver {
+impl ReceiverInner {
     fn client(&self) -> Result<Arc<Client>, Failure> {
         lock(&self.client)
             .clone()
             .ok_or(Failure::Core(Error::Closed))
+    }
+}
+
+impl Drop for ReceiverInner {
+    fn drop(&mut self) {
+        let _entered = self.rt.enter();
+        lock(&self.client).take();
+    }
+}
+
+/// A received frame as Python sees it: `(data, frame)`, or `None` at the end of the stream.
+fn received_to_py(
+    py: Python<'_>,
+    received: Option<(Option<netgear::Data>, netgear::Frame)>,
+) -> PyResult<Bound<'_, PyAny>> {
+    match received {
+        None => Ok(py.None().into_bound(py)),
+        Some((data, frame)) => {
+            let data = match data {
+                None => py.None().into_bound(py),
+                Some(d) => to_py(py, &d)?,
+            };
+            let frame = to_numpy(py, frame)?;
+            Ok(PyTuple::new(py, [data, frame])?.into_any())
+        }
     }
 }
 
@@ -277,9 +336,12 @@ impl Receiver {
         };
         Ok(Receiver {
             endpoint: client.endpoint().to_owned(),
-            client: Mutex::new(Some(Arc::new(client))),
-            cancel: Cancel::default(),
-            rt,
+            bridge: Bridge::new("netgear_rs recv")?,
+            inner: Arc::new(ReceiverInner {
+                client: Mutex::new(Some(Arc::new(client))),
+                cancel: Cancel::default(),
+                rt,
+            }),
         })
     }
 
@@ -289,24 +351,31 @@ impl Receiver {
         &self.endpoint
     }
 
-    /// The next frame, answered as the pattern asks: `(data, frame)`, or `None` once the
-    /// server has ended the stream. Blocks (at most the timeout), with the GIL released.
-    fn recv<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let received = py.detach(|| {
-            let client = self.client()?;
-            self.rt.block_on(self.cancel.run(client.recv()))
-        })?;
-        match received {
-            None => Ok(py.None().into_bound(py)),
-            Some((data, frame)) => {
-                let data = match data {
-                    None => py.None().into_bound(py),
-                    Some(d) => to_py(py, &d)?,
-                };
-                let frame = to_numpy(py, frame)?;
-                Ok(PyTuple::new(py, [data, frame])?.into_any())
-            }
-        }
+    /// The eventfd that becomes readable when a submitted call is done (then call `take`).
+    fn fileno(&self) -> i32 {
+        self.bridge.fileno()
+    }
+
+    /// The outcome of the submitted receive once it is done — `(data, frame)`, or `None` once
+    /// the server has ended the stream; raises its error — or `NotImplemented` when none is
+    /// done yet.
+    fn take<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self
+            .bridge
+            .take(py)?
+            .unwrap_or_else(|| py.NotImplemented().into_bound(py)))
+    }
+
+    /// Starts receiving the next frame on the worker thread (it is answered there, as the
+    /// pattern asks, before the call is done; at most the timeout).
+    fn submit_recv(&self) -> PyResult<()> {
+        let inner = self.inner.clone();
+        self.bridge.submit(Box::new(move || {
+            let received = inner
+                .client()
+                .and_then(|client| inner.rt.block_on(inner.cancel.run(client.recv())));
+            Box::new(move |py: Python<'_>| received_to_py(py, received.map_err(PyErr::from)?))
+        }))
     }
 
     /// Queues a value or a numpy array to answer the next frame with.
@@ -319,41 +388,38 @@ impl Receiver {
         } else {
             Reply::Data(to_data(value)?)
         };
-        let client = self.client()?;
+        let client = self.inner.client()?;
         client.transceive_data(reply).map_err(to_pyerr)
     }
 
     /// Whether the server has ended the stream.
     #[getter]
     fn terminated(&self) -> bool {
-        lock(&self.client)
+        lock(&self.inner.client)
             .as_ref()
             .is_none_or(|c| c.is_terminated())
     }
 
-    /// Closes the end (sending the termination answer first if one is due). Safe to call twice.
+    /// Closes the end (sending the termination answer first if one is due), after a receive
+    /// in flight. Safe to call twice.
     fn close(&self, py: Python<'_>) {
+        self.bridge.stop();
+        let inner = &self.inner;
         py.detach(|| {
-            let Some(client) = lock(&self.client).take() else {
+            let Some(client) = lock(&inner.client).take() else {
                 return;
             };
-            let _entered = self.rt.enter();
+            let _entered = inner.rt.enter();
             match Arc::try_unwrap(client) {
-                Ok(client) => self.rt.block_on(client.close()),
+                Ok(client) => inner.rt.block_on(client.close()),
                 Err(shared) => drop(shared),
             }
         });
     }
 
-    /// Ends a pending `recv` at once (it raises `Cancelled`); later receives fail the same way.
+    /// Ends a submitted receive at once (it raises `Cancelled`); later receives fail the same
+    /// way.
     fn cancel(&self) {
-        self.cancel.cancel();
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _entered = self.rt.enter();
-        lock(&self.client).take();
+        self.inner.cancel.cancel();
     }
 }

@@ -3,8 +3,9 @@
 //! The Python half (`netgear_rs/__init__.py`) holds vidgear's asyncio surface of
 //! `NetGear_Async` — the loop, the server task, the async generators, the errors vidgear
 //! raises before anything is sent; this half is the netgear-rs core itself, in-process:
-//! - `ends.rs`: `Sender` (a `netgear::Server`) and `Receiver` (a `netgear::Client`), blocking
-//!   calls with the GIL released, each end on its own current-thread tokio runtime;
+//! - `ends.rs`: `Sender` (a `netgear::Server`) and `Receiver` (a `netgear::Client`), each end
+//!   on its own current-thread tokio runtime, driven by its own worker thread;
+//! - `bridge.rs`: that worker thread, and the eventfd that tells asyncio's loop a call is done;
 //! - `frames.rs`: numpy arrays ↔ `Frame`s (received frames without a copy, sent ones with one);
 //! - `data.rs`: Python values ↔ msgpack data;
 //! - `source.rs`: `VideoReader`, the ffmpeg-backed built-in source (vidgear's `source=`);
@@ -13,6 +14,7 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod bridge;
 mod data;
 mod ends;
 mod errors;
@@ -21,10 +23,10 @@ mod source;
 
 use pyo3::prelude::*;
 
-/// Keeps frame-sized buffers in glibc's heap instead of mapping and unmapping each one, as
-/// the `netgear` command does: with glibc's defaults every frame received or sent above 32 MiB
-/// of... (see below) costs a page-fault storm. Process-wide, so it can be turned off with
-/// `NETGEAR_RS_TUNE_MALLOC=0` in the environment before the import.
+/// Keeps frame-sized buffers in glibc's heap, as the `netgear` command does: with glibc's
+/// defaults each buffer above 128 KiB (every frame received, sent or decoded) is mapped and
+/// unmapped anew, a page-fault storm per frame. Process-wide, so `NETGEAR_RS_TUNE_MALLOC=0` in
+/// the environment before the import leaves the allocator as it is.
 fn tune_allocator() {
     if std::env::var_os("NETGEAR_RS_TUNE_MALLOC").is_some_and(|v| v == "0") {
         return;
