@@ -73,12 +73,19 @@ fn to_value(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             .collect::<PyResult<_>>()
             .map(Value::Map);
     }
-    // numpy scalars and other numbers: by their own int or float.
-    if obj.hasattr("__index__")? {
-        return int_value(&obj.call_method0("__index__")?);
-    }
-    if obj.hasattr("__float__")? && !obj.hasattr("shape")? {
-        return Ok(Value::F64(obj.extract::<f64>()?));
+    // numpy scalars (np.int32, np.float32, np.bool_, ...) and other numbers: by their own
+    // int or float; an array is not a value.
+    if !obj.is_instance_of::<numpy::PyUntypedArray>() {
+        let type_name = obj.get_type().name()?.to_string();
+        if type_name == "bool" || type_name == "bool_" {
+            return Ok(Value::Boolean(obj.is_truthy()?));
+        }
+        if obj.hasattr("__index__")? {
+            return int_value(&obj.call_method0("__index__")?);
+        }
+        if obj.hasattr("__float__")? {
+            return Ok(Value::F64(obj.extract::<f64>()?));
+        }
     }
     Err(PyTypeError::new_err(format!(
         "cannot send a value of type {}: data must be None, bool, int, float, str, bytes, a \

@@ -153,6 +153,14 @@ def test_compression_option(port, compression):
             assert err < 20
 
 
+def test_numpy_scalars_as_data(port):
+    values = [np.int32(-3), np.uint64(2**63), np.float32(0.5), np.bool_(True), np.float64(2.5)]
+    items = [(v, frames.make(i, (8, 8))) for i, v in enumerate(values)]
+    got, _ = asyncio.run(stream(port, items, bidirectional=True))
+    assert [d for d, _ in got] == [-3, 2**63, 0.5, True, 2.5]
+    assert type(got[3][0]) is bool
+
+
 def test_data_with_an_array_is_dropped_as_in_vidgear(port):
     """The send side cannot send an array as data: vidgear drops it with a warning."""
     items = [(np.zeros(3), frames.make(0, (8, 8)))]
