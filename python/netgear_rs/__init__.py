@@ -262,8 +262,9 @@ class NetGear_Async:
         core.update(extra)
         _core.check_options(**core)
         self.__core_options = core
-        # One worker thread per end: the core's blocking calls run there with the GIL released,
-        # in order, and asyncio's loop never waits on them.
+        # For the core's calls off the hot path (ending the stream, reading the built-in
+        # source): one thread, so that they run in order, with the GIL released. Frames go
+        # through the end's own worker (_Calls).
         self.__executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="netgear_rs"
         )
@@ -298,7 +299,7 @@ class NetGear_Async:
         return self
 
     async def __call(self, fn, *args):
-        """Runs a blocking call of the core on this end's worker thread."""
+        """Runs a blocking call of the core on this end's executor thread."""
         return await asyncio.get_running_loop().run_in_executor(self.__executor, fn, *args)
 
     async def __server_handler(self):
@@ -455,7 +456,7 @@ class NetGear_Async:
                 )
         return received
 
-    async def __terminate_connection(self, disable_confirmation=False):
+    async def __terminate_connection(self):
         self.__terminate = True
         task = self.task
         if task is not None and not task.done() and task is not asyncio.current_task():
@@ -485,13 +486,15 @@ class NetGear_Async:
     def close(self, skip_loop=False):
         """Ends the stream and frees the end: a sender sends the end message and waits (at most
         the timeout) for the client's confirmation. With ``skip_loop=True`` (inside a running
-        loop) this is scheduled as a task instead, and the loop is left open."""
+        loop) this is scheduled as a task instead, and the loop is left open; the confirmation
+        is awaited there too (vidgear skips it; the wait is bounded here, so it costs at most
+        the timeout and ends the stream cleanly)."""
         if not skip_loop:
             self.loop.run_until_complete(self.__terminate_connection())
             self.loop.close()
         else:
             self.__close_task = asyncio.ensure_future(
-                self.__terminate_connection(disable_confirmation=True)
+                self.__terminate_connection()
             )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, end
+from conftest import close_in_loop, end, listening, wait_for
 from netgear_rs import NetGear_Async
 
 
@@ -136,12 +136,25 @@ def test_sender_timeout_without_a_receiver(port):
         run_server(server)
 
 
-def test_close_is_bounded_when_the_client_is_gone(port):
+def test_close_is_bounded_when_the_client_is_gone(port, peers, caplog):
     """vidgear's close() waits forever for the client's termination answer; this one waits
-    at most the timeout, and says why the stream did not end cleanly."""
-    server = end(port, timeout=0.5)
+    at most the timeout, and logs why the stream did not end cleanly."""
+    receiver = peers("recv", "vidgear", port, "--frames", 3)
+    wait_for(lambda: listening(port), "vidgear receiver bound", receiver.proc)
+    server = end(port, timeout=1.0)
+
+    async def source():
+        for i in range(3):
+            yield frames.make(i, (8, 8))
+
+    server.config["generator"] = source()
     asyncio.set_event_loop(server.loop)
-    server.close()  # never launched: nothing to wait for
+    server.launch()
+    server.loop.run_until_complete(asyncio.wait_for(server.task, 60))
+    receiver.kill()  # SIGKILL: no termination answer will ever come
+    with caplog.at_level("WARNING", logger="netgear_rs"):
+        server.close()
+    assert "did not end cleanly" in caplog.text
     assert server.loop.is_closed()
 
 

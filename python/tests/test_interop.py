@@ -2,7 +2,6 @@
 every pattern: a user can switch one end at a time."""
 
 import asyncio
-import os
 
 import numpy as np
 import pytest
@@ -43,9 +42,10 @@ def test_vidgear_sender_to_netgear_rs_receiver(port, peers, tmp_path, pattern, b
                 except StopAsyncIteration:
                     break
                 except TimeoutError:
-                    # vidgear's PUB (HWM 1) can lose its one end message: the receiver then
-                    # ends with a timeout, as a vidgear receiver would.
-                    assert pattern == 2 and len(got) >= n
+                    # vidgear's PUB (HWM 1) can lose its one end message, and its PUSH closes
+                    # with LINGER 0 right after sending it: the receiver then ends with a
+                    # timeout, as a vidgear receiver would. Only after every frame.
+                    assert pattern in (2, 3) and len(got) >= n
                     break
         finally:
             await close_in_loop(client)
@@ -163,4 +163,3 @@ def test_mismatched_bidirectional_mode_with_vidgear(port, peers):
             await close_in_loop(client)
 
     asyncio.run(main())
-    assert not os.environ.get("NEVER")
