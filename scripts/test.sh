@@ -35,7 +35,8 @@ cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,
 "$NETGEAR_VENV/bin/pip" install --disable-pip-version-check --no-input -q ./python
 "$NETGEAR_VENV/bin/python" -m pytest -q --timeout 300 python/tests
 python/examples/run.sh "$NETGEAR_VENV/bin/python"
-"$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 --netgear target/release/netgear
+"$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 \
+    --netgear "${CARGO_TARGET_DIR:-target}/release/netgear"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
