@@ -85,6 +85,11 @@ class _Calls:
         return loop
 
     async def __call__(self, submit, *args):
+        if self.waiter is not None and not self.waiter.done():
+            raise RuntimeError(
+                "another call of this end is in flight: iterate recv_generator() (or run the "
+                "server task) in one place at a time"
+            )
         waiter = self.__watch().create_future()
         self.waiter = waiter
         submit(*args)

@@ -72,8 +72,9 @@ def test_bidirectional_source_yielding_bare_frames(port):
             with pytest.raises(ValueError, match=r"tuple\(data, frame\)"):
                 await server.task
         finally:
-            first.cancel()
-            await close_in_loop(server)
+            await close_in_loop(server)  # the end message: the receiver's stream ends
+            with pytest.raises(StopAsyncIteration):
+                await first
             await close_in_loop(client)
 
     asyncio.run(main())
@@ -185,8 +186,26 @@ def test_object_arrays_are_never_pickled(port):
             with pytest.raises(TypeError, match="never"):
                 await server.task
         finally:
-            first.cancel()
-            await close_in_loop(server)
+            await close_in_loop(server)  # the end message: the receiver's stream ends
+            with pytest.raises(StopAsyncIteration):
+                await first
+            await close_in_loop(client)
+
+    asyncio.run(main())
+
+
+def test_two_receiving_loops_at_once_are_refused(port):
+    async def main():
+        client = end(port, receive_mode=True, timeout=2.0)
+        first = client.recv_generator()
+        second = client.recv_generator()
+        pending = asyncio.ensure_future(first.__anext__())
+        await asyncio.sleep(0)  # let the first one start its receive
+        try:
+            with pytest.raises(RuntimeError, match="in flight"):
+                await second.__anext__()
+        finally:
+            pending.cancel()
             await close_in_loop(client)
 
     asyncio.run(main())
