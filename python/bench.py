@@ -13,9 +13,10 @@ machine's noise hits them all, and the table gives the medians:
 - netgear_rs: the same script, on `from netgear_rs import NetGear_Async` (the one-line change);
 - cli: `netgear recv --bidirectional --reply ok` and `netgear serve --bidirectional`.
 
-fps is frames received per second, first frame to last (the receiver's count); RTT is the
-sender's time from handing a frame over to having its reply (p50); RSS is each process's peak
-resident memory (ru_maxrss from wait4). Nothing is asserted: the test script runs this briefly
+fps is frames received per second, first frame to last (the receiver's count; the median of
+the rounds); RTT is the sender's time from handing a frame over to having its reply (p50);
+RSS is each process's peak resident memory (ru_maxrss from wait4); ×vidgear and ×cli are the
+ratios of the medians, the /r columns the medians of the per-round ratios. Nothing is asserted: the test script runs this briefly
 so that it cannot rot.
 """
 
@@ -145,23 +146,33 @@ def main(argv=None):
             rs = runs[impl]
             rows.append({
                 "impl": impl, "width": w, "height": h, "frames": frames, "rounds": len(rs),
+                "fps_rounds": [r["fps"] for r in rs],
                 "fps": statistics.median(r["fps"] for r in rs),
                 "rtt_p50_us": statistics.median(r["rtt_p50_us"] or 0 for r in rs),
                 "rss_tx_mib": max(r["rss_tx_kb"] for r in rs) / 1024,
                 "rss_rx_mib": max(r["rss_rx_kb"] for r in rs) / 1024,
             })
     by = {(r["impl"], r["width"], r["height"]): r for r in rows}
-    print("| impl | size | fps | RTT p50 µs | RSS tx / rx MiB | ×vidgear | ×cli |")
-    print("|---|---|---|---|---|---|---|")
+    def ratios(r, base):
+        """(ratio of the medians, median of the per-round ratios) against `base`."""
+        if base is None or base is r:
+            return None, None
+        per_round = [a / b for a, b in zip(r["fps_rounds"], base["fps_rounds"])]
+        return r["fps"] / base["fps"], statistics.median(per_round)
+
+    def cell(x):
+        return "" if x is None else "{:.2f}".format(x)
+
+    print("| impl | size | fps | RTT p50 µs | RSS tx / rx MiB | ×vidgear | ×vidgear/r | ×cli | ×cli/r |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = (r["width"], r["height"])
-        vg, cli = by.get(("vidgear",) + key), by.get(("cli",) + key)
-        r["x_vidgear"] = r["fps"] / vg["fps"] if vg and r["impl"] != "vidgear" else None
-        r["x_cli"] = r["fps"] / cli["fps"] if cli and r["impl"] != "cli" else None
-        print("| {} | {}×{} | {:,.0f} | {:,.0f} | {:.1f} / {:.1f} | {} | {} |".format(
+        r["x_vidgear"], r["x_vidgear_r"] = ratios(r, by.get(("vidgear",) + key))
+        r["x_cli"], r["x_cli_r"] = ratios(r, by.get(("cli",) + key))
+        print("| {} | {}×{} | {:,.0f} | {:,.0f} | {:.1f} / {:.1f} | {} | {} | {} | {} |".format(
             r["impl"], r["width"], r["height"], r["fps"], r["rtt_p50_us"], r["rss_tx_mib"],
-            r["rss_rx_mib"], "" if r["x_vidgear"] is None else "{:.2f}".format(r["x_vidgear"]),
-            "" if r["x_cli"] is None else "{:.2f}".format(r["x_cli"])))
+            r["rss_rx_mib"], cell(r["x_vidgear"]), cell(r["x_vidgear_r"]), cell(r["x_cli"]),
+            cell(r["x_cli_r"])))
     print("medians of {} alternating round(s), {:.0f} s in all".format(
         args.repeat, time.monotonic() - started))
     if args.json:
