@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import stream
+from conftest import close_in_loop, stream
+from netgear_rs import NetGear_Async
 
 
 def items_for(n, shape=(48, 64, 3), dtype="uint8", data=None):
@@ -166,3 +167,38 @@ def test_data_with_an_array_is_dropped_as_in_vidgear(port):
     items = [(np.zeros(3), frames.make(0, (8, 8)))]
     got, _ = asyncio.run(stream(port, items, bidirectional=True))
     assert got[0][0] is None
+
+
+def test_ipc(port, tmp_path):
+    """protocol="ipc": a socket file (vidgear's endpoint rule: ADDRESS:PORT)."""
+
+    async def main():
+        path = str(tmp_path / "feed")
+        client = NetGear_Async(address=path, port=port, protocol="ipc", receive_mode=True,
+                               timeout=10.0, bidirectional_mode=True)
+        server = NetGear_Async(address=path, port=port, protocol="ipc", timeout=10.0,
+                               bidirectional_mode=True)
+        got = []
+
+        async def receive():
+            async for data, frame in client.recv_generator():
+                got.append((data, frame))
+                await client.transceive_data(len(got))
+
+        async def source():
+            for i in range(5):
+                yield (i, frames.make(i, (16, 16, 3)))
+
+        receiver = asyncio.ensure_future(receive())
+        server.config["generator"] = source()
+        server.launch()
+        await server.task
+        await close_in_loop(server)
+        await receiver
+        await close_in_loop(client)
+        return got, [await server.transceive_data() for _ in range(5)]
+
+    got, replies = asyncio.run(asyncio.wait_for(main(), 60))
+    assert [d for d, _ in got] == [0, 1, 2, 3, 4]
+    # nothing taken while streaming: every answer is still queued, oldest first
+    assert replies == [None, 1, 2, 3, 4]
