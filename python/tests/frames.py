@@ -31,6 +31,26 @@ def describe(value):
         return {"array": list(value.shape), "dtype": value.dtype.str, "index": index(value)}
     if isinstance(value, bytes):
         return {"bytes": value.hex()}
-    if isinstance(value, tuple):
+    if isinstance(value, (tuple, list)):
         return [describe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): describe(v) for k, v in value.items()}
     return value
+
+
+#: Data of every msgpack type, for the tests that send it across (JSON-safe once described).
+VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -7,
+    2**63 + 5,
+    3.25,
+    "",
+    "text ü",
+    b"\x00\x01bytes",
+    [1, "a", None],
+    (2, 3.5),
+    {"k": [1, {"n": None}], "b": b"x"},
+]

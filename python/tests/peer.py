@@ -6,14 +6,14 @@ only the import differs), for the tests of python/tests.
             [--dtype uint8] [--shape 48,64,3] [--reply text|frame] [--stop-file PATH]
             [--ready-file PATH] [--endless] [--timeout S]
 
-serve: yields frame i = frames.make(i) (with data {"i": i, "text": "frame i"} in bidirectional
-mode), takes the replies with transceive_data(), and closes (the end message). --stop-file:
+serve: yields frame i = frames.make(i) (with data {"i": i, "text": "frame i"}, or --data values
+frames.VALUES[i], in bidirectional mode), takes the replies with transceive_data(), and closes (the end message). --stop-file:
 with --endless (or pattern 2) it sends until the file exists; otherwise, before close(), it
 waits until the file exists (a vidgear PUSH closes with LINGER 0, dropping what is queued).
 --ready-file is written once the first frame is handed over. On SIGINT (Ctrl-C) it closes
 as vidgear's examples do.
-recv: checks every frame against frames.make, answers each with "reply i" or the frame
-itself (--reply frame), and stops at the end of the stream.
+recv: checks every frame against frames.make, answers each with "reply i", the frame itself
+(--reply frame) or frames.VALUES[i] (--reply values), and stops at the end of the stream.
 The last stdout line is a JSON summary; errors are reported in it as {"error": "Type: text"}.
 """
 
@@ -42,7 +42,8 @@ def parse():
     p.add_argument("--frames", type=int, default=10)
     p.add_argument("--dtype", default="uint8")
     p.add_argument("--shape", default="48,64,3")
-    p.add_argument("--reply", choices=["text", "frame"], default="text")
+    p.add_argument("--reply", choices=["text", "frame", "values"], default="text")
+    p.add_argument("--data", choices=["dict", "values"], default="dict")
     p.add_argument("--stop-file")
     p.add_argument("--ready-file")
     p.add_argument("--endless", action="store_true")
@@ -88,7 +89,10 @@ def serve(args):
                 reply = await server.transceive_data()
                 if reply is not None:
                     summary["replies"].append(frames.describe(reply))
-                yield ({"i": i, "text": "frame {}".format(i)}, frame)
+                if args.data == "values":
+                    yield (frames.VALUES[i % len(frames.VALUES)], frame)
+                else:
+                    yield ({"i": i, "text": "frame {}".format(i)}, frame)
             else:
                 yield frame
             summary["sent"] = i + 1
@@ -128,10 +132,14 @@ def recv(args):
                 summary["bad"] += 1
             summary["frames"] += 1
             if args.bi:
-                summary["data"].append(data)
-                await client.transceive_data(
-                    frame if args.reply == "frame" else "reply {}".format(i)
-                )
+                summary["data"].append(frames.describe(data))
+                if args.reply == "frame":
+                    reply = frame
+                elif args.reply == "values":
+                    reply = frames.VALUES[i % len(frames.VALUES)]
+                else:
+                    reply = "reply {}".format(i)
+                await client.transceive_data(reply)
             if args.stop_file and summary["frames"] == args.frames:
                 open(args.stop_file, "w").close()
 

@@ -163,3 +163,54 @@ def test_mismatched_bidirectional_mode_with_vidgear(port, peers):
             await close_in_loop(client)
 
     asyncio.run(main())
+
+
+def vidgear_view(v):
+    """A value as vidgear hands it over: falsy values as None, arrays as tuples."""
+    if not v:
+        return None
+    return _tuples(v)
+
+
+def _tuples(v):
+    if isinstance(v, (list, tuple)):
+        return tuple(_tuples(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _tuples(x) for k, x in v.items()}
+    return v
+
+
+def netgear_rs_view(v):
+    """A value as netgear_rs hands it over: "" as None, arrays as tuples."""
+    return None if isinstance(v, str) and v == "" else _tuples(v)
+
+
+def test_data_of_every_type_with_vidgear(port, peers):
+    """netgear_rs sends every type of data to a vidgear client, which answers with every type:
+    each side gets what msgpack carries (vidgear turning falsy values into None)."""
+    n = len(frames.VALUES)
+    receiver = peers("recv", "vidgear", port, "--bi", "--frames", n, "--reply", "values")
+    wait_for(lambda: listening(port), "vidgear receiver bound", receiver.proc)
+
+    async def main():
+        server = end(port, 0, True)
+        replies = []
+
+        async def source():
+            for i, v in enumerate(frames.VALUES):
+                replies.append(await server.transceive_data())
+                yield (v, frames.make(i, SHAPE))
+
+        server.config["generator"] = source()
+        server.launch()
+        await server.task
+        await close_in_loop(server)
+        replies.append(await server.transceive_data())
+        return replies
+
+    replies = asyncio.run(asyncio.wait_for(main(), 120))
+    summary = receiver.result()
+    assert "error" not in summary, summary
+    assert summary["data"] == [frames.describe(vidgear_view(v)) for v in frames.VALUES]
+    # replies[k + 2] is what vidgear queued after frame k
+    assert replies == [None, None] + [netgear_rs_view(v) for v in frames.VALUES[:-1]]
