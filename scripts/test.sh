@@ -2,7 +2,8 @@
 # Sets up everything the tests need on a fresh machine and runs every test: lints, unit and
 # integration tests (Rust<->Rust on real sockets, vidgear interop, media, hostile peers, dead
 # peers, compressed frames), the docs, the demo and examples, the display under Xvfb, a soak,
-# the fuzz targets, the rate-limited link and a brief benchmark.
+# the fuzz targets, the rate-limited link, the Python package (its tests, examples and
+# benchmark) and a brief benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,14 @@ cargo run --quiet --features cli --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3
+# The Python package: built from python/ and installed into the test venv as a user installs
+# it; its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to the netgear command built
+# above), vidgear's three Bidirectional Mode examples on it, and its benchmark, briefly.
+"$NETGEAR_VENV/bin/pip" install --disable-pip-version-check --no-input -q ./python
+"$NETGEAR_VENV/bin/python" -m pytest -q --timeout 300 python/tests
+python/examples/run.sh "$NETGEAR_VENV/bin/python"
+"$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 \
+    --netgear "${CARGO_TARGET_DIR:-target}/release/netgear"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).

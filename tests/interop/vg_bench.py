@@ -59,7 +59,13 @@ import numpy as np
 _REAL_STDOUT = sys.stdout
 sys.stdout = sys.stderr
 
-from vidgear.gears.asyncio import NetGear_Async  # noqa: E402
+# NETGEAR_BENCH_IMPL=netgear_rs runs the same peer on the netgear_rs package (python/bench.py):
+# the one-line change a vidgear user makes.
+IMPL = os.environ.get("NETGEAR_BENCH_IMPL", "vidgear")
+if IMPL == "netgear_rs":
+    from netgear_rs import NetGear_Async  # noqa: E402
+else:
+    from vidgear.gears.asyncio import NetGear_Async  # noqa: E402
 
 ADDRESS = "127.0.0.1"
 N_SOURCE_FRAMES = 3
@@ -127,7 +133,7 @@ def percentile_us(intervals, q):
 
 def make_result(role, frames, nbytes, elapsed, rtts=None, error=None):
     r = {
-        "impl": "vidgear",
+        "impl": IMPL,
         "role": role,
         "frames": int(frames),
         "bytes": int(nbytes),

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs vidgear's three Bidirectional Mode examples on netgear_rs, each as its two processes
+# (client first, then server), and fails if either end fails.
+#   python/examples/run.sh [PYTHON]
+set -euo pipefail
+cd "$(dirname "$0")"
+PY="${1:-python3}"
+for example in bare_minimum variable_parameters video_chat; do
+    "$PY" "${example}_client.py" >"/tmp/netgear-rs-${example}-client.log" 2>&1 &
+    client=$!
+    "$PY" "${example}_server.py" >"/tmp/netgear-rs-${example}-server.log" 2>&1 || {
+        echo "$example: the server failed:"; cat "/tmp/netgear-rs-${example}-server.log"
+        kill "$client" 2>/dev/null; exit 1; }
+    wait "$client" || { echo "$example: the client failed:"; cat "/tmp/netgear-rs-${example}-client.log"; exit 1; }
+    echo "$example: ok ($(grep -c . "/tmp/netgear-rs-${example}-client.log") lines from the client)"
+done

@@ -1,0 +1,95 @@
+//! `VideoReader`: the built-in source of a send-mode end (vidgear's `source=`), frames from
+//! a video file, an image sequence, a URL or a camera decoded by an ffmpeg process
+//! ([`netgear::media::VideoSource`]), as numpy arrays over the decoded bytes (no copy).
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use netgear::media::{VideoOptions, VideoSource};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use tokio::runtime::Runtime;
+
+use crate::errors::to_pyerr;
+use crate::frames::to_numpy;
+
+/// Frames from ffmpeg (vidgear FFGear's `source`, `source_demuxer`, `frame_format`,
+/// `custom_ffmpeg`).
+#[pyclass(frozen, module = "netgear_rs._core")]
+pub(crate) struct VideoReader {
+    video: Mutex<Option<VideoSource>>,
+    rt: Runtime,
+}
+
+#[pymethods]
+impl VideoReader {
+    /// Opens the source (probing it with ffprobe; every wait bounded by `timeout` seconds).
+    #[new]
+    #[allow(clippy::too_many_arguments)] // vidgear's keyword arguments, one by one
+    #[pyo3(signature = (source, demuxer=None, frame_format="bgr24", ffmpeg=None, resolution=None, framerate=None, timeout=30.0))]
+    fn new(
+        py: Python<'_>,
+        source: String,
+        demuxer: Option<String>,
+        frame_format: &str,
+        ffmpeg: Option<PathBuf>,
+        resolution: Option<(u32, u32)>,
+        framerate: Option<f64>,
+        timeout: f64,
+    ) -> PyResult<VideoReader> {
+        let mut opts = VideoOptions::new(source);
+        opts.demuxer = demuxer;
+        opts.frame_format = frame_format.to_owned();
+        opts.ffmpeg = ffmpeg;
+        opts.resolution = resolution;
+        opts.framerate = framerate;
+        opts.timeout = Duration::try_from_secs_f64(timeout)
+            .map_err(|_| PyValueError::new_err("timeout: a number of seconds, 0 or more"))?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| to_pyerr(e.into()))?;
+        let video = py
+            .detach(|| rt.block_on(VideoSource::open(opts)))
+            .map_err(to_pyerr)?;
+        Ok(VideoReader {
+            video: Mutex::new(Some(video)),
+            rt,
+        })
+    }
+
+    /// The next frame, or `None` at the end of the input (or once closed). Blocks, with the
+    /// GIL released.
+    fn read<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let frame = py
+            .detach(|| {
+                let mut video = self.video.lock().unwrap_or_else(|p| p.into_inner());
+                match video.as_mut() {
+                    Some(v) => self.rt.block_on(v.read()),
+                    None => Ok(None),
+                }
+            })
+            .map_err(to_pyerr)?;
+        match frame {
+            Some(f) => to_numpy(py, f),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Stops ffmpeg.
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| {
+            let video = self.video.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let _entered = self.rt.enter();
+            drop(video);
+        });
+    }
+}
+
+impl Drop for VideoReader {
+    fn drop(&mut self) {
+        let _entered = self.rt.enter();
+        self.video.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}

@@ -1,0 +1,164 @@
+"""Shared helpers: free ports, peers in other processes, the netgear command, and both ends
+of a netgear_rs stream in one asyncio loop."""
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from netgear_rs import NetGear_Async  # noqa: E402
+
+# Hang guard for anything a test waits on (never a bound on how fast it must be).
+GUARD = 120.0
+
+
+@pytest.fixture
+def port():
+    """A tcp port nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port):
+    """Whether something listens on `port` (from /proc/net/tcp: no connection is made)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    cols = line.split()
+                    if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "0A":
+                        return True
+        except OSError:
+            pass
+    return False
+
+
+def wait_for(condition, what, proc=None):
+    """Waits for an event (a bound port, a file), failing if `proc` exits first."""
+    deadline = time.monotonic() + GUARD
+    while not condition():
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError("peer exited before {}: {}\n{}".format(what, out, err[-3000:]))
+        assert time.monotonic() < deadline, "hang guard: no {}".format(what)
+        time.sleep(0.01)
+
+
+class Peer:
+    """A process whose last stdout line is a JSON summary."""
+
+    def __init__(self, args, env=None):
+        self.proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+
+    def result(self):
+        try:
+            out, err = self.proc.communicate(timeout=GUARD)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise AssertionError("hang guard: peer did not end\n" + err[-3000:])
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        assert lines, "no summary from peer (exit {}):\n{}".format(self.proc.returncode, err[-3000:])
+        summary = json.loads(lines[-1])
+        summary["returncode"] = self.proc.returncode
+        summary["stderr"] = err[-3000:]
+        return summary
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture
+def peers():
+    started = []
+
+    def start(role, impl, port, *extra):
+        p = Peer([sys.executable, os.path.join(HERE, "peer.py"), role, "--impl", impl,
+                  "--port", str(port)] + [str(x) for x in extra])
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.kill()
+
+
+@pytest.fixture(scope="session")
+def netgear_bin():
+    """The netgear command (NETGEAR_BIN, or a build in target/)."""
+    candidates = [os.environ.get("NETGEAR_BIN")]
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    candidates += [os.path.join(target, "debug", "netgear"),
+                   os.path.join(target, "release", "netgear"), shutil.which("netgear")]
+    for c in candidates:
+        if c and os.access(c, os.X_OK):
+            return c
+    raise AssertionError("no netgear command: build it with `cargo build --features cli` "
+                         "or set NETGEAR_BIN")
+
+
+def end(port, pattern=0, bidirectional=None, receive_mode=False, timeout=10.0, **extra):
+    options = dict(extra)
+    if bidirectional is not None:
+        options["bidirectional_mode"] = bidirectional
+    return NetGear_Async(address="127.0.0.1", port=port, pattern=pattern,
+                         receive_mode=receive_mode, timeout=timeout, **options)
+
+
+async def close_in_loop(gear):
+    """close(skip_loop=True) inside a running loop, and wait for it."""
+    gear.close(skip_loop=True)
+    await gear._NetGear_Async__close_task
+
+
+async def stream(port, items, pattern=0, bidirectional=None, replies=None, timeout=10.0,
+                 **extra):
+    """Streams `items` (frames, or (data, frame) pairs) from a netgear_rs sender to a
+    netgear_rs receiver in this loop. The receiver answers frame k with replies(k, item) in
+    bidirectional mode. Returns (what the receiver got, what the sender's transceive_data
+    gave, in order, None included)."""
+    client = end(port, pattern, bidirectional, True, timeout, **extra).launch()
+    server = end(port, pattern, bidirectional, False, timeout, **extra)
+    got, answers = [], []
+
+    async def receive():
+        k = 0
+        async for item in client.recv_generator():
+            got.append(item)
+            if bidirectional and replies is not None:
+                await client.transceive_data(replies(k, item))
+            k += 1
+
+    async def source():
+        for item in items:
+            if bidirectional:
+                answers.append(await server.transceive_data())
+            yield item
+
+    receiver = asyncio.ensure_future(receive())
+    server.config["generator"] = source()
+    server.launch()
+    await asyncio.wait_for(server.task, GUARD)
+    await asyncio.wait_for(close_in_loop(server), GUARD)
+    await asyncio.wait_for(receiver, GUARD)
+    await close_in_loop(client)
+    if bidirectional:
+        # the reply to the last frame, which the generator had no turn to take
+        answers.append(await server.transceive_data())
+    return got, answers

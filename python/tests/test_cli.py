@@ -1,0 +1,104 @@
+"""netgear_rs against the netgear command (`netgear serve`, `netgear recv`), both ways."""
+
+import asyncio
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+import frames
+from conftest import GUARD, close_in_loop, end, listening, wait_for
+
+
+def run_json(proc):
+    out, err = proc.communicate(timeout=GUARD)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+async def _until(condition):
+    while not condition():
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("pattern,bi", [(0, True), (1, True), (3, False)])
+def test_netgear_serve_to_netgear_rs(port, netgear_bin, pattern, bi):
+    n = 20
+
+    async def main():
+        client = end(port, pattern, True if bi else None, receive_mode=True)
+        agen = client.recv_generator()
+        first = asyncio.ensure_future(agen.__anext__())
+        await asyncio.wait_for(_until(lambda: listening(port)), GUARD)
+        cmd = [netgear_bin, "serve", "--address", "127.0.0.1", "--port", str(port),
+               "--pattern", str(pattern), "--width", "64", "--height", "48",
+               "--frames", str(n), "--json", "--no-hash"]
+        if bi:
+            cmd += ["--bidirectional", "--data", "hello"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        got = [await first]
+        k = 0
+        while True:
+            if bi:
+                await client.transceive_data({"k": k})
+            k += 1
+            try:
+                got.append(await agen.__anext__())
+            except StopAsyncIteration:
+                break
+        await close_in_loop(client)
+        return got, await asyncio.get_running_loop().run_in_executor(None, run_json, proc)
+
+    got, summary = asyncio.run(main())
+    assert len(got) == n == summary["frames"]
+    for item in got:
+        data, frame = item if bi else (None, item)
+        assert frame.shape == (48, 64, 3) and frame.dtype == np.uint8
+        if bi:
+            assert data == "hello"
+    if bi:
+        assert summary["replies"] == n - 1  # the answer to frame 0 carries nothing
+        assert summary["reply_data"][:3] == [{"k": 0}, {"k": 1}, {"k": 2}]
+
+
+@pytest.mark.parametrize("pattern,bi", [(0, True), (1, False), (3, False)])
+def test_netgear_rs_to_netgear_recv(port, netgear_bin, pattern, bi):
+    n = 20
+    cmd = [netgear_bin, "recv", "--address", "127.0.0.1", "--port", str(port),
+           "--pattern", str(pattern), "--json", "--no-hash"]
+    if bi:
+        cmd += ["--bidirectional", "--reply", "ok"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: listening(port), "netgear recv bound", proc)
+
+        async def main():
+            server = end(port, pattern, True if bi else None)
+            replies = []
+
+            async def source():
+                for i in range(n):
+                    if bi:
+                        replies.append(await server.transceive_data())
+                        yield ({"i": i}, frames.make(i, (30, 40), "uint16"))
+                    else:
+                        yield frames.make(i, (30, 40), "uint16")
+
+            server.config["generator"] = source()
+            server.launch()
+            await server.task
+            await close_in_loop(server)
+            return replies
+
+        replies = asyncio.run(asyncio.wait_for(main(), GUARD))
+        summary = run_json(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert summary["frames"] == n
+    assert summary["shape"] == [30, 40] and summary["dtype"] == "uint16"
+    if bi:
+        assert summary["data"][:2] == [{"i": 0}, {"i": 1}]
+        assert replies == [None, None] + ["ok"] * (n - 2)  # each queued for the next frame

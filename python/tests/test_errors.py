@@ -1,0 +1,211 @@
+"""The errors vidgear raises, in the same situations, with messages that say what to do;
+and where netgear_rs refuses what vidgear would do silently (or dangerously)."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+import frames
+from conftest import close_in_loop, end, listening, wait_for
+from netgear_rs import NetGear_Async
+
+
+@pytest.mark.parametrize("pattern", [2, 3])
+@pytest.mark.parametrize("receive_mode", [False, True])
+def test_bidirectional_mode_with_pattern_2_or_3(pattern, receive_mode):
+    with pytest.raises(ValueError, match="pattern is not valid when Bidirectional Mode"):
+        NetGear_Async(pattern=pattern, receive_mode=receive_mode, bidirectional_mode=True)
+
+
+def test_bidirectional_mode_with_a_built_in_source():
+    with pytest.raises(ValueError, match="Custom source must be used"):
+        NetGear_Async(source="clip.mp4", bidirectional_mode=True)
+
+
+def run_server(server):
+    """As vidgear's examples run a server."""
+    asyncio.set_event_loop(server.loop)
+    server.launch()
+    try:
+        server.loop.run_until_complete(asyncio.wait_for(server.task, 60))
+    finally:
+        server.close()
+
+
+def test_no_generator(port):
+    with pytest.raises(ValueError, match="must be a asynchronous generator"):
+        run_server(end(port))
+
+
+def test_a_generator_that_is_not_async(port):
+    server = end(port)
+    server.config["generator"] = (f for f in [frames.make(0, (8, 8))])
+    with pytest.raises(ValueError, match="asynchronous generator"):
+        run_server(server)
+
+
+def test_recv_generator_in_send_mode(port):
+    server = end(port)
+
+    async def main():
+        async for _ in server.recv_generator():
+            pass
+
+    with pytest.raises(ValueError, match="receive_mode"):
+        asyncio.run(main())
+
+
+def test_bidirectional_source_yielding_bare_frames(port):
+    async def main():
+        client = end(port, 0, True, receive_mode=True, timeout=5.0)
+        server = end(port, 0, True, timeout=5.0)
+
+        async def source():
+            yield frames.make(0, (8, 8))
+
+        agen = client.recv_generator()
+        first = asyncio.ensure_future(agen.__anext__())
+        server.config["generator"] = source()
+        server.launch()
+        try:
+            with pytest.raises(ValueError, match=r"tuple\(data, frame\)"):
+                await server.task
+        finally:
+            await close_in_loop(server)  # the end message: the receiver's stream ends
+            with pytest.raises(StopAsyncIteration):
+                await first
+            await close_in_loop(client)
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("server_bi,client_bi,missing", [(True, False, "client"),
+                                                         (False, True, "server")])
+def test_mismatched_bidirectional_mode(port, server_bi, client_bi, missing):
+    async def main():
+        client = end(port, 0, client_bi, receive_mode=True, timeout=5.0)
+        server = end(port, 0, server_bi, timeout=5.0)
+
+        async def source():
+            for i in range(3):
+                yield ("hi", frames.make(i, (8, 8))) if server_bi else frames.make(i, (8, 8))
+
+        async def receive():
+            async for _ in client.recv_generator():
+                pass
+
+        receiver = asyncio.ensure_future(receive())
+        server.config["generator"] = source()
+        server.launch()
+        try:
+            with pytest.raises(RuntimeError, match="not activated on the {} end".format(missing)):
+                await receiver
+            # the sender learns it too, from the receiver's answer (a vidgear sender would
+            # wait out its timeout)
+            with pytest.raises(RuntimeError, match="not activated on the {} end".format(missing)):
+                await server.task
+        finally:
+            await close_in_loop(server)
+            await close_in_loop(client)
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_receiver_timeout(port):
+    async def main():
+        client = end(port, receive_mode=True, timeout=0.5)
+        try:
+            async for _ in client.recv_generator():
+                pass
+        finally:
+            await close_in_loop(client)
+
+    with pytest.raises(asyncio.TimeoutError, match="is the other end running"):
+        asyncio.run(main())
+
+
+def test_sender_timeout_without_a_receiver(port):
+    server = end(port, timeout=0.5)
+
+    async def source():
+        for i in range(3):
+            yield frames.make(i, (8, 8))
+
+    server.config["generator"] = source()
+    with pytest.raises(TimeoutError):
+        run_server(server)
+
+
+def test_close_is_bounded_when_the_client_is_gone(port, peers, caplog):
+    """vidgear's close() waits forever for the client's termination answer; this one waits
+    at most the timeout, and logs why the stream did not end cleanly."""
+    receiver = peers("recv", "vidgear", port, "--frames", 3)
+    wait_for(lambda: listening(port), "vidgear receiver bound", receiver.proc)
+    server = end(port, timeout=1.0)
+
+    async def source():
+        for i in range(3):
+            yield frames.make(i, (8, 8))
+
+    server.config["generator"] = source()
+    asyncio.set_event_loop(server.loop)
+    server.launch()
+    server.loop.run_until_complete(asyncio.wait_for(server.task, 60))
+    receiver.kill()  # SIGKILL: no termination answer will ever come
+    with caplog.at_level("WARNING", logger="netgear_rs"):
+        server.close()
+    assert "did not end cleanly" in caplog.text
+    assert server.loop.is_closed()
+
+
+def test_unknown_and_unsupported_options():
+    with pytest.raises(ValueError, match="THREADED_QUEUE_MODE.*not supported"):
+        NetGear_Async(THREADED_QUEUE_MODE=True)
+    with pytest.raises(ValueError, match="stabilize"):
+        NetGear_Async(source="x.mp4", stabilize=True)
+    with pytest.raises(ValueError, match="colorspace"):
+        NetGear_Async(source="x.mp4", colorspace="COLOR_BGR2GRAY")
+    with pytest.raises(ValueError, match="compression"):
+        NetGear_Async(compression="gif")
+
+
+def test_object_arrays_are_never_pickled(port):
+    async def main():
+        client = end(port, receive_mode=True, timeout=5.0)
+        server = end(port, timeout=5.0)
+
+        async def source():
+            yield np.array([{"a": 1}, None], dtype=object)
+
+        agen = client.recv_generator()
+        first = asyncio.ensure_future(agen.__anext__())
+        server.config["generator"] = source()
+        server.launch()
+        try:
+            with pytest.raises(TypeError, match="never"):
+                await server.task
+        finally:
+            await close_in_loop(server)  # the end message: the receiver's stream ends
+            with pytest.raises(StopAsyncIteration):
+                await first
+            await close_in_loop(client)
+
+    asyncio.run(main())
+
+
+def test_two_receiving_loops_at_once_are_refused(port):
+    async def main():
+        client = end(port, receive_mode=True, timeout=2.0)
+        first = client.recv_generator()
+        second = client.recv_generator()
+        pending = asyncio.ensure_future(first.__anext__())
+        await asyncio.sleep(0)  # let the first one start its receive
+        try:
+            with pytest.raises(RuntimeError, match="in flight"):
+                await second.__anext__()
+        finally:
+            pending.cancel()
+            await close_in_loop(client)
+
+    asyncio.run(main())

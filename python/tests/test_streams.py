@@ -1,0 +1,204 @@
+"""netgear_rs to netgear_rs on real sockets: every pattern, bidirectional mode on and off,
+data of every type both ways, frame replies, dtypes and shapes."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+import frames
+from conftest import close_in_loop, stream
+from netgear_rs import NetGear_Async
+
+
+def items_for(n, shape=(48, 64, 3), dtype="uint8", data=None):
+    out = []
+    for i in range(n):
+        f = frames.make(i, shape, dtype)
+        out.append(f if data is None else (data(i), f))
+    return out
+
+
+@pytest.mark.parametrize("pattern", [0, 1, 2, 3])
+def test_every_pattern_without_bidirectional_mode(port, pattern):
+    items = items_for(20)
+    got, _ = asyncio.run(stream(port, items, pattern=pattern))
+    if pattern == 2:
+        # PUB/SUB drops what a slow subscriber has no room for (HWM 1): what arrives is
+        # intact and in order, and the stream ends cleanly.
+        assert 1 <= len(got) <= 20
+        idx = [frames.index(f) for f in got]
+        assert idx == sorted(set(idx))
+        for f in got:
+            np.testing.assert_array_equal(f, frames.make(frames.index(f), (48, 64, 3)))
+    else:
+        assert len(got) == 20
+        for f, want in zip(got, items):
+            np.testing.assert_array_equal(f, want)
+
+
+@pytest.mark.parametrize("pattern", [0, 1])
+def test_bidirectional_data_and_replies(port, pattern):
+    items = items_for(12, data=lambda i: "frame {}".format(i))
+    got, answers = asyncio.run(
+        stream(port, items, pattern=pattern, bidirectional=True,
+               replies=lambda k, item: {"k": k})
+    )
+    assert [d for d, _ in got] == ["frame {}".format(i) for i in range(12)]
+    for (_, f), (_, want) in zip(got, items):
+        np.testing.assert_array_equal(f, want)
+    # vidgear's queue: what the client queues after frame k answers frame k+1, so the sender
+    # sees nothing for frame 0 and {"k": k} after frame k+1.
+    assert answers == [None, None] + [{"k": k} for k in range(11)]
+
+
+VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -7,
+    2**63 + 5,
+    -(2**62),
+    3.25,
+    "",
+    "text ü",
+    b"\x00\x01bytes",
+    [1, "a", None],
+    (2, 3.5),
+    {"k": [1, {"n": None}], "b": b"x"},
+    {1: "int key"},
+]
+
+
+def as_received(v):
+    """What arrives for a value: lists as tuples (vidgear's use_list=False); "" means no data."""
+    if v == "" and isinstance(v, str):
+        return None
+    if isinstance(v, (list, tuple)):
+        return tuple(as_received(x) for x in v)
+    if isinstance(v, dict):
+        return {k: as_received(x) for k, x in v.items()}
+    return v
+
+
+def test_data_of_every_type_both_ways(port):
+    items = items_for(len(VALUES), data=lambda i: VALUES[i])
+    got, answers = asyncio.run(
+        stream(port, items, bidirectional=True, replies=lambda k, item: VALUES[k])
+    )
+    assert [d for d, _ in got] == [as_received(v) for v in VALUES]
+    # answers[k + 2] is the client's value queued after frame k (it answers frame k + 1)
+    want = [None, None] + [as_received(v) for v in VALUES[:-1]]
+    assert answers == want
+    assert type(answers[2 + VALUES.index(False)]) is bool
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+@pytest.mark.parametrize("shape", [(30, 40), (30, 40, 3)])
+def test_frames_and_frame_replies_keep_dtype_and_shape(port, dtype, shape):
+    items = items_for(6, shape=shape, dtype=dtype, data=lambda i: i)
+    reply_shape = shape[:1] + (7,) + shape[2:]
+    got, answers = asyncio.run(
+        stream(port, items, bidirectional=True,
+               replies=lambda k, item: frames.make(k, reply_shape, dtype))
+    )
+    for (_, f), (_, want) in zip(got, items):
+        assert f.dtype == np.dtype(dtype) and f.shape == shape
+        np.testing.assert_array_equal(f, want)
+    assert answers[:2] == [None, None]
+    for k, a in enumerate(answers[2:]):
+        assert isinstance(a, np.ndarray) and a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, frames.make(k, reply_shape, dtype))
+
+
+def test_received_frames_are_read_only_views_and_echo_without_copy(port):
+    """A received frame is a numpy view of the received message (no copy, read-only as
+    vidgear's); sent back as a reply (video chat) it is the same frame."""
+    items = items_for(5, data=lambda i: i)
+    seen = []
+
+    def echo(k, item):
+        _, frame = item
+        seen.append((frame.flags.writeable, frame.flags.owndata, type(frame.base).__name__))
+        return frame
+
+    got, answers = asyncio.run(stream(port, items, bidirectional=True, replies=echo))
+    assert seen and all(s == (False, False, "FrameBuffer") for s in seen)
+    assert len(answers) == 6
+    for k, a in enumerate(answers[2:]):
+        np.testing.assert_array_equal(a, items[k][1])
+
+
+def test_non_contiguous_and_big_endian_frames(port):
+    base = frames.make(1, (40, 60, 3), "uint16")
+    sliced = base[::2, ::3]  # not contiguous: made contiguous, as vidgear does
+    big = frames.make(2, (10, 10), ">f4")
+    got, _ = asyncio.run(stream(port, [sliced, big]))
+    np.testing.assert_array_equal(got[0], sliced)
+    assert got[1].dtype == np.dtype(">f4")
+    np.testing.assert_array_equal(got[1], big)
+
+
+@pytest.mark.parametrize("compression", ["jpeg", "lz4", "zstd:5"])
+def test_compression_option(port, compression):
+    items = items_for(5, shape=(48, 64, 3), data=lambda i: i)
+    got, _ = asyncio.run(stream(port, items, bidirectional=True, compression=compression))
+    assert len(got) == 5
+    for (_, f), (_, want) in zip(got, items):
+        assert f.shape == want.shape and f.dtype == want.dtype
+        if compression != "jpeg":
+            np.testing.assert_array_equal(f, want)
+        else:
+            err = np.abs(f.astype(int) - want.astype(int)).mean()
+            assert err < 20
+
+
+def test_numpy_scalars_as_data(port):
+    values = [np.int32(-3), np.uint64(2**63), np.float32(0.5), np.bool_(True), np.float64(2.5)]
+    items = [(v, frames.make(i, (8, 8))) for i, v in enumerate(values)]
+    got, _ = asyncio.run(stream(port, items, bidirectional=True))
+    assert [d for d, _ in got] == [-3, 2**63, 0.5, True, 2.5]
+    assert type(got[3][0]) is bool
+
+
+def test_data_with_an_array_is_dropped_as_in_vidgear(port):
+    """The send side cannot send an array as data: vidgear drops it with a warning."""
+    items = [(np.zeros(3), frames.make(0, (8, 8)))]
+    got, _ = asyncio.run(stream(port, items, bidirectional=True))
+    assert got[0][0] is None
+
+
+def test_ipc(port, tmp_path):
+    """protocol="ipc": a socket file (vidgear's endpoint rule: ADDRESS:PORT)."""
+
+    async def main():
+        path = str(tmp_path / "feed")
+        client = NetGear_Async(address=path, port=port, protocol="ipc", receive_mode=True,
+                               timeout=10.0, bidirectional_mode=True)
+        server = NetGear_Async(address=path, port=port, protocol="ipc", timeout=10.0,
+                               bidirectional_mode=True)
+        got = []
+
+        async def receive():
+            async for data, frame in client.recv_generator():
+                got.append((data, frame))
+                await client.transceive_data(len(got))
+
+        async def source():
+            for i in range(5):
+                yield (i, frames.make(i, (16, 16, 3)))
+
+        receiver = asyncio.ensure_future(receive())
+        server.config["generator"] = source()
+        server.launch()
+        await server.task
+        await close_in_loop(server)
+        await receiver
+        await close_in_loop(client)
+        return got, [await server.transceive_data() for _ in range(5)]
+
+    got, replies = asyncio.run(asyncio.wait_for(main(), 60))
+    assert [d for d, _ in got] == [0, 1, 2, 3, 4]
+    # nothing taken while streaming: every answer is still queued, oldest first
+    assert replies == [None, 1, 2, 3, 4]
