@@ -17,6 +17,7 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
+import os
 import sys
 
 import numpy as np
@@ -40,6 +41,14 @@ EXTRA_OPTIONS = {
     "max_data_size": "largest data accepted with a frame or reply, bytes (default 1 MiB)",
     "timestamps": "stamp each frame with its capture time (default True; vidgear ignores it)",
     "skip_bad_messages": "a receiver skips an undecodable message instead of stopping (default False)",
+    "secure_mode": "ZeroMQ CURVE, as vidgear NetGear's option: 0 off (default), 1 stonehouse "
+    "(encrypted, the receiver authenticated), 2 ironhouse (also only the senders whose public "
+    "keys are in the receiver's public_keys/); both ends need the same mode and keys",
+    "custom_cert_location": "where the keys are, as vidgear NetGear's option: DIR/.vidgear/keys "
+    "(default ~/.vidgear/keys), laid out as `netgear keygen` writes them; keys are made there "
+    "when there are none",
+    "overwrite_cert": "a sender makes new keys even if there are some (default False; vidgear "
+    "NetGear's option)",
 }
 
 _UNSET = object()
@@ -101,6 +110,17 @@ class _Calls:
         self.loop = None
 
 
+def _keys_dir(location):
+    """Where vidgear NetGear keeps its keys: LOCATION/.vidgear/keys (LOCATION itself when it
+    is a .vidgear directory), by default ~/.vidgear/keys."""
+    if location is None:
+        location = os.path.expanduser("~")
+    location = os.path.abspath(location)
+    if os.path.basename(location) != ".vidgear":
+        location = os.path.join(location, ".vidgear")
+    return os.path.join(location, "keys")
+
+
 def _vidgear_error(text):
     return "[NetGear_Async:ERROR] :: " + text
 
@@ -130,6 +150,9 @@ class NetGear_Async:
     - **Falsy data** (``0``, ``False``, ``[]``, ``{}``) arrives as sent; vidgear turns it into
       ``None`` (``""`` and ``None`` still mean "no data"). Lists arrive as tuples, as in vidgear.
     - **PUB/SUB and PUSH/PULL** end cleanly: the end message is not lost.
+    - **Secure mode** (``secure_mode=1`` stonehouse, ``2`` ironhouse, keys in vidgear NetGear's
+      place and layout): ZeroMQ CURVE encryption and authentication, which vidgear's
+      NetGear_Async does not have; peers without the keys get nothing through.
 
     netgear-rs options (keyword arguments, like ``bidirectional_mode``): see
     ``EXTRA_OPTIONS``. vidgear's capture options have their meaning where the ffmpeg-backed
@@ -233,6 +256,7 @@ class NetGear_Async:
                     "data transmission is disabled!",
                     value,
                 )
+        secure = self.__secure_options(options)
         extra = {}
         for key, value in options.items():
             if key not in EXTRA_OPTIONS:
@@ -265,7 +289,9 @@ class NetGear_Async:
         if address is not None and not (receive_mode and address == "*"):
             core["address"] = str(address)
         core.update(extra)
-        _core.check_options(**core)
+        core.update(secure)
+        # Bad options, and in secure mode missing or corrupt keys, fail here, as in vidgear.
+        _core.check_options(receive_mode=self.__receive_mode, **core)
         self.__core_options = core
         # For the core's calls off the hot path (ending the stream, reading the built-in
         # source): one thread, so that they run in order, with the GIL released. Frames go
@@ -292,6 +318,46 @@ class NetGear_Async:
                 if framerate is not _UNSET:
                     video["framerate"] = float(framerate)
                 self.config = {"generator": self.__frame_generator(video, time_delay)}
+
+    def __secure_options(self, options):
+        """Takes vidgear NetGear's secure-mode options out of ``options``: the core's
+        ``secure_mode`` and ``keys_dir``, keys made where there are none (as vidgear does)."""
+        mode = options.pop("secure_mode", 0)
+        location = options.pop("custom_cert_location", None)
+        overwrite = options.pop("overwrite_cert", False)
+        if isinstance(mode, bool) or mode not in (0, 1, 2):
+            raise ValueError(
+                _vidgear_error(
+                    "secure_mode={!r}: use 0 (off), 1 (stonehouse) or 2 (ironhouse).".format(mode)
+                )
+            )
+        if location is not None and not (isinstance(location, str) and os.path.isdir(location)):
+            raise ValueError(
+                _vidgear_error(
+                    "`custom_cert_location` value must be the path to a valid directory!"
+                )
+            )
+        if not mode:
+            return {}
+        keys = _keys_dir(location)
+        made = None
+        if overwrite and not self.__receive_mode:
+            made = _core.keygen(keys, True)
+        elif not any(
+            os.path.isdir(os.path.join(keys, d)) and os.listdir(os.path.join(keys, d))
+            for d in ("public_keys", "private_keys")
+        ):
+            made = _core.keygen(keys, False)
+        if made:
+            logger.warning(
+                "Secure mode: made a new server and client key pair in %s; the other end needs "
+                "the same keys (copy the directory there).",
+                keys,
+            )
+        self.__logging and logger.debug(
+            "Secure mode %s with the keys in %s.", ("stonehouse", "ironhouse")[mode - 1], keys
+        )
+        return {"secure_mode": mode, "keys_dir": keys}
 
     def launch(self):
         """Starts the send-mode task (``self.task``); in receive mode, nothing to start.

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use netgear::{
-    Client, Compression, Error, OnBadMessage, Options, Pattern, Protocol, Reply, Server,
-    Transceiver,
+    Client, Compression, Error, OnBadMessage, Options, Pattern, Protocol, Reply, Secure,
+    SecureMode, Server, Transceiver,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -73,10 +73,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The core's [`Options`] from the Python layer's keyword arguments (checked there first;
-/// anything unknown here is a bug of the layer, and refused).
-fn options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
+/// anything unknown here is a bug of the layer, and refused). Secure mode (`secure_mode` 1
+/// stonehouse or 2 ironhouse, with `keys_dir`) reads its keys for the end `receive_mode` says;
+/// without it (a check of the options alone) only the mode is checked.
+fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResult<Options> {
     let mut o = Options::default();
     let Some(kw) = kw else { return Ok(o) };
+    let (mut secure_mode, mut keys_dir) = (0_u8, None::<String>);
     for (key, value) in kw.iter() {
         let key: String = key.extract()?;
         let bad = |what: &str| {
@@ -127,10 +130,46 @@ fn options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
                     OnBadMessage::Stop
                 }
             }
+            "secure_mode" => secure_mode = value.extract()?,
+            "keys_dir" => keys_dir = Some(value.extract()?),
             _ => return Err(PyTypeError::new_err(format!("unknown option {key}"))),
         }
     }
+    let mode = match secure_mode {
+        0 => return Ok(o),
+        1 => SecureMode::Stonehouse,
+        2 => SecureMode::Ironhouse,
+        n => {
+            return Err(PyValueError::new_err(format!(
+                "secure_mode={n}: 0 (off), 1 (stonehouse) or 2 (ironhouse)"
+            )));
+        }
+    };
+    let (Some(dir), Some(receive_mode)) = (keys_dir, receive_mode) else {
+        return Ok(o);
+    };
+    let dir = std::path::Path::new(&dir);
+    let secure = if receive_mode {
+        Secure::receiver(mode, dir)
+    } else {
+        Secure::sender(mode, dir)
+    };
+    o.secure = Some(secure.map_err(|e| PyValueError::new_err(e.to_string()))?);
     Ok(o)
+}
+
+/// Writes a server and a client key pair into `dir` in vidgear NetGear's layout, as
+/// `netgear keygen` does (refusing to replace keys unless `force`); returns the files written.
+#[pyfunction]
+#[pyo3(signature = (dir, force = false))]
+pub(crate) fn keygen(py: Python<'_>, dir: String, force: bool) -> PyResult<Vec<String>> {
+    let files = py
+        .detach(|| netgear::secure::KeyFiles::new(&dir).generate(force))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(files
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect())
 }
 
 /// Checks the options as an end would take them (raising what it would raise), without
@@ -138,7 +177,19 @@ fn options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
 #[pyfunction]
 #[pyo3(signature = (**kw))]
 pub(crate) fn check_options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-    options(kw)?.validate().map_err(to_pyerr)
+    // `receive_mode` (not an option of the ends): which end's keys secure mode reads.
+    let receive_mode = match kw {
+        Some(kw) => match kw.get_item("receive_mode")? {
+            Some(v) => {
+                let v = v.extract()?;
+                kw.del_item("receive_mode")?;
+                Some(v)
+            }
+            None => None,
+        },
+        None => None,
+    };
+    options(kw, receive_mode)?.validate().map_err(to_pyerr)
 }
 
 /// A reply from the client as Python sees it: `None`, a value, or a numpy array.
@@ -180,7 +231,7 @@ impl Sender {
     #[new]
     #[pyo3(signature = (**kw))]
     fn new(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Sender> {
-        let opts = options(kw)?;
+        let opts = options(kw, Some(false))?;
         let rt = runtime()?;
         let server = {
             let _entered = rt.enter();
@@ -328,7 +379,7 @@ impl Receiver {
     #[new]
     #[pyo3(signature = (**kw))]
     fn new(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Receiver> {
-        let opts = options(kw)?;
+        let opts = options(kw, Some(true))?;
         let rt = runtime()?;
         let client = {
             let _entered = rt.enter();

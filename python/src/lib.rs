@@ -48,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frames::FrameBuffer>()?;
     m.add_class::<source::VideoReader>()?;
     m.add_function(pyo3::wrap_pyfunction!(ends::check_options, m)?)?;
+    m.add_function(pyo3::wrap_pyfunction!(ends::keygen, m)?)?;
     m.add_function(pyo3::wrap_pyfunction!(frames::reducer, m)?)?;
     m.add("DecodeError", m.py().get_type::<errors::DecodeError>())?;
     m.add("Cancelled", m.py().get_type::<errors::Cancelled>())?;
