@@ -628,10 +628,13 @@ async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
     peer.write_all(&handshake).expect("handshake");
     raw::await_ready(&mut peer);
     peer.write_all(&bytes).expect("sends");
+    let own_port = peer.local_addr().expect("local address").port();
     tokio::task::spawn_blocking(move || {
-        // libzmq has read it all: the queue is full and the rest waits in its input buffer.
+        // Every byte reached the receiver's host (acknowledged) and libzmq has read it all: the
+        // queue is full and the rest waits in its input buffer.
         wait_until("the receiver read the sender's bytes", WAIT, || {
-            common::net::unread_bytes(port) == Some(0)
+            common::net::queues(own_port).is_some_and(|(unacked, _)| unacked == 0)
+                && common::net::queues(port).is_some_and(|(_, unread)| unread == 0)
         });
         let off = libc::linger {
             l_onoff: 1,

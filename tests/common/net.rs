@@ -52,9 +52,10 @@ pub fn has_accepted_connection(port: u16) -> bool {
         .any(|&(p, state)| p == port && state != LISTEN)
 }
 
-/// Bytes the kernel holds unread for the connections accepted on tcp `port` (their receive
-/// queues added up), or `None` when there is no such connection.
-pub fn unread_bytes(port: u16) -> Option<u64> {
+/// The send and receive queues (bytes not yet acknowledged by the peer, bytes not yet read by
+/// the owner) of the tcp connections whose local port is `port`, added up; `None` when there
+/// is no such connection.
+pub fn queues(port: u16) -> Option<(u64, u64)> {
     let mut total = None;
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
@@ -70,15 +71,15 @@ pub fn unread_bytes(port: u16) -> Option<u64> {
                 .next()
                 .and_then(|p| u16::from_str_radix(p, 16).ok());
             let listening = u8::from_str_radix(state, 16).ok() == Some(LISTEN);
-            let unread = queues
-                .split(':')
-                .nth(1)
-                .and_then(|q| u64::from_str_radix(q, 16).ok());
-            if let (Some(p), Some(unread)) = (port_here, unread)
-                && p == port
-                && !listening
-            {
-                *total.get_or_insert(0) += unread;
+            let (tx, rx) = queues.split_once(':').unwrap_or(("", ""));
+            let (Ok(tx), Ok(rx)) = (u64::from_str_radix(tx, 16), u64::from_str_radix(rx, 16))
+            else {
+                continue;
+            };
+            if port_here == Some(port) && !listening {
+                let (t, r) = total.get_or_insert((0, 0));
+                *t += tx;
+                *r += rx;
             }
         }
     }
