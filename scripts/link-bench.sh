@@ -89,7 +89,7 @@ link_up() {
     shape add "${RATE%%,*}"
 }
 
-NETGEAR=target/release/netgear
+NETGEAR="${CARGO_TARGET_DIR:-target}/release/netgear"
 PY="${NETGEAR_VENV:-$PWD/.venv}/bin/python"
 
 # Runs one case: the receiver in NS_RX, the sender in NS_TX; prints the two JSON summaries.
