@@ -224,10 +224,13 @@ impl Proc {
                 break status;
             }
             if Instant::now() >= deadline {
+                // Where each thread waits, read before the kill: a hang says where it hung.
+                let threads = threads_of(self.child.id());
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 panic!(
-                    "{} still running after {limit:?} (hung); stderr so far: {:?}",
+                    "{} still running after {limit:?} (hung); its threads (name: kernel wait \
+                     channel, state): {threads}; stderr so far: {:?}",
                     self.name,
                     self.stderr_now()
                 );
@@ -358,4 +361,33 @@ impl Exit {
             self.name
         );
     }
+}
+
+/// Each thread of process `pid` as `name: wchan, state` (from `/proc/PID/task/*/`), or what
+/// kept them from being read.
+fn threads_of(pid: u32) -> String {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "unreadable".into();
+    };
+    let mut threads: Vec<String> = tasks
+        .flatten()
+        .map(|t| {
+            let read = |f: &str| {
+                std::fs::read_to_string(t.path().join(f))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            };
+            let stat = read("stat");
+            // The state follows the parenthesised command name.
+            let state = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .unwrap_or("?")
+                .to_owned();
+            format!("{}: {}, {state}", read("comm"), read("wchan"))
+        })
+        .collect();
+    threads.sort();
+    threads.join("; ")
 }
