@@ -56,6 +56,15 @@ def wait_for(condition, what, proc=None):
         time.sleep(0.01)
 
 
+async def until(condition, what):
+    """Waits in the running loop for an event (a bound port, a file), polled; fails after GUARD
+    seconds (a hang guard)."""
+    deadline = time.monotonic() + GUARD
+    while not condition():
+        assert time.monotonic() < deadline, "hang guard: no {}".format(what)
+        await asyncio.sleep(0.01)
+
+
 class Peer:
     """A process whose last stdout line is a JSON summary."""
 

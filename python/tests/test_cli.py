@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, end, listening, wait_for
+from conftest import GUARD, close_in_loop, end, listening, until, wait_for
 
 
 def run_json(proc):
@@ -16,10 +16,6 @@ def run_json(proc):
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])
 
-
-async def _until(condition):
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, True), (3, False)])
@@ -30,7 +26,7 @@ def test_netgear_serve_to_netgear_rs(port, netgear_bin, pattern, bi):
         client = end(port, pattern, True if bi else None, receive_mode=True)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await asyncio.wait_for(_until(lambda: listening(port)), GUARD)
+        await until(lambda: listening(port), "the receiver bound")
         cmd = [netgear_bin, "serve", "--address", "127.0.0.1", "--port", str(port),
                "--pattern", str(pattern), "--width", "64", "--height", "48",
                "--frames", str(n), "--json", "--no-hash"]

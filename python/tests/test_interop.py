@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, end, listening, wait_for
+from conftest import close_in_loop, end, listening, until, wait_for
 
 SHAPE = (48, 64, 3)
 CASES = [(0, True), (1, True), (0, False), (1, False), (2, False), (3, False)]
@@ -26,7 +26,7 @@ def test_vidgear_sender_to_netgear_rs_receiver(port, peers, tmp_path, pattern, b
         try:
             # binding happens on the first step of the generator: start it, then the sender
             first = asyncio.ensure_future(agen.__anext__())
-            await asyncio.wait_for(_until(lambda: listening(port)), 120)
+            await until(lambda: listening(port), "the receiver bound")
             extra = ["--pattern", pattern, "--frames", n, "--stop-file", stop]
             sender = peers("serve", "vidgear", port, *extra, *(["--bi"] if bi else []))
             item = await first
@@ -141,10 +141,6 @@ def test_frame_replies_from_vidgear(port, peers):
         np.testing.assert_array_equal(r, frames.make(i, SHAPE))
 
 
-async def _until(condition):
-    while not condition():
-        await asyncio.sleep(0.01)
-
 
 def test_mismatched_bidirectional_mode_with_vidgear(port, peers):
     """A vidgear sender without bidirectional mode, a netgear_rs receiver with it: the receiver
@@ -154,7 +150,7 @@ def test_mismatched_bidirectional_mode_with_vidgear(port, peers):
         client = end(port, 0, True, receive_mode=True, timeout=5.0)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await asyncio.wait_for(_until(lambda: listening(port)), 120)
+        await until(lambda: listening(port), "the receiver bound")
         peers("serve", "vidgear", port, "--frames", 3, "--timeout", 2)
         try:
             with pytest.raises(RuntimeError, match="not activated on the server end"):

@@ -7,12 +7,8 @@ import subprocess
 
 import numpy as np
 
-from conftest import GUARD, close_in_loop, end, listening
+from conftest import GUARD, close_in_loop, end, listening, until
 
-
-async def _until(condition):
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 def test_built_in_source_streams_a_video_file(port, tmp_path):
@@ -52,7 +48,7 @@ def test_ctrl_c_ends_the_stream_cleanly(port, peers, tmp_path):
         client = end(port, 0, True, receive_mode=True)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await asyncio.wait_for(_until(lambda: listening(port)), GUARD)
+        await until(lambda: listening(port), "the receiver bound")
         sender = peers("serve", "netgear_rs", port, "--bi", "--endless", "--ready-file", ready)
         n = 1
         await first

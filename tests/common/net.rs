@@ -13,50 +13,19 @@ pub fn free_port() -> u16 {
 /// TCP states in `/proc/net/tcp` (include/net/tcp_states.h).
 const LISTEN: u8 = 0x0a;
 
-/// (local port, state) of every TCP socket of this network namespace.
-fn tcp_sockets() -> Vec<(u16, u8)> {
+/// A TCP socket of this network namespace, as its row in `/proc/net/tcp(6)` says.
+struct TcpSocket {
+    port: u16,
+    state: u8,
+    /// Bytes sent and not yet acknowledged by the peer.
+    unacked: u64,
+    /// Bytes received and not yet read by the owner.
+    unread: u64,
+}
+
+/// Every TCP socket of this network namespace.
+fn tcp_sockets() -> Vec<TcpSocket> {
     let mut sockets = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else {
-            continue;
-        };
-        for line in text.lines().skip(1) {
-            let mut fields = line.split_whitespace();
-            let (Some(local), Some(_remote), Some(state)) =
-                (fields.nth(1), fields.next(), fields.next())
-            else {
-                continue;
-            };
-            let port = local
-                .rsplit(':')
-                .next()
-                .and_then(|p| u16::from_str_radix(p, 16).ok());
-            if let (Some(port), Ok(state)) = (port, u8::from_str_radix(state, 16)) {
-                sockets.push((port, state));
-            }
-        }
-    }
-    sockets
-}
-
-/// Whether something listens on tcp `port`.
-pub fn is_listening(port: u16) -> bool {
-    tcp_sockets().contains(&(port, LISTEN))
-}
-
-/// Whether a connection accepted on `port` is still open on this host (in any state but
-/// LISTEN: established, or closing but not yet closed by its owner).
-pub fn has_accepted_connection(port: u16) -> bool {
-    tcp_sockets()
-        .iter()
-        .any(|&(p, state)| p == port && state != LISTEN)
-}
-
-/// The send and receive queues (bytes not yet acknowledged by the peer, bytes not yet read by
-/// the owner) of the tcp connections whose local port is `port`, added up; `None` when there
-/// is no such connection.
-pub fn queues(port: u16) -> Option<(u64, u64)> {
-    let mut total = None;
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
@@ -66,24 +35,54 @@ pub fn queues(port: u16) -> Option<(u64, u64)> {
             let (Some(local), Some(state), Some(queues)) = (f.get(1), f.get(3), f.get(4)) else {
                 continue;
             };
-            let port_here = local
+            let hex = |s: &str| u64::from_str_radix(s, 16).ok();
+            let port = local
                 .rsplit(':')
                 .next()
                 .and_then(|p| u16::from_str_radix(p, 16).ok());
-            let listening = u8::from_str_radix(state, 16).ok() == Some(LISTEN);
-            let (tx, rx) = queues.split_once(':').unwrap_or(("", ""));
-            let (Ok(tx), Ok(rx)) = (u64::from_str_radix(tx, 16), u64::from_str_radix(rx, 16))
-            else {
-                continue;
-            };
-            if port_here == Some(port) && !listening {
-                let (t, r) = total.get_or_insert((0, 0));
-                *t += tx;
-                *r += rx;
+            let state = u8::from_str_radix(state, 16).ok();
+            let (unacked, unread) = queues.split_once(':').unwrap_or(("", ""));
+            if let (Some(port), Some(state), Some(unacked), Some(unread)) =
+                (port, state, hex(unacked), hex(unread))
+            {
+                sockets.push(TcpSocket {
+                    port,
+                    state,
+                    unacked,
+                    unread,
+                });
             }
         }
     }
-    total
+    sockets
+}
+
+/// Whether something listens on tcp `port`.
+pub fn is_listening(port: u16) -> bool {
+    tcp_sockets()
+        .iter()
+        .any(|s| s.port == port && s.state == LISTEN)
+}
+
+/// Whether a connection accepted on `port` is still open on this host (in any state but
+/// LISTEN: established, or closing but not yet closed by its owner).
+pub fn has_accepted_connection(port: u16) -> bool {
+    tcp_sockets()
+        .iter()
+        .any(|s| s.port == port && s.state != LISTEN)
+}
+
+/// The send and receive queues (bytes not yet acknowledged by the peer, bytes not yet read by
+/// the owner) of the tcp connections whose local port is `port`, added up; `None` when there
+/// is no such connection.
+pub fn queues(port: u16) -> Option<(u64, u64)> {
+    tcp_sockets()
+        .iter()
+        .filter(|s| s.port == port && s.state != LISTEN)
+        .fold(None, |total, s| {
+            let (unacked, unread) = total.unwrap_or((0, 0));
+            Some((unacked + s.unacked, unread + s.unread))
+        })
 }
 
 /// Polls `ready` until it holds; fails the test after `limit`.
