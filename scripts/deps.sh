@@ -2,8 +2,8 @@
 # Installs the Debian packages netgear-rs needs, if they are missing (idempotent):
 #
 #   scripts/deps.sh          to build: cmake and nasm (libjpeg-turbo is built from the source
-#                            the `turbojpeg` crate bundles), pkg-config and libsodium-dev
-#                            (libzmq's CURVE encryption, linked statically)
+#                            the `turbojpeg` crate bundles), make (libsodium, for libzmq's
+#                            CURVE, is built from the source its crate bundles), pkg-config
 #   scripts/deps.sh --test   and to test: ffmpeg (video sources, recording), Xvfb (the display
 #                            check), python3-venv where Python comes from apt, iproute2
 #                            (the rate-limited link of scripts/link-bench.sh)
@@ -12,8 +12,8 @@ set -euo pipefail
 need=()
 command -v cmake >/dev/null || need+=(cmake)
 command -v nasm >/dev/null || need+=(nasm)
+command -v make >/dev/null || need+=(make)
 command -v pkg-config >/dev/null || need+=(pkg-config)
-pkg-config --exists libsodium 2>/dev/null || need+=(libsodium-dev)
 if [ "${1:-}" = --test ]; then
     command -v ffmpeg >/dev/null || need+=(ffmpeg)
     command -v Xvfb >/dev/null || need+=(xvfb)

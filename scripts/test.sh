@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: cmake and nasm (libjpeg-turbo), pkg-config and libsodium-dev (CURVE), ffmpeg,
+# Debian packages: cmake and nasm (libjpeg-turbo), make (libsodium, for CURVE), pkg-config, ffmpeg,
 # Xvfb, python3-venv, iproute2.
 scripts/deps.sh --test
 

@@ -214,31 +214,12 @@ impl KeyPair {
 
     /// The pair of a secret key (its public key derived with `zmq_curve_public`).
     pub fn from_secret(secret: Key) -> crate::Result<KeyPair> {
-        let secret_z85 = std::ffi::CString::new(secret.to_z85()).map_err(|_| {
-            crate::Error::InvalidOption("a Z85 key has no NUL character".to_owned())
-        })?;
-        let mut public = [0u8; 41];
-        // SAFETY: `public` has room for 40 Z85 characters and the NUL libzmq writes; the secret
-        // is a NUL-terminated 40-character Z85 string, as `zmq_curve_public` requires.
-        let rc = unsafe { zmq_curve_public(public.as_mut_ptr().cast(), secret_z85.as_ptr()) };
-        if rc != 0 {
-            // SAFETY: zmq_errno only reads this thread's errno.
-            return Err(zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() }).into());
-        }
-        let text = std::str::from_utf8(&public[..40]).unwrap_or_default();
+        let public = zmq::curve_public(secret.as_bytes())?;
         Ok(KeyPair {
-            public: Key::from_z85(text)?,
+            public: Key(public),
             secret,
         })
     }
-}
-
-// libzmq's (linked through zmq-sys, which does not re-export it).
-unsafe extern "C" {
-    fn zmq_curve_public(
-        z85_public_key: *mut std::ffi::c_char,
-        z85_secret_key: *const std::ffi::c_char,
-    ) -> std::ffi::c_int;
 }
 
 /// What a certificate file holds: a public key, and in a `.key_secret` file the secret key.

@@ -11,9 +11,7 @@
 //! wake-up is lost, and the common path pays no `ZMQ_EVENTS` call. Only an operation that has to
 //! wait uses a timer, and the timer is kept from one wait to the next.
 
-use std::ffi::c_void;
 use std::future::{Future, poll_fn};
-use std::mem::MaybeUninit;
 use std::ops::Deref;
 use std::os::fd::RawFd;
 use std::pin::Pin;
@@ -63,21 +61,13 @@ const MAX_PARTS: usize = 4;
 /// Messages shorter than this are copied out of the ZeroMQ message instead of shared.
 const SHARE_THRESHOLD: usize = 4096;
 
-/// A received ZeroMQ message whose bytes a [`Bytes`] shares without a copy (`zmq::Message` is
-/// `Send`: a `zmq_msg_t` may move between threads, and is only read here).
-struct ZmqBuf(zmq::Message);
-
-impl AsRef<[u8]> for ZmqBuf {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
 fn into_bytes(msg: zmq::Message) -> Bytes {
     if msg.len() < SHARE_THRESHOLD {
         Bytes::copy_from_slice(&msg)
     } else {
-        Bytes::from_owner(ZmqBuf(msg))
+        // The bytes stay in the ZeroMQ message, which the `Bytes` owns (a `zmq_msg_t` may
+        // move between threads).
+        Bytes::from_owner(msg)
     }
 }
 
@@ -103,45 +93,14 @@ pub(crate) enum Part<'a> {
     Share(Bytes),
 }
 
-/// Drops the `Bytes` a zero-copy message was made from, once libzmq is done with it (called on
-/// libzmq's I/O thread; `Bytes` is `Send`).
-unsafe extern "C" fn release_bytes(_data: *mut c_void, hint: *mut c_void) {
-    // SAFETY: `hint` is the `Box<Bytes>` leaked in `send_shared`, released exactly once here.
-    drop(unsafe { Box::from_raw(hint.cast::<Bytes>()) });
-}
-
-/// Sends `bytes` as one part without copying them: libzmq keeps a reference until the bytes
-/// are on the wire.
-fn send_shared(sock: &mut zmq::Socket, bytes: Bytes, flags: i32) -> Result<()> {
-    let data = bytes.as_ptr().cast_mut().cast::<c_void>();
-    let len = bytes.len();
-    let hint = Box::into_raw(Box::new(bytes)).cast::<c_void>();
-    let mut msg = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
-    // SAFETY: `data`/`len` point into the boxed `Bytes`, which stays alive (and never moves its
-    // buffer) until libzmq calls `release_bytes`, which frees it once. libzmq never writes to
-    // the buffer of a message it sends. On every failure path the message is closed (or was
-    // never made), which releases the box exactly once.
-    unsafe {
-        if zmq_sys::zmq_msg_init_data(msg.as_mut_ptr(), data, len, Some(release_bytes), hint) != 0 {
-            drop(Box::from_raw(hint.cast::<Bytes>()));
-            return Err(zmq::Error::from_raw(zmq_sys::zmq_errno()).into());
-        }
-        if zmq_sys::zmq_msg_send(msg.as_mut_ptr(), sock.as_mut_ptr(), flags) == -1 {
-            let err = zmq::Error::from_raw(zmq_sys::zmq_errno());
-            zmq_sys::zmq_msg_close(msg.as_mut_ptr());
-            return Err(err.into());
-        }
-    }
-    Ok(())
-}
-
 /// One attempt at sending one part (`flags` has `DONTWAIT`).
 fn send_part(sock: &mut zmq::Socket, part: &Part<'_>, flags: i32) -> Result<()> {
     match part {
         Part::Copy(bytes) => Ok(sock.send(*bytes, flags)?),
         Part::Share(bytes) if bytes.len() < SHARE_THRESHOLD => Ok(sock.send(&bytes[..], flags)?),
-        // A failed send releases its message: hand libzmq a second reference.
-        Part::Share(bytes) => send_shared(sock, bytes.clone(), flags),
+        // Without a copy: libzmq keeps a reference until the bytes are on the wire (a failed
+        // send releases its message, so it gets a second reference).
+        Part::Share(bytes) => Ok(sock.send(zmq::Message::from_owner(bytes.clone())?, flags)?),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Idle peers that hold more connections than a receiver has file descriptors for. Once
 //! `accept()` fails with `EMFILE`, the pending connection stays in the kernel's backlog and the
 //! listening socket stays readable: upstream libzmq tries to accept it again at once, forever,
-//! a full core of busy loop. With the patch in `third_party/zeromq-src/patches/`
+//! a full core of busy loop. With the patch in `zmq-sys/patches/`
 //! (`accept-backoff.patch`), the listener backs off 100 ms after such a failure, and
 //! `netgear recv` stays idle; once the peers are gone, a legitimate sender streams to it.
 //!

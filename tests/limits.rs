@@ -103,7 +103,12 @@ fn the_default_ipc_path_is_private() {
     let dir = tmp.join(format!("netgear-{uid}"));
     let socket_file = dir.join(format!("netgear:{port}"));
     let mut rx = Proc::netgear_env("recv", &ipc("recv"), &tmp);
-    rx.await_event("the ipc socket file", HANG, || socket_file.exists());
+    // The receiver binds (libzmq makes the file with the umask's mode), then makes it 0600:
+    // wait for both.
+    let mode = |path: &std::path::Path| std::fs::metadata(path).map(|m| m.permissions().mode());
+    rx.await_event("the ipc socket file, mode 0600", HANG, || {
+        mode(&socket_file).is_ok_and(|m| m & 0o777 == 0o600)
+    });
     let meta = std::fs::metadata(&dir).expect("the directory");
     assert_eq!(
         meta.permissions().mode() & 0o777,
@@ -112,11 +117,6 @@ fn the_default_ipc_path_is_private() {
         dir.display()
     );
     assert_eq!(meta.uid(), uid);
-    let mode = std::fs::metadata(&socket_file)
-        .expect("the socket")
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600, "{}", socket_file.display());
     let mut serve = ipc("serve");
     serve.extend(["--frames".into(), "5".into()]);
     let tx = Proc::netgear_env("serve", &serve, &tmp).wait(HANG);

@@ -1,5 +1,5 @@
 //! `ZMQ_MAXMSGSIZE` bounds a whole message, not just each part: the libzmq this crate builds
-//! carries a patch (`third_party/zeromq-src/patches/`) under which the sizes of the parts of one
+//! carries a patch (`zmq-sys/patches/`) under which the sizes of the parts of one
 //! message, plus 64 bytes (`sizeof (zmq_msg_t)`) for every part after the first, may add up
 //! to at most the limit. A peer whose message goes over is dropped as one sending an oversized
 //! part always was. These tests pin that rule at its edges, on raw sockets, and show that
@@ -36,7 +36,10 @@ fn offer(limit: Option<i64>, sizes: &[usize]) -> Outcome {
         .expect("endpoint")
         .expect("utf-8");
     receiver
-        .monitor("inproc://monitor", zmq::SocketEvent::DISCONNECTED as i32)
+        .monitor(
+            "inproc://monitor",
+            i32::from(zmq::SocketEvent::DISCONNECTED.to_raw()),
+        )
         .expect("monitor");
     let monitor = ctx.socket(zmq::PAIR).expect("socket");
     monitor.connect("inproc://monitor").expect("monitor");
@@ -68,7 +71,7 @@ fn offer(limit: Option<i64>, sizes: &[usize]) -> Outcome {
     } else {
         let event = monitor.recv_multipart(0).expect("monitor event");
         let id = u16::from_le_bytes([event[0][0], event[0][1]]);
-        assert_eq!(id, zmq::SocketEvent::DISCONNECTED as u16, "{event:?}");
+        assert_eq!(id, zmq::SocketEvent::DISCONNECTED.to_raw(), "{event:?}");
         // Nothing of the message reached the application.
         assert!(
             receiver.recv_multipart(zmq::DONTWAIT).is_err(),

@@ -1,7 +1,7 @@
 //! A hostile peer that sends the parts of one message forever, each with the MORE flag: libzmq
 //! hands a message over only once its last part has come, so an unpatched receiver holds every
 //! part and grows by gigabytes. With `ZMQ_MAXMSGSIZE` bounding the whole message (the patch in
-//! `third_party/zeromq-src/patches/`), `netgear recv` drops the peer once its message is over
+//! `zmq-sys/patches/`), `netgear recv` drops the peer once its message is over
 //! `Options::max_message_size`, keeps its memory bounded, and goes on receiving from legitimate
 //! senders: afterwards in every pattern, and during the attack too in PUSH/PULL fan-in.
 //!

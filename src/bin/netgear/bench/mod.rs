@@ -21,7 +21,6 @@ mod peer;
 mod raw;
 mod report;
 
-use std::ffi::c_void;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -29,33 +29,10 @@ impl RawSocket {
         Ok(RawSocket { sock, _ctx: ctx })
     }
 
-    /// Sends `buf` without copying it: libzmq references the buffer (which lives until the
-    /// process ends) and calls a no-op free function when done with it.
+    /// Sends `buf` without copying it: libzmq references the buffer, which lives until the
+    /// process ends.
     fn send_static(&mut self, buf: &'static [u8], flags: i32) -> Result<()> {
-        unsafe extern "C" fn keep(_data: *mut c_void, _hint: *mut c_void) {}
-        let mut msg = zmq_sys::zmq_msg_t::default();
-        // SAFETY: `msg` is a zeroed `zmq_msg_t` that `zmq_msg_init_data` initialises to point at
-        // `buf`, which is `'static` (leaked) and never written: libzmq only reads it, for as long
-        // as it likes, and `keep` frees nothing. `zmq_msg_send` takes the message on success; on
-        // failure it is still ours and is closed here. The socket pointer is live (`&mut self`).
-        unsafe {
-            if zmq_sys::zmq_msg_init_data(
-                &mut msg,
-                buf.as_ptr() as *mut c_void,
-                buf.len(),
-                Some(keep),
-                std::ptr::null_mut(),
-            ) == -1
-            {
-                return Err(zmq::Error::from_raw(zmq_sys::zmq_errno()).into());
-            }
-            if zmq_sys::zmq_msg_send(&mut msg, self.sock.as_mut_ptr(), flags) == -1 {
-                let e = zmq::Error::from_raw(zmq_sys::zmq_errno());
-                zmq_sys::zmq_msg_close(&mut msg);
-                return Err(e.into());
-            }
-        }
-        Ok(())
+        Ok(self.sock.send(zmq::Message::from_static(buf), flags)?)
     }
 
     /// Receives one message (all its parts, no copy), or `None` when the receive timeout passes.
