@@ -17,7 +17,7 @@ use common::net::wait_until;
 use common::proc::{Exit, NETGEAR, Proc};
 use common::psnr::psnr;
 use common::raw::{self, Side};
-use common::{free_port, python, tcp, within};
+use common::{port_below_ephemeral, python, tcp, within};
 use futures::StreamExt;
 use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
 use netgear::wire::Scalar;
@@ -173,8 +173,8 @@ async fn built_in_video_source_streams_rust_to_rust() {
     let dir = scratch("r2r");
     let clip = make_clip(&dir);
     let expected = decode_all(VideoOptions::new(clip.to_string_lossy())).await;
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, false, 3000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 3000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(Options {
         source: Some(Source::Video(VideoOptions::new(clip.to_string_lossy()))),
         ..tcp(Pattern::Pair, port, false, 3000)
@@ -208,11 +208,19 @@ fn conn(port: u16) -> Vec<String> {
         .into()
 }
 
-/// Starts `receiver` (it binds `port`), then, once it has bound, `sender`; both must succeed.
-fn receive_and_send(port: u16, receiver: Command, sender: Command) {
+/// Starts `receiver`, then, once it has bound, the sender `sender` makes for its port; both
+/// must succeed. `port` is the port the receiver was given (vidgear, which cannot say which it
+/// bound), or `None` for `netgear recv --port 0`, which says.
+fn receive_and_send(receiver: Command, port: Option<u16>, sender: impl FnOnce(u16) -> Command) {
     let mut rx = Proc::spawn("receiver", receiver);
-    rx.await_listening(port, HANG);
-    Proc::run("sender", sender, HANG).assert_success();
+    let port = match port {
+        Some(port) => {
+            rx.await_listening(port, HANG);
+            port
+        }
+        None => rx.await_bound_port(HANG),
+    };
+    Proc::run("sender", sender(port), HANG).assert_success();
     rx.wait(HANG).assert_success();
 }
 
@@ -222,7 +230,7 @@ fn video_file_to_vidgear_client() {
     let dir = scratch("vg");
     let clip = make_clip(&dir);
     let raw = dir.join("vidgear.raw");
-    let port = free_port();
+    let port = port_below_ephemeral();
     let mut vidgear = Command::new(python());
     vidgear
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
@@ -230,13 +238,15 @@ fn video_file_to_vidgear_client() {
         .args(conn(port))
         .arg("--save-raw")
         .arg(&raw);
-    let mut netgear = Command::new(NETGEAR);
-    netgear
-        .arg("serve")
-        .args(conn(port))
-        .arg("--source")
-        .arg(&clip);
-    receive_and_send(port, vidgear, netgear);
+    receive_and_send(vidgear, Some(port), |port| {
+        let mut netgear = Command::new(NETGEAR);
+        netgear
+            .arg("serve")
+            .args(conn(port))
+            .arg("--source")
+            .arg(&clip);
+        netgear
+    });
     let received = std::fs::read(&raw).expect("raw frames");
     assert_like_opencv(&received, &opencv_frames(&clip, &dir), 35.0);
 }
@@ -294,17 +304,18 @@ fn serve_file_recv_save() {
     let dir = scratch("cli");
     let clip = make_clip(&dir);
     let out = dir.join("out.mp4");
-    let port = free_port();
     let mut recv = Command::new(NETGEAR);
-    recv.arg("recv").args(conn(port)).arg("--save").arg(&out);
-    let mut serve = Command::new(NETGEAR);
-    serve
-        .arg("serve")
-        .args(conn(port))
-        .args(["--reduce", "50"])
-        .arg("--source")
-        .arg(&clip);
-    receive_and_send(port, recv, serve);
+    recv.arg("recv").args(conn(0)).arg("--save").arg(&out);
+    receive_and_send(recv, None, |port| {
+        let mut serve = Command::new(NETGEAR);
+        serve
+            .arg("serve")
+            .args(conn(port))
+            .args(["--reduce", "50"])
+            .arg("--source")
+            .arg(&clip);
+        serve
+    });
     let (frames, text) = ffprobe_frames(&out);
     assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
     assert!(text.starts_with("160,120"), "reduced by half: {text}");
@@ -354,12 +365,11 @@ fn await_recording(recv: &mut Proc, out: &Path) {
 fn a_strangers_frames_do_not_spoil_a_recording() {
     let dir = scratch("stranger");
     let out = dir.join("out.mp4");
-    let port = free_port();
     let mut rx = Proc::spawn(
         "recv --save",
-        recv_saving(port, "20", &out, &["--pattern", "3"]),
+        recv_saving(0, "20", &out, &["--pattern", "3"]),
     );
-    rx.await_listening(port, HANG);
+    let port = rx.await_bound_port(HANG);
     let pattern = TestPattern::new(64, 48);
     let sender = raw::socket(zmq::PUSH, port, Side::Connect);
     sender.set_linger(10_000).expect("linger");
@@ -418,9 +428,8 @@ fn endless_sender(port: u16) -> Proc {
 fn a_recording_is_finished_when_recv_times_out() {
     let dir = scratch("timeout");
     let out = dir.join("out.mp4");
-    let port = free_port();
-    let mut rx = Proc::spawn("recv --save", recv_saving(port, "2", &out, &[]));
-    rx.await_listening(port, HANG);
+    let mut rx = Proc::spawn("recv --save", recv_saving(0, "2", &out, &[]));
+    let port = rx.await_bound_port(HANG);
     let mut tx = endless_sender(port);
     await_recording(&mut rx, &out);
     tx.kill();
@@ -440,9 +449,8 @@ fn a_recording_is_finished_on_sigterm_and_sigint() {
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
         let dir = scratch(&format!("signal-{name}"));
         let out = dir.join("out.mp4");
-        let port = free_port();
-        let mut rx = Proc::spawn("recv --save", recv_saving(port, "20", &out, &[]));
-        rx.await_listening(port, HANG);
+        let mut rx = Proc::spawn("recv --save", recv_saving(0, "20", &out, &[]));
+        let port = rx.await_bound_port(HANG);
         let _tx = endless_sender(port);
         await_recording(&mut rx, &out);
         let pid = libc::pid_t::try_from(rx.pid()).expect("a pid");
@@ -491,13 +499,12 @@ fn names_that_look_like_options_are_files() {
     let dir = scratch("dash");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).expect("dir");
-    let port = free_port();
     let mut serve = Command::new(NETGEAR);
     serve
         .current_dir(&empty)
         .env_remove("RUST_LOG")
         .arg("serve")
-        .args(conn(port))
+        .args(conn(port_below_ephemeral()))
         .arg("--source=-report");
     let exit = Proc::run("serve --source=-report", serve, HANG);
     assert_eq!(exit.status.code(), Some(1), "{}", exit.stderr_text());
@@ -516,15 +523,17 @@ fn names_that_look_like_options_are_files() {
     let mut recv = Command::new(NETGEAR);
     recv.current_dir(&dir)
         .arg("recv")
-        .args(conn(port))
+        .args(conn(0))
         .arg("--save=-out.mp4");
-    let mut serve = Command::new(NETGEAR);
-    serve
-        .current_dir(&dir)
-        .arg("serve")
-        .args(conn(port))
-        .arg("--source=-clip.mp4");
-    receive_and_send(port, recv, serve);
+    receive_and_send(recv, None, |port| {
+        let mut serve = Command::new(NETGEAR);
+        serve
+            .current_dir(&dir)
+            .arg("serve")
+            .args(conn(port))
+            .arg("--source=-clip.mp4");
+        serve
+    });
     assert_eq!(assert_playable(&dir.join("-out.mp4")), CLIP_FRAMES as u64);
 }
 
@@ -577,7 +586,7 @@ fn a_source_that_never_answers_times_out() {
     serve
         .env_remove("RUST_LOG")
         .arg("serve")
-        .args(conn(free_port()))
+        .args(conn(port_below_ephemeral()))
         .args(["--source", &url, "--media-timeout", "2"]);
     let started = Instant::now();
     let exit: Exit = Proc::run("serve --source <silent URL>", serve, HANG);

@@ -10,7 +10,7 @@ pub mod raw;
 pub mod relay;
 
 #[allow(unused_imports)] // not every test file needs it
-pub use net::free_port;
+pub use net::port_below_ephemeral;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -56,6 +56,15 @@ pub fn tcp(pattern: Pattern, port: u16, bidirectional: bool, timeout_ms: u64) ->
         timeout: Duration::from_millis(timeout_ms),
         bidirectional_mode: bidirectional,
         ..Options::default()
+    }
+}
+
+/// `opts` aimed at the port `client` bound (over tcp; over ipc `opts` as they are): a client
+/// binds port 0, and its server connects to the port the kernel picked.
+pub fn towards(client: &Client, opts: Options) -> Options {
+    match client.local_port() {
+        Some(port) => Options { port, ..opts },
+        None => opts,
     }
 }
 
@@ -127,12 +136,13 @@ pub async fn drain(client: &Client) -> Drained {
 }
 
 /// Streams `n` frames from a server to a client and checks what arrives: the same frames in
-/// order, the data sent with them (bidirectional mode), and a clean end.
+/// order, the data sent with them (bidirectional mode), and a clean end. Over tcp the server
+/// connects to the port the client bound ([`towards`]): give the client port 0.
 pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usize) {
     let bidi = server_opts.bidirectional_mode;
     let sent: Vec<Frame> = (0..n).map(frame).collect();
     let client = Client::new(client_opts).expect("client binds");
-    let mut server = Server::new(server_opts).expect("server connects");
+    let mut server = Server::new(towards(&client, server_opts)).expect("server connects");
     let source = sent.clone();
     let server_side = async move {
         if bidi {
@@ -168,11 +178,12 @@ pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usi
 
 /// Streams `n` frames over PUB/SUB, paced like a camera, and checks what arrives: PUB/SUB with
 /// high-water mark 1 may drop frames, so what arrives is an ordered subsequence of what was
-/// sent, at least one frame, and the stream still ends with the terminate message.
+/// sent, at least one frame, and the stream still ends with the terminate message. Over tcp
+/// the server connects to the port the client bound ([`towards`]): give the client port 0.
 pub async fn pub_sub_and_check(client_opts: Options, server_opts: Options, n: usize) {
     let sent: Vec<Frame> = (0..n).map(frame).collect();
     let client = Client::new(client_opts).expect("client binds");
-    let mut server = Server::new(server_opts).expect("server connects");
+    let mut server = Server::new(towards(&client, server_opts)).expect("server connects");
     let source_frames = sent.clone();
     let source = async_stream::stream! {
         for f in source_frames {

@@ -196,6 +196,23 @@ impl Proc {
         });
     }
 
+    /// Waits for the `listening on ENDPOINT` line `netgear recv` prints once it has bound (on
+    /// stderr; on stdout under `script`, whose pseudo-terminal is both), at most `limit`, and
+    /// returns the endpoint's tcp port: with `--port 0`, the one the kernel picked.
+    pub fn await_bound_port(&mut self, limit: Duration) -> u16 {
+        let captured = self.captured.clone();
+        let mut port = None;
+        self.await_event("a `listening on tcp://…` line", limit, || {
+            let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
+            port = [&c.stderr, &c.stdout]
+                .into_iter()
+                .flat_map(|bytes| lines(bytes))
+                .find_map(|line| listening_port(&line));
+            port.is_some()
+        });
+        port.expect("a port")
+    }
+
     /// Waits until something listens on tcp `port` (the child bound it), at most `limit`.
     pub fn await_listening(&mut self, port: u16, limit: Duration) {
         self.await_event(&format!("a listener on port {port}"), limit, || {
@@ -361,6 +378,17 @@ impl Exit {
             self.name
         );
     }
+}
+
+/// The port of a `listening on tcp://ADDRESS:PORT` line.
+fn listening_port(line: &str) -> Option<u16> {
+    let endpoint = line.split_once("listening on ")?.1.trim();
+    endpoint
+        .strip_prefix("tcp://")?
+        .rsplit_once(':')?
+        .1
+        .parse()
+        .ok()
 }
 
 /// Each thread of process `pid` as `name: wchan, state` (from `/proc/PID/task/*/`), or what
