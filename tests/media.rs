@@ -32,6 +32,9 @@ const HANG: Duration = Duration::from_secs(60);
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));
+    // Empty: a run with the same process id may have left files here, and a test that waits
+    // for a recording to appear would find the old one at once.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }

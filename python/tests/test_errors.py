@@ -211,11 +211,11 @@ def test_two_receiving_loops_at_once_are_refused():
     asyncio.run(main())
 
 
-def test_a_sender_refuses_port_zero():
+def test_a_sender_refuses_port_zero(tmp_path):
     """netgear_rs extension: a send-mode end cannot connect to port 0 (a receiver binds it and
     says which port it got); vidgear would try, and time out."""
     for port in (0, "0"):
         with pytest.raises(ValueError, match="port 0 cannot be connected to"):
             NetGear_Async(address="127.0.0.1", port=port)
     # Over ipc the port is a name like any other.
-    NetGear_Async(address="/tmp/netgear-test-feed", port=0, protocol="ipc").close()
+    NetGear_Async(address=str(tmp_path / "feed"), port=0, protocol="ipc").close()
