@@ -30,6 +30,13 @@ const H: usize = 240;
 /// Bound on any child's run, or on a receiver's start: a hang guard.
 const HANG: Duration = Duration::from_secs(60);
 
+/// ffmpeg and ffprobe: every test here runs them (to make clips, through the library or the
+/// command, or to read what was recorded).
+fn need_media_tools() {
+    common::need("ffmpeg");
+    common::need("ffprobe");
+}
+
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));
     // Empty: a run with the same process id may have left files here, and a test that waits
@@ -86,6 +93,7 @@ async fn decode_all(opts: VideoOptions) -> Vec<Frame> {
 
 #[tokio::test]
 async fn video_source_decodes_like_opencv() {
+    need_media_tools();
     let dir = scratch("decode");
     let clip = make_clip(&dir);
     let src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
@@ -101,6 +109,7 @@ async fn video_source_decodes_like_opencv() {
 
 #[tokio::test]
 async fn image_sequences_and_gray_frames() {
+    need_media_tools();
     let dir = scratch("images");
     let mut ffmpeg = Command::new("ffmpeg");
     ffmpeg
@@ -122,6 +131,7 @@ async fn image_sequences_and_gray_frames() {
 
 #[tokio::test]
 async fn bad_sources_give_one_clear_error() {
+    need_media_tools();
     let dir = scratch("bad");
     let missing = VideoSource::open(VideoOptions::new("/nonexistent/clip.mp4")).await;
     assert!(
@@ -151,6 +161,7 @@ async fn bad_sources_give_one_clear_error() {
 
 #[tokio::test]
 async fn ffmpeg_never_outlives_its_source() {
+    need_media_tools();
     let dir = scratch("child");
     let clip = make_clip(&dir);
     let mut src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
@@ -173,6 +184,7 @@ async fn ffmpeg_never_outlives_its_source() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn built_in_video_source_streams_rust_to_rust() {
+    need_media_tools();
     let dir = scratch("r2r");
     let clip = make_clip(&dir);
     let expected = decode_all(VideoOptions::new(clip.to_string_lossy())).await;
@@ -230,6 +242,7 @@ fn receive_and_send(receiver: Command, port: Option<u16>, sender: impl FnOnce(u1
 /// `netgear serve --source clip.mp4` → vidgear client: what arrives matches OpenCV's decoding.
 #[test]
 fn video_file_to_vidgear_client() {
+    need_media_tools();
     let dir = scratch("vg");
     let clip = make_clip(&dir);
     let raw = dir.join("vidgear.raw");
@@ -273,6 +286,7 @@ fn ffprobe_frames(path: &Path) -> (u64, String) {
 
 #[tokio::test]
 async fn recorder_writes_a_playable_file() {
+    need_media_tools();
     let dir = scratch("rec");
     let path = dir.join("rec.mp4");
     let pattern = TestPattern::new(161, 121);
@@ -304,6 +318,7 @@ async fn recorder_writes_a_playable_file() {
 /// The end-to-end check: `netgear serve --source clip.mp4` → `netgear recv --save out.mp4`.
 #[test]
 fn serve_file_recv_save() {
+    need_media_tools();
     let dir = scratch("cli");
     let clip = make_clip(&dir);
     let out = dir.join("out.mp4");
@@ -366,6 +381,7 @@ fn await_recording(recv: &mut Proc, out: &Path) {
 /// and counted, the stream goes on, and the recording holds every frame of the sender.
 #[test]
 fn a_strangers_frames_do_not_spoil_a_recording() {
+    need_media_tools();
     let dir = scratch("stranger");
     let out = dir.join("out.mp4");
     let mut rx = Proc::spawn(
@@ -429,6 +445,7 @@ fn endless_sender(port: u16) -> Proc {
 /// finished all the same, with every frame it recorded.
 #[test]
 fn a_recording_is_finished_when_recv_times_out() {
+    need_media_tools();
     let dir = scratch("timeout");
     let out = dir.join("out.mp4");
     let mut rx = Proc::spawn("recv --save", recv_saving(0, "2", &out, &[]));
@@ -449,6 +466,7 @@ fn a_recording_is_finished_when_recv_times_out() {
 /// the recording finished, the summary printed, exit status 0.
 #[test]
 fn a_recording_is_finished_on_sigterm_and_sigint() {
+    need_media_tools();
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
         let dir = scratch(&format!("signal-{name}"));
         let out = dir.join("out.mp4");
@@ -473,6 +491,7 @@ fn a_recording_is_finished_on_sigterm_and_sigint() {
 /// input instead of killing it: ffmpeg finishes the file.
 #[tokio::test]
 async fn a_dropped_recorder_leaves_a_playable_file() {
+    need_media_tools();
     let dir = scratch("dropped");
     let path = dir.join("dropped.mp4");
     let pattern = TestPattern::new(64, 48);
@@ -499,6 +518,7 @@ async fn a_dropped_recorder_leaves_a_playable_file() {
 /// `-clip.mp4` streams, and `--save=-out.mp4` records.
 #[test]
 fn names_that_look_like_options_are_files() {
+    need_media_tools();
     let dir = scratch("dash");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).expect("dir");
@@ -584,6 +604,7 @@ fn stalling_http_server(body: Vec<u8>) -> u16 {
 /// after `--media-timeout`.
 #[test]
 fn a_source_that_never_answers_times_out() {
+    need_media_tools();
     let url = format!("http://127.0.0.1:{}/clip.ts", silent_server());
     let mut serve = Command::new(NETGEAR);
     serve
@@ -601,6 +622,7 @@ fn a_source_that_never_answers_times_out() {
 /// of waiting forever.
 #[tokio::test]
 async fn a_stream_that_stops_sending_times_out() {
+    need_media_tools();
     let dir = scratch("stall");
     let clip = dir.join("clip.ts");
     let mut ffmpeg = Command::new("ffmpeg");
@@ -634,6 +656,7 @@ async fn a_stream_that_stops_sending_times_out() {
 /// frames): a write fails with a timeout instead of blocking forever, and so does `finish`.
 #[tokio::test]
 async fn a_stuck_encoder_times_out() {
+    need_media_tools();
     let dir = scratch("stuck");
     let fifo = dir.join("fifo.mp4");
     let _ = std::fs::remove_file(&fifo);

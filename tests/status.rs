@@ -21,6 +21,7 @@ fn run(tty: bool, json: bool) -> (String, String) {
         recv += " --json";
     }
     let rx = if tty {
+        common::need("script");
         let mut c = Command::new("script");
         // -q quiet, -e the child's exit status, -f flush as written, -c the command.
         c.args(["-qefc", &recv, "/dev/null"]);

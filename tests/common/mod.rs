@@ -20,19 +20,69 @@ use std::time::Duration;
 use futures::StreamExt;
 use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol, Server};
 
-/// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository). Tests that
-/// need it fail, never skip, when it is missing.
+/// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository): vidgear
+/// 0.3.6, OpenCV and pyzmq, the references the interop, media, reducer and secure tests compare
+/// against. Tests that need it fail, never skip, when it is missing, in one line that says
+/// what to run.
 pub fn python() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let venv = std::env::var_os("NETGEAR_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+        .unwrap_or_else(|| root.join(".venv"));
     let py = venv.join("bin").join("python");
     assert!(
         py.exists(),
-        "the vidgear venv is missing at {}: run scripts/setup-venv.sh (or scripts/test.sh)",
+        "this test needs the vidgear venv, missing at {}: run scripts/setup-venv.sh first \
+         (once; it pins vidgear 0.3.6, OpenCV and pyzmq)",
         venv.display()
     );
+    // The stamp `scripts/setup-venv.sh` writes once everything is installed: the hash of the
+    // requirements it installed.
+    let stamp = std::fs::read_to_string(venv.join(".netgear-rs-requirements.sha256"));
+    let wanted = requirements_hash(&root.join("tests/interop/requirements.txt"));
+    match (stamp, wanted) {
+        (Err(_), _) => panic!(
+            "the vidgear venv at {} was never completed (its setup stopped before the end): \
+             run scripts/setup-venv.sh",
+            venv.display()
+        ),
+        (Ok(have), Some(want)) if have.trim() != want => panic!(
+            "the vidgear venv at {} was made for other requirements than \
+             tests/interop/requirements.txt: run scripts/setup-venv.sh",
+            venv.display()
+        ),
+        _ => {}
+    }
     py
+}
+
+/// The sha256 of `path` as `sha256sum` prints it (`None` when it cannot be run: then the stamp
+/// is not compared).
+fn requirements_hash(path: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.split_whitespace().next()?.to_owned())
+}
+
+/// Fails the test, in one line that says what to run, unless `program` is on the `PATH`: the
+/// tools the tests run besides the crate (`ffmpeg`, `ffprobe`, `script`), which
+/// `scripts/deps.sh --test` installs.
+pub fn need(program: &str) {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    });
+    assert!(
+        found,
+        "this test runs `{program}`, which is not installed: run scripts/deps.sh --test first \
+         (it installs what the tests need)"
+    );
 }
 
 /// Upper bound on any one test: a hang becomes a failure, not a stuck suite. Generous, so that

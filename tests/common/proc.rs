@@ -115,7 +115,7 @@ impl Proc {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+            .unwrap_or_else(|e| panic!("start {name}: {}", missing(cmd.get_program(), e)));
         let captured = Arc::new(Mutex::new(Captured::default()));
         let (done, pipes_done) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout");
@@ -377,6 +377,25 @@ impl Exit {
             "{}: expected {line:?} on stderr, got {stderr:?}",
             self.name
         );
+    }
+}
+
+/// Why a program could not be started, and for one that is not there, what to run.
+fn missing(program: &std::ffi::OsStr, e: std::io::Error) -> String {
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return e.to_string();
+    }
+    let program = std::path::Path::new(program);
+    if program == std::path::Path::new(NETGEAR) {
+        format!(
+            "the netgear command is not built ({e}): run the tests with its feature, \
+             cargo test --features cli (or --all-features)"
+        )
+    } else {
+        format!(
+            "{} is not installed ({e}): run scripts/deps.sh --test first",
+            program.display()
+        )
     }
 }
 
