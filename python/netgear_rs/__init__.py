@@ -153,6 +153,8 @@ class NetGear_Async:
     - **Secure mode** (``secure_mode=1`` stonehouse, ``2`` ironhouse, keys in vidgear NetGear's
       place and layout): ZeroMQ CURVE encryption and authentication, which vidgear's
       NetGear_Async does not have; peers without the keys get nothing through.
+    - **Any free port**: ``receive_mode=True, port=0`` binds a port the kernel picks, at
+      construction, and ``local_port`` says which (vidgear cannot say).
 
     netgear-rs options (keyword arguments, like ``bidirectional_mode``): see
     ``EXTRA_OPTIONS``. vidgear's capture options have their meaning where the ffmpeg-backed
