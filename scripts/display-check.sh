@@ -169,17 +169,37 @@ cargo build --quiet --features cli
 netgear="${CARGO_TARGET_DIR:-$PWD/target}/debug/netgear"
 clip="$work/clip.mp4"
 saved="$out/recv.mp4"
-ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=320x240:rate=30 -frames:v 60 \
+rm -f "$saved"
+# 3 s at 30 fps: the screenshot is taken while the stream is on.
+clip_frames=90
+ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=320x240:rate=30 -frames:v "$clip_frames" \
     -c:v libx264 -pix_fmt yuv420p "$clip"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$netgear" recv --address 127.0.0.1 --port "$port" --timeout 5 --display --save "$saved" \
+# Waits (polled, at most 20 s) until the command `$1` succeeds, failing with `$2` (and recv's
+# stderr) if it does not or if recv exits first.
+await_recv() {
+    for _ in $(seq 400); do
+        eval "$1" && return 0
+        kill -0 "$app_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    eval "$1" && return 0
+    echo "display-check: FAIL: $2:" >&2
+    cat "$work/recv.err" >&2
+    exit 1
+}
+# Port 0: recv binds a port the kernel picks and says which once bound (no port found free
+# first and bound later, which another program could take in between).
+"$netgear" recv --address 127.0.0.1 --port 0 --timeout 5 --display --save "$saved" \
     >"$work/recv.out" 2>"$work/recv.err" &
 app_pid=$!
-sleep 0.3
+listening_port() { sed -n 's/^listening on tcp:.*:\([0-9]*\)$/\1/p' "$work/recv.err"; }
+await_recv '[ -n "$(listening_port)" ]' "netgear recv did not say where it listens"
+port=$(listening_port)
 "$netgear" serve --address 127.0.0.1 --port "$port" --timeout 5 --source "$clip" --fps 30 \
     >/dev/null 2>"$work/serve.err" &
 serve_pid=$!
-sleep 1.2
+# recv shows each frame before it records it: once the recording exists, a frame is on screen.
+await_recv '[ -e "$saved" ]' "netgear recv showed no frame"
 ffmpeg -loglevel error -y -f x11grab -draw_mouse 0 -video_size 1280x720 -i "$DISPLAY" \
     -frames:v 1 "$out/recv.png" -frames:v 1 -f rawvideo -pix_fmt rgb24 "$raw"
 wait "$serve_pid" || { echo "display-check: FAIL: netgear serve:" >&2; cat "$work/serve.err" >&2; exit 1; }
@@ -196,8 +216,8 @@ EOF
 frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames \
     -of csv=p=0 "$saved")
 echo "display-check: netgear recv --save: $saved has $frames frames"
-if [ "$frames" != 60 ]; then
-    echo "display-check: FAIL: expected 60 frames in $saved" >&2
+if [ "$frames" != "$clip_frames" ]; then
+    echo "display-check: FAIL: expected $clip_frames frames in $saved" >&2
     exit 1
 fi
 

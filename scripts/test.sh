@@ -21,14 +21,14 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy --workspace --no-default-features -- -D warnings
 cargo test --workspace --all-features
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
-cargo run --quiet --features cli -- demo --frames 60 --port 5599 >/dev/null
+cargo run --quiet --features cli -- demo --frames 60 --port 0 >/dev/null
 # The seed's examples (built with the demo's features: one build), and the display under Xvfb.
 cargo run --quiet --features cli --example bare_minimum >/dev/null
 cargo run --quiet --features cli --example variable_parameters >/dev/null
 cargo run --quiet --features cli --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
-cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3
+cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3 --port 0
 # The Python package: built from python/ and installed into the test venv as a user installs
 # it; its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to the netgear command built
 # above), vidgear's three Bidirectional Mode examples on it, and its benchmark, briefly.

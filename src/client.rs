@@ -11,7 +11,7 @@ use tracing::{debug, warn};
 use crate::compress::{self, CodecTimes};
 use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
-use crate::pattern::Pattern;
+use crate::pattern::{Pattern, Protocol};
 use crate::queue::Queue;
 use crate::request::{self, Owed, Request};
 use crate::transport::{Part, Role, Socket};
@@ -61,7 +61,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.endpoint())
+            .field("endpoint", &self.local_endpoint())
             .field("id", &self.id)
             .field("pattern", &self.opts.pattern)
             .field("bidirectional_mode", &self.opts.bidirectional_mode)
@@ -75,10 +75,10 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Validates the options and binds. Must be called inside a tokio runtime.
     pub fn new(opts: Options) -> Result<Client> {
-        opts.validate()?;
+        opts.validate_for(End::Client)?;
         let ctx = zmq::Context::new();
         let socket = Socket::open(&ctx, &opts, Role::Receive)?;
-        debug!(endpoint = socket.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
+        debug!(endpoint = socket.local_endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
         Ok(Client {
             socket,
             timeout: opts.effective_timeout(),
@@ -94,9 +94,35 @@ impl Client {
         })
     }
 
-    /// The endpoint this end bound.
+    /// The endpoint this end was asked to bind, as [`Options::endpoint`] built it
+    /// (`tcp://*:5555`, `tcp://127.0.0.1:0`); [`Client::local_endpoint`] is the one it bound.
     pub fn endpoint(&self) -> &str {
         self.socket.endpoint()
+    }
+
+    /// The endpoint this end bound, as libzmq resolved it: the address and the port in
+    /// effect (`tcp://0.0.0.0:5555` for `*`, the port the kernel picked for port 0), or the
+    /// ipc path.
+    pub fn local_endpoint(&self) -> &str {
+        self.socket.local_endpoint()
+    }
+
+    /// The tcp port this end bound: the one asked for, or with [`Options::port`] 0 the one the
+    /// kernel picked, for the sender to connect to. `None` over ipc.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> netgear::Result<()> {
+    /// use netgear::{Client, Options, Server};
+    /// let client = Client::new(Options { port: 0, ..Options::default() })?;
+    /// let port = client.local_port().expect("a tcp port");
+    /// let server = Server::new(Options { port, ..Options::default() })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn local_port(&self) -> Option<u16> {
+        match self.opts.protocol {
+            Protocol::Tcp => tcp_port(self.local_endpoint()),
+            Protocol::Ipc => None,
+        }
     }
 
     /// The options in effect.
@@ -450,6 +476,17 @@ impl Client {
         }
         let _ = tokio::task::spawn_blocking(move || drop(self)).await;
     }
+}
+
+/// The port of a tcp endpoint as libzmq writes it: `tcp://ADDRESS:PORT`, the address an IPv4
+/// one or a bracketed IPv6 one.
+fn tcp_port(endpoint: &str) -> Option<u16> {
+    endpoint
+        .strip_prefix("tcp://")?
+        .rsplit_once(':')?
+        .1
+        .parse()
+        .ok()
 }
 
 /// The stream of a receiving step (`recv`, `recv_request`) taken over and over: its items

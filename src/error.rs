@@ -73,6 +73,13 @@ pub enum Error {
         /// What libzmq said.
         source: zmq::Error,
     },
+    /// A send-mode end was given tcp port 0. Port 0 asks a receive-mode end to bind any free
+    /// port (which [`Client::local_port`](crate::Client::local_port) then tells); a send-mode
+    /// end connects, and there is no port 0 to connect to.
+    #[error(
+        "port 0 cannot be connected to: give a send-mode end the port its receiver listens on (port 0 is for a receive-mode end, which binds any free port and tells which: Client::local_port, `listening on` from `netgear recv`)"
+    )]
+    ConnectPortZero,
     /// Connecting the send-mode socket failed (vidgear: `ValueError`).
     #[error("failed to connect {endpoint} with pattern {pattern}")]
     Connect {

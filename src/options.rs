@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::media::Source;
 use crate::pattern::{Pattern, Protocol};
-use crate::wire::Compression;
+use crate::wire::{Compression, End};
 
 /// What a receive-mode end does with a message from the server that it cannot decode.
 ///
@@ -52,6 +52,11 @@ pub struct Options {
     /// for both ends; vidgear's defaults name two different files).
     pub address: Option<String>,
     /// Port (default 5555). For ipc it is appended to the path as `:{port}`, as vidgear does.
+    ///
+    /// Over tcp, port 0 makes a receive-mode end bind a free port the kernel picks (its
+    /// ephemeral range), which [`Client::local_port`](crate::Client::local_port) and
+    /// [`Client::local_endpoint`](crate::Client::local_endpoint) tell; a send-mode end refuses
+    /// it ([`Error::ConnectPortZero`]).
     pub port: u16,
     /// tcp (default) or ipc.
     pub protocol: Protocol,
@@ -147,6 +152,17 @@ impl Options {
             return Err(Error::InvalidOption(
                 "queue_capacity must be at least 1".into(),
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks the options for one end: [`Options::validate`], and for a send-mode end
+    /// (`End::Server`) over tcp a port to connect to ([`Error::ConnectPortZero`] for port 0,
+    /// which only a receive-mode end can take: it binds a free port).
+    pub fn validate_for(&self, end: End) -> Result<()> {
+        self.validate()?;
+        if end == End::Server && self.protocol == Protocol::Tcp && self.port == 0 {
+            return Err(Error::ConnectPortZero);
         }
         Ok(())
     }
@@ -286,5 +302,27 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(z.effective_timeout(), DEFAULT_TIMEOUT);
+    }
+
+    #[test]
+    fn port_zero_is_for_a_receiver_over_tcp() {
+        let zero = Options {
+            port: 0,
+            ..Options::default()
+        };
+        assert!(zero.validate_for(End::Client).is_ok());
+        assert!(matches!(
+            zero.validate_for(End::Server),
+            Err(Error::ConnectPortZero)
+        ));
+        assert_eq!(zero.endpoint(true), "tcp://*:0");
+        // Over ipc the port is only part of the file's name, as in vidgear.
+        let ipc = Options {
+            protocol: Protocol::Ipc,
+            address: Some("/tmp/feed".into()),
+            ..zero
+        };
+        assert!(ipc.validate_for(End::Server).is_ok());
+        assert_eq!(ipc.endpoint(false), "ipc:///tmp/feed:0");
     }
 }

@@ -13,7 +13,7 @@ use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::queue::{Queue, Transceiver};
 use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Compression, Data, Frame, Reply, ReplyMessage};
+use crate::wire::{self, Compression, Data, End, Frame, Reply, ReplyMessage};
 
 /// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
 #[derive(Debug, Clone)]
@@ -165,7 +165,7 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Validates the options and connects. Must be called inside a tokio runtime.
     pub fn new(opts: Options) -> Result<Server> {
-        opts.validate()?;
+        opts.validate_for(End::Server)?;
         let ctx = zmq::Context::new();
         let socket = Socket::open(&ctx, &opts, Role::Send)?;
         debug!(endpoint = socket.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "send mode connected");

@@ -135,6 +135,16 @@ fn try_recv_parts(sock: &mut zmq::Socket) -> Result<Message> {
     Ok(msg)
 }
 
+/// The endpoint a socket last bound, as libzmq resolved it (`ZMQ_LAST_ENDPOINT`): the port
+/// the kernel picked for port 0, `0.0.0.0` for `*`. The only read of that option.
+fn last_endpoint(sock: &zmq::Socket) -> Result<String> {
+    Ok(match sock.get_last_endpoint()? {
+        Ok(endpoint) => endpoint,
+        // Not UTF-8: only an ipc path could be, and ours are built from a `String`.
+        Err(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
 /// Which side of the pattern a socket is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -152,6 +162,8 @@ pub(crate) struct Socket {
     monitor: Option<Monitor>,
     sock: Mutex<zmq::Socket>,
     endpoint: String,
+    /// The endpoint as bound ([`last_endpoint`]); the one connected for a connecting socket.
+    local_endpoint: String,
     pattern: u8,
     /// The timer of the last operation that waited, kept for the next one (see `bounded`).
     spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
@@ -392,7 +404,7 @@ impl Socket {
         }
         let endpoint = opts.endpoint(role == Role::Receive);
         let pattern = opts.pattern.number();
-        match role {
+        let local_endpoint = match role {
             Role::Receive => {
                 sock.bind(&endpoint).map_err(|source| Error::Bind {
                     endpoint: endpoint.clone(),
@@ -404,13 +416,17 @@ impl Socket {
                     use std::os::unix::fs::PermissionsExt;
                     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
                 }
+                last_endpoint(&sock)?
             }
-            Role::Send => sock.connect(&endpoint).map_err(|source| Error::Connect {
-                endpoint: endpoint.clone(),
-                pattern,
-                source,
-            })?,
-        }
+            Role::Send => {
+                sock.connect(&endpoint).map_err(|source| Error::Connect {
+                    endpoint: endpoint.clone(),
+                    pattern,
+                    source,
+                })?;
+                endpoint.clone()
+            }
+        };
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::NoRuntime);
         }
@@ -434,15 +450,22 @@ impl Socket {
             monitor,
             sock: Mutex::new(sock),
             endpoint,
+            local_endpoint,
             pattern,
             spare_timer: Mutex::new(None),
             _zap: zap,
         })
     }
 
-    /// The endpoint this socket bound or connected.
+    /// The endpoint this socket bound or connected, as asked for.
     pub(crate) fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The endpoint this socket bound, as libzmq resolved it (the port the kernel picked for
+    /// port 0); for a connecting socket, the endpoint connected.
+    pub(crate) fn local_endpoint(&self) -> &str {
+        &self.local_endpoint
     }
 
     /// A mark to give [`Socket::recv_answer`]: how many times a connected peer of this
@@ -660,19 +683,23 @@ impl Socket {
 mod tests {
     use super::*;
 
+    /// A receiving socket on a port the kernel picks, and a sending socket connected to it.
     fn pair(pattern: Pattern) -> (Socket, Socket) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap();
         let opts = Options {
             address: Some("127.0.0.1".into()),
-            port,
+            port: 0,
             pattern,
             ..Options::default()
         };
         let ctx = zmq::Context::new();
         let receiver = Socket::open(&ctx, &opts, Role::Receive).unwrap();
+        let bound = receiver.local_endpoint().to_owned();
+        let port = bound.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+        assert!(port.is_some_and(|p: u16| p != 0), "bound {bound}");
+        let opts = Options {
+            port: port.unwrap(),
+            ..opts
+        };
         let sender = Socket::open(&ctx, &opts, Role::Send).unwrap();
         (sender, receiver)
     }

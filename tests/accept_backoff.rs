@@ -17,7 +17,6 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::free_port;
 use common::proc::{NETGEAR, Proc};
 use common::raw::{self, Side};
 
@@ -84,13 +83,12 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 
-/// `netgear recv --pattern 3` (PULL: any number of peers) on a free port, with
+/// `netgear recv --pattern 3` (PULL: any number of peers) on a port the kernel picks, with
 /// `RLIMIT_NOFILE` at [`FD_LIMIT`], listening.
 fn receiver() -> (Proc, u16) {
-    let port = free_port();
     let mut cmd = Command::new(NETGEAR);
     cmd.args(["recv", "--json", "--no-hash", "--address", "127.0.0.1"])
-        .args(["--port", &port.to_string(), "--pattern", "3"])
+        .args(["--port", "0", "--pattern", "3"])
         .args(["--timeout", &HANG.as_secs().to_string()])
         .env_remove("RUST_LOG");
     // SAFETY: the closure runs in the forked child before exec, where only async-signal-safe
@@ -109,7 +107,7 @@ fn receiver() -> (Proc, u16) {
         });
     }
     let mut recv = Proc::spawn("recv", cmd);
-    recv.await_listening(port, HANG);
+    let port = recv.await_bound_port(HANG);
     (recv, port)
 }
 

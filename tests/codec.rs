@@ -4,14 +4,14 @@
 mod common;
 
 use common::psnr::psnr;
-use common::{drain, free_port, tcp, within};
+use common::{drain, tcp, towards, within};
 use netgear::media::TestPattern;
 use netgear::{Client, Compression, Data, Frame, Options, Pattern, Reply, Server};
 
 /// Streams `frames` from a server compressing with `compression` and returns what arrived.
 async fn stream(pattern: Pattern, compression: Compression, frames: Vec<Frame>) -> Vec<Frame> {
-    let port = free_port();
-    let client = Client::new(tcp(pattern, port, false, 5000)).expect("binds");
+    let client = Client::new(tcp(pattern, 0, false, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(Options {
         compression,
         ..tcp(pattern, port, false, 5000)
@@ -46,8 +46,8 @@ async fn jpeg_in_every_pattern_at_38_db() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jpeg_over_pubsub_arrives() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::PubSub, port, false, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::PubSub, 0, false, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(Options {
         compression: Compression::JPEG,
         ..tcp(Pattern::PubSub, port, false, 5000)
@@ -101,13 +101,12 @@ async fn lossless_modes_are_byte_exact() {
 /// the server gets ordinary frames back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_frame_replies() {
-    let port = free_port();
     let options = Options {
         compression: Compression::JPEG,
-        ..tcp(Pattern::Pair, port, true, 5000)
+        ..tcp(Pattern::Pair, 0, true, 5000)
     };
     let client = Client::new(options.clone()).expect("binds");
-    let mut server = Server::new(options).expect("connects");
+    let mut server = Server::new(towards(&client, options)).expect("connects");
     let replies = server.transceiver();
     let camera = TestPattern::new(320, 240);
     let source = async_stream::stream! {
@@ -151,11 +150,9 @@ async fn compressed_frame_replies() {
 /// source, until the hang guard.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_frame_is_encoded_while_this_one_travels() {
-    use common::raw::{Side, socket};
     use std::sync::mpsc;
     let overlap = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let port = free_port();
-    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let (raw, port) = common::raw::bound(zmq::PAIR);
     let mut server = Server::new(Options {
         compression: Compression::Lz4,
         ..tcp(Pattern::Pair, port, false, 10_000)

@@ -1238,8 +1238,8 @@ fn message_splitting_round_trips() {
 // ---------------------------------------------------------------------------------------------
 
 mod parts {
-    use super::common::raw::{self, Side, good_message as frame_message, is_confirmation};
-    use super::common::{free_port, tcp, within};
+    use super::common::raw::{self, good_message as frame_message, is_confirmation};
+    use super::common::{tcp, within};
     use super::*;
     use netgear::{Client, Error, Pattern, Server};
 
@@ -1247,8 +1247,8 @@ mod parts {
     /// each anyway, and takes the good message after them.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn client_refuses_wrong_part_counts_and_goes_on() {
-        let port = free_port();
-        let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
+        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let peer = std::thread::spawn(move || {
             let s = raw::req(port);
             let good = frame_message();
@@ -1297,8 +1297,8 @@ mod parts {
     /// A frame message whose frame is an object array with a pickle: refused, the client goes on.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn client_refuses_a_pickled_frame_and_goes_on() {
-        let port = free_port();
-        let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
+        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let peer = std::thread::spawn(move || {
             let s = raw::req(port);
             let mut bad = frame_message();
@@ -1320,8 +1320,8 @@ mod parts {
     /// A terminate is one part; with more parts it is a malformed message like any other.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn client_refuses_a_terminate_with_extra_parts() {
-        let port = free_port();
-        let client = Client::new(tcp(Pattern::ReqRep, port, false, 3000)).expect("binds");
+        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let peer = std::thread::spawn(move || {
             let s = raw::req(port);
             s.send_multipart([raw::terminate(), b"extra".to_vec()], 0)
@@ -1345,8 +1345,7 @@ mod parts {
 
     /// A bidirectional server gets `reply` (as parts) from a raw REP client for its one frame.
     async fn server_gets(reply_parts: Vec<Vec<u8>>) -> netgear::Result<()> {
-        let port = free_port();
-        let rep = raw::socket(zmq::REP, port, Side::Bind);
+        let (rep, port) = raw::bound(zmq::REP);
         let peer = std::thread::spawn(move || {
             rep.recv_multipart(0).expect("the frame message");
             rep.send_multipart(reply_parts, 0).expect("reply");

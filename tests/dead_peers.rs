@@ -20,7 +20,7 @@ use common::net::{has_accepted_connection, wait_until};
 use common::proc::{Exit, Proc};
 use common::raw::{self, Side};
 use common::relay::{GREETING, MessageCounter, Relay};
-use common::{free_port, tcp, within};
+use common::{port_below_ephemeral, tcp, within};
 use netgear::wire::{self, Header};
 use netgear::{Data, Error, Pattern, Server};
 
@@ -141,17 +141,22 @@ fn each_mode(modes: &[Mode], case: impl Fn(Mode) + Sync) {
 // ---------------------------------------------------------------------------------------------
 // starting the ends
 
-/// `netgear recv` on `port`, once it has bound.
-fn bound_client(name: &str, port: u16, m: Mode, timeout: f64) -> Proc {
+/// `netgear recv` on `port` (0: a port the kernel picks), once it has bound, and its port.
+fn bound_client(name: &str, port: u16, m: Mode, timeout: f64) -> (Proc, u16) {
     let mut client = Proc::netgear(name, &recv(port, m, timeout));
-    client.await_listening(port, WAIT);
-    client
+    let bound = client.await_bound_port(WAIT);
+    assert!(
+        port == 0 || bound == port,
+        "asked for {port}, bound {bound}"
+    );
+    (client, bound)
 }
 
-/// A client bound on a free port, and a relay in front of it for the server to connect to.
+/// A client, and a relay in front of it for the server to connect to. Its port is outside the
+/// kernel's ephemeral range: a case may kill it and bind a new client on the same port, and
+/// meanwhile a port from that range could become an outgoing connection's source port.
 fn client_behind_relay(m: Mode, timeout: f64) -> (Proc, Relay, u16) {
-    let port = free_port();
-    let client = bound_client("recv", port, m, timeout);
+    let (client, port) = bound_client("recv", port_below_ephemeral(), m, timeout);
     (client, Relay::start(port), port)
 }
 
@@ -290,18 +295,18 @@ struct Seen {
     terminated: bool,
 }
 
-/// A raw PAIR or REP peer bound on `port` that answers every frame with a valid reply (a data
-/// reply in bidirectional mode, vidgear's plain confirmation otherwise) but never answers
-/// `{"terminate": true}`. Runs until `done` says so (or is dropped).
+/// A raw PAIR or REP peer bound on a port the kernel picks (returned with it) that answers
+/// every frame with a valid reply (a data reply in bidirectional mode, vidgear's plain
+/// confirmation otherwise) but never answers `{"terminate": true}`. Runs until `done` says so
+/// (or is dropped).
 fn mute_at_termination(
     kind: zmq::SocketType,
-    port: u16,
     bidirectional: bool,
     done: mpsc::Receiver<()>,
-) -> thread::JoinHandle<Seen> {
-    let s = raw::socket(kind, port, Side::Bind);
+) -> (thread::JoinHandle<Seen>, u16) {
+    let (s, port) = raw::bound(kind);
     s.set_rcvtimeo(20).expect("rcvtimeo");
-    thread::spawn(move || {
+    let peer = thread::spawn(move || {
         let mut seen = Seen::default();
         while let Err(mpsc::TryRecvError::Empty) = done.try_recv() {
             if seen.terminated {
@@ -330,7 +335,8 @@ fn mute_at_termination(
             }
         }
         seen
-    })
+    });
+    (peer, port)
 }
 
 /// The library: `Server::launch` streams 5 frames to a raw peer that answers them all but not
@@ -345,9 +351,8 @@ async fn launch_times_out_when_termination_is_never_answered() {
         (Pattern::ReqRep, zmq::REP, false),
     ];
     let runs = cases.map(|(pattern, kind, bidi)| async move {
-        let port = free_port();
         let (done, stop) = mpsc::channel();
-        let peer = mute_at_termination(kind, port, bidi, stop);
+        let (peer, port) = mute_at_termination(kind, bidi, stop);
         let mut server = Server::new(tcp(pattern, port, bidi, 1000)).expect("connects");
         let frames: Vec<_> = (0..5).map(common::frame).collect();
         let started = Instant::now();
@@ -380,10 +385,9 @@ async fn launch_times_out_when_termination_is_never_answered() {
 #[test]
 fn serve_exits_when_termination_is_never_answered() {
     each_mode(&[PAIR_BI, REQ], |m| {
-        let port = free_port();
         let (done, stop) = mpsc::channel();
         let kind = if m.pattern == 0 { zmq::PAIR } else { zmq::REP };
-        let peer = mute_at_termination(kind, port, m.bidirectional, stop);
+        let (peer, port) = mute_at_termination(kind, m.bidirectional, stop);
         let started = Instant::now();
         let server = Proc::netgear("serve", &serve(port, m, 1.0, 5, None));
         let exit = server.wait(secs(1.0) + HANG);
@@ -423,7 +427,8 @@ fn assert_complete(served: &Exit, got: &Exit, frames: u64, m: Mode) {
 #[test]
 fn client_started_after_server_gets_every_frame() {
     each_mode(&[PAIR_BI, REQ_BI, PUSH], |m| {
-        let port = free_port();
+        // Nobody listens there until the client starts, and no outgoing connection takes it.
+        let port = port_below_ephemeral();
         let mut args = serve(port, m, 10.0, 20, Some(40.0));
         args.push("--log".into());
         let mut server = Proc::netgear("serve --log", &args);
@@ -439,8 +444,7 @@ fn client_started_after_server_gets_every_frame() {
 #[test]
 fn server_started_after_client_sends_every_frame() {
     each_mode(&[PAIR_BI, REQ_BI, PUSH], |m| {
-        let port = free_port();
-        let client = bound_client("recv", port, m, 10.0);
+        let (client, port) = bound_client("recv", 0, m, 10.0);
         let server = Proc::netgear("serve", &serve(port, m, 10.0, 20, Some(40.0)));
         let served = server.wait(HANG);
         let got = client.wait(HANG);
@@ -458,7 +462,8 @@ fn server_started_after_client_sends_every_frame() {
 #[test]
 fn client_started_after_server_timeout() {
     each_mode(&[PAIR_BI, REQ_BI, PUSH], |m| {
-        let port = free_port();
+        // Nobody listens there until the client starts, and no outgoing connection takes it.
+        let port = port_below_ephemeral();
         let t = secs(1.0);
         let started = Instant::now();
         let server = Proc::netgear("serve", &serve(port, m, 1.0, 10, None));
@@ -527,7 +532,7 @@ fn req_rep_client_replaced_between_frames_recovers() {
         "frames sent before the 4th answer"
     );
     first.kill();
-    let second = bound_client("recv 2", port, REQ, 10.0);
+    let (second, _) = bound_client("recv 2", port, REQ, 10.0);
     relay.release_answers_and_close();
     // The server logs `reply` for each plain confirmation it receives.
     server.await_stderr(WAIT, before as usize, |l| l.contains("reply"));
@@ -557,8 +562,8 @@ fn req_rep_client_replaced_between_frames_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pair_client_ends_cleanly_when_server_leaves_after_terminate() {
     let runs = [true, false].map(|bidi| async move {
-        let port = free_port();
-        let client = netgear::Client::new(tcp(Pattern::Pair, port, bidi, 1000)).expect("binds");
+        let client = netgear::Client::new(tcp(Pattern::Pair, 0, bidi, 1000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let peer = thread::spawn(move || {
             let s = raw::socket(zmq::PAIR, port, Side::Connect);
             s.set_linger(10_000).expect("linger"); // the end message leaves before the close
@@ -610,8 +615,8 @@ async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
     use std::os::fd::AsRawFd;
 
     const SENT: usize = 12;
-    let port = free_port();
-    let client = netgear::Client::new(tcp(Pattern::PushPull, port, false, 5000)).expect("binds");
+    let client = netgear::Client::new(tcp(Pattern::PushPull, 0, false, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut handshake = raw::zmtp_handshake("PUSH");
     handshake[11] = 1; // ZMTP 3.1: heartbeats
     let mut bytes = Vec::new();
@@ -687,8 +692,8 @@ async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_receiver_gets_all_a_departed_sender_sent() {
     const SENT: usize = 40;
-    let port = free_port();
-    let client = netgear::Client::new(tcp(Pattern::PushPull, port, false, 20_000)).expect("binds");
+    let client = netgear::Client::new(tcp(Pattern::PushPull, 0, false, 20_000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::PushPull, port, false, 20_000)).expect("connects");
     let frames: Vec<_> = (0..SENT).map(common::frame).collect();
     let sent = within(server.launch(futures::stream::iter(frames.clone()))).await;

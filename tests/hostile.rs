@@ -4,7 +4,7 @@
 mod common;
 
 use common::raw::{self, Side, good_message, is_confirmation, sevens};
-use common::{free_port, tcp, within};
+use common::{tcp, within};
 use futures::StreamExt;
 use netgear::wire;
 use netgear::{Client, DecodeError, Error, Pattern};
@@ -12,8 +12,8 @@ use netgear::{Client, DecodeError, Error, Pattern};
 /// After a bad message a REP client answers anyway, so both it and the peer can go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_client_recovers_after_garbage() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::ReqRep, port, false, 2000)).expect("binds");
+    let client = Client::new(tcp(Pattern::ReqRep, 0, false, 2000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let peer = std::thread::spawn(move || {
         let s = raw::req(port);
         s.send(&b"garbage"[..], 0).expect("send");
@@ -40,10 +40,10 @@ async fn rep_client_recovers_after_garbage() {
 /// Data beyond `max_data_size`, and data nested too deep, are refused before decoding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_deep_data_are_refused() {
-    let port = free_port();
-    let mut opts = tcp(Pattern::ReqRep, port, false, 2000);
+    let mut opts = tcp(Pattern::ReqRep, 0, false, 2000);
     opts.max_data_size = 1024;
     let client = Client::new(opts).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let peer = std::thread::spawn(move || {
         let s = raw::req(port);
         // a header whose data is a 4 KiB string
@@ -86,10 +86,10 @@ async fn oversized_and_deep_data_are_refused() {
 /// intact; the default stops at the first one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skip_policy_keeps_the_stream_intact() {
-    let port = free_port();
-    let mut opts = tcp(Pattern::ReqRep, port, false, 2000);
+    let mut opts = tcp(Pattern::ReqRep, 0, false, 2000);
     opts.on_bad_message = netgear::OnBadMessage::Skip;
     let client = Client::new(opts).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let peer = std::thread::spawn(move || {
         let s = raw::req(port);
         let mut answers = 0;
@@ -131,14 +131,14 @@ async fn skip_policy_keeps_the_stream_intact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_policy_stops_at_the_first_bad_message() {
     for (pattern, kind) in [(Pattern::ReqRep, zmq::REQ), (Pattern::Pair, zmq::PAIR)] {
-        let port = free_port();
-        let opts = tcp(pattern, port, false, 2000);
+        let opts = tcp(pattern, 0, false, 2000);
         assert_eq!(
             opts.on_bad_message,
             netgear::OnBadMessage::Stop,
             "the default"
         );
         let client = Client::new(opts).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let peer = std::thread::spawn(move || {
             let s = raw::socket(kind, port, Side::Connect);
             s.send_multipart(good_message(), 0).expect("send");

@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::proc::{NETGEAR, Proc};
-use common::{free_port, python};
+use common::{port_below_ephemeral, python};
 use serde_json::{Value, json};
 
 const FRAMES: u64 = 20;
@@ -65,11 +65,38 @@ fn with_timeout(
     cmd
 }
 
-/// Starts the receiving end (it binds `port`) and waits until it has bound.
-fn start_receiver(who: &str, cmd: Command, port: u16) -> Proc {
-    let mut rx = Proc::spawn(who, cmd);
-    rx.await_listening(port, HANG);
-    rx
+/// Starts a receiving end (`recv` with the cases' timeout) and waits until it has bound;
+/// returns it and its port.
+fn start_receiver(who: &str, end: Impl, pattern: u8, bi: bool, extra: &[String]) -> (Proc, u16) {
+    receiver_with_timeout(who, end, pattern, bi, extra, "20")
+}
+
+/// Starts a receiving end and waits until it has bound; returns it and its port. The `netgear`
+/// command binds a port the kernel picks and says which; vidgear cannot say, so it is given a
+/// port outside the kernel's ephemeral range, where no outgoing connection can take it first.
+fn receiver_with_timeout(
+    who: &str,
+    end: Impl,
+    pattern: u8,
+    bi: bool,
+    extra: &[String],
+    timeout: &str,
+) -> (Proc, u16) {
+    match end {
+        Impl::Rust => {
+            let cmd = with_timeout(end, "recv", 0, pattern, bi, extra, timeout);
+            let mut rx = Proc::spawn(who, cmd);
+            let port = rx.await_bound_port(HANG);
+            (rx, port)
+        }
+        Impl::Vidgear => {
+            let port = port_below_ephemeral();
+            let cmd = with_timeout(end, "recv", port, pattern, bi, extra, timeout);
+            let mut rx = Proc::spawn(who, cmd);
+            rx.await_listening(port, HANG);
+            (rx, port)
+        }
+    }
 }
 
 /// Waits for the process to succeed and returns the JSON summary on its last stdout line.
@@ -93,7 +120,6 @@ fn args(a: &[&str]) -> Vec<String> {
 
 /// Runs both ends and returns (sender's summary, receiver's summary).
 fn run(case: &Case) -> (Value, Value) {
-    let port = free_port();
     let receiver = match case.sender {
         Impl::Rust => Impl::Vidgear,
         Impl::Vidgear => Impl::Rust,
@@ -115,8 +141,7 @@ fn run(case: &Case) -> (Value, Value) {
         }
         Impl::Vidgear => {}
     }
-    let rx = command(receiver, "recv", port, case.pattern, case.bi, &case.recv);
-    let rx = start_receiver("receiver", rx, port);
+    let (rx, port) = start_receiver("receiver", receiver, case.pattern, case.bi, &case.recv);
     let tx = command(case.sender, "serve", port, case.pattern, case.bi, &serve);
     let tx = Proc::spawn("sender", tx);
     let sent = finish(tx);
@@ -261,12 +286,7 @@ fn vidgear_dtypes_and_shapes_to_rust() {
 /// that its peer went away (or, had the peer lingered, its timeout).
 #[test]
 fn mismatch_against_vidgear_client() {
-    let port = free_port();
-    let rx = start_receiver(
-        "vidgear recv",
-        command(Impl::Vidgear, "recv", port, 0, false, &[]),
-        port,
-    );
+    let (rx, port) = start_receiver("vidgear recv", Impl::Vidgear, 0, false, &[]);
     let serve = args(&["--frames", "3"]);
     let tx = with_timeout(Impl::Rust, "serve", port, 0, true, &serve, "1");
     let out = Proc::run("netgear serve", tx, HANG);
@@ -314,12 +334,7 @@ fn frames_in_flight_to_vidgear() {
 #[test]
 fn vidgear_refuses_compressed_frames() {
     for codec in ["jpeg", "lz4", "zstd"] {
-        let port = free_port();
-        let rx = start_receiver(
-            "vidgear recv",
-            command(Impl::Vidgear, "recv", port, 3, false, &[]),
-            port,
-        );
+        let (rx, port) = start_receiver("vidgear recv", Impl::Vidgear, 3, false, &[]);
         let serve = args(&["--frames", "3", "--width", "64", "--height", "48"]);
         let serve = [serve, args(&["--compress", codec])].concat();
         // A short timeout: the frames queued for the receiver that died are given up soon.
@@ -415,11 +430,9 @@ fn wire_bytes_match_vidgear() {
 /// bidirectional mode — the client fails at once and names itself as the end that lacks it.
 #[test]
 fn mismatch_against_vidgear_server() {
-    let port = free_port();
     // The client's timeout bounds only its wait for vidgear's first frame: generous, as
     // vidgear's imports take a while on a loaded machine.
-    let rx = with_timeout(Impl::Rust, "recv", port, 0, false, &[], "30");
-    let rx = start_receiver("netgear recv", rx, port);
+    let (rx, port) = receiver_with_timeout("netgear recv", Impl::Rust, 0, false, &[], "30");
     let tx = with_timeout(
         Impl::Vidgear,
         "serve",
@@ -472,14 +485,9 @@ async fn structs_arrive_at_vidgear_as_dicts() {
     use netgear::{Data, Server};
     use std::sync::{Arc, Mutex};
 
-    let port = free_port();
     let answer = json!({"tags": ["b", "c"], "temp": -3.25, "seq": 8});
     let recv = args(&["--reply-json", &answer.to_string()]);
-    let rx = start_receiver(
-        "vidgear recv",
-        command(Impl::Vidgear, "recv", port, 0, true, &recv),
-        port,
-    );
+    let (rx, port) = start_receiver("vidgear recv", Impl::Vidgear, 0, true, &recv);
     let mut server = Server::new(library_options(port)).expect("connects");
     let replies = server.transceiver();
     let taken = Arc::new(Mutex::new(Vec::new()));
@@ -541,8 +549,8 @@ async fn dicts_from_vidgear_decode_into_structs() {
         temp: u8,
     }
 
-    let port = free_port();
-    let client = netgear::Client::new(library_options(port)).expect("binds");
+    let client = netgear::Client::new(library_options(0)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let sent = json!({"unit": "C", "tags": ["x", "y"], "temp": 21.5, "seq": 7});
     let serve = args(&[
         "--frames",
@@ -587,10 +595,10 @@ async fn vidgear_server_to_requests(pattern: u8, echo: bool) {
     use futures::StreamExt;
     use netgear::{Client, Pattern};
 
-    let port = free_port();
     // Generous: it bounds the wait for vidgear's first frame (its imports are slow).
-    let options = common::tcp(Pattern::try_from(pattern).unwrap(), port, true, 30_000);
+    let options = common::tcp(Pattern::try_from(pattern).unwrap(), 0, true, 30_000);
     let client = Client::new(options).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let serve = args(&["--frames", &FRAMES.to_string(), "--data", "frame"]);
     let tx = Proc::spawn(
         "vidgear serve",

@@ -9,7 +9,6 @@ mod common;
 
 use std::time::Duration;
 
-use common::free_port;
 use common::proc::Proc;
 use common::raw::{Side, socket};
 use netgear::{Dtype, Frame};
@@ -18,7 +17,8 @@ const HANG: Duration = Duration::from_secs(60);
 const FRAME: usize = 16 << 20;
 const FRAMES: usize = 16;
 
-fn recv_args(pattern: u8, port: u16) -> Vec<String> {
+/// `netgear recv` on a port the kernel picks ([`Proc::await_bound_port`] tells it).
+fn recv_args(pattern: u8) -> Vec<String> {
     [
         "recv",
         "--json",
@@ -33,7 +33,7 @@ fn recv_args(pattern: u8, port: u16) -> Vec<String> {
         "--pattern".into(),
         pattern.to_string(),
         "--port".into(),
-        port.to_string(),
+        "0".into(),
     ])
     .collect()
 }
@@ -44,9 +44,8 @@ fn recv_args(pattern: u8, port: u16) -> Vec<String> {
 #[test]
 fn a_flood_of_large_frames_is_held_a_few_at_a_time() {
     for (pattern, kind) in [(0u8, zmq::PAIR), (3, zmq::PUSH)] {
-        let port = free_port();
-        let mut rx = Proc::netgear("recv", &recv_args(pattern, port));
-        rx.await_listening(port, HANG);
+        let mut rx = Proc::netgear("recv", &recv_args(pattern));
+        let port = rx.await_bound_port(HANG);
         let baseline = rx.peak_rss_kb();
         let raw = socket(kind, port, Side::Connect);
         // The attacker holds at most one message itself: its sends wait for room.
@@ -91,7 +90,8 @@ fn sticky_tmp(tag: &str) -> std::path::PathBuf {
 fn the_default_ipc_path_is_private() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let tmp = sticky_tmp("ipc");
-    let port = free_port();
+    // It only names the socket file, in this test's own directory.
+    let port = 5555;
     let ipc = |cmd: &str| -> Vec<String> {
         [cmd, "--protocol", "ipc", "--json", "--timeout", "20"]
             .iter()
@@ -140,7 +140,8 @@ fn another_user_cannot_take_the_ipc_path() {
         "this test plays two users: run it as root (CI does)"
     );
     let tmp = sticky_tmp("hijack");
-    let port = free_port();
+    // It only names the socket file, in this test's own directory.
+    let port = 5555;
     let dir = tmp.join("netgear-0");
     // The attacker, as nobody: the victim's directory, open to all, with a receiver in it.
     let attacker_dir = dir.clone();
@@ -208,8 +209,7 @@ fn my_uid() -> u32 {
 /// never takes the replies: the server keeps at most `queue_max_bytes` of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_are_kept_within_their_byte_budget() {
-    let port = free_port();
-    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let (raw, port) = common::raw::bound(zmq::PAIR);
     let budget = 4 << 20;
     let mut server = netgear::Server::new(netgear::Options {
         bidirectional_mode: true,
@@ -261,9 +261,8 @@ async fn replies_are_kept_within_their_byte_budget() {
 #[test]
 fn a_silent_connection_is_dropped_after_the_handshake_interval() {
     use std::io::Read;
-    let port = free_port();
-    let mut rx = Proc::netgear("recv", &recv_args(0, port));
-    rx.await_listening(port, HANG);
+    let mut rx = Proc::netgear("recv", &recv_args(0));
+    let port = rx.await_bound_port(HANG);
     let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
     tcp.set_read_timeout(Some(Duration::from_secs(20)))
         .expect("timeout");

@@ -17,7 +17,7 @@ use common::net::wait_until;
 use common::proc::{Exit, NETGEAR, Proc};
 use common::psnr::psnr;
 use common::raw::{self, Side};
-use common::{free_port, python, tcp, within};
+use common::{port_below_ephemeral, python, tcp, within};
 use futures::StreamExt;
 use netgear::media::{Recorder, TestPattern, VideoOptions, VideoSource};
 use netgear::wire::Scalar;
@@ -30,8 +30,18 @@ const H: usize = 240;
 /// Bound on any child's run, or on a receiver's start: a hang guard.
 const HANG: Duration = Duration::from_secs(60);
 
+/// ffmpeg and ffprobe: every test here runs them (to make clips, through the library or the
+/// command, or to read what was recorded).
+fn need_media_tools() {
+    common::need("ffmpeg");
+    common::need("ffprobe");
+}
+
 fn scratch(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("netgear-media-{tag}-{}", std::process::id()));
+    // Empty: a run with the same process id may have left files here, and a test that waits
+    // for a recording to appear would find the old one at once.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
@@ -83,6 +93,7 @@ async fn decode_all(opts: VideoOptions) -> Vec<Frame> {
 
 #[tokio::test]
 async fn video_source_decodes_like_opencv() {
+    need_media_tools();
     let dir = scratch("decode");
     let clip = make_clip(&dir);
     let src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
@@ -98,6 +109,7 @@ async fn video_source_decodes_like_opencv() {
 
 #[tokio::test]
 async fn image_sequences_and_gray_frames() {
+    need_media_tools();
     let dir = scratch("images");
     let mut ffmpeg = Command::new("ffmpeg");
     ffmpeg
@@ -119,6 +131,7 @@ async fn image_sequences_and_gray_frames() {
 
 #[tokio::test]
 async fn bad_sources_give_one_clear_error() {
+    need_media_tools();
     let dir = scratch("bad");
     let missing = VideoSource::open(VideoOptions::new("/nonexistent/clip.mp4")).await;
     assert!(
@@ -148,6 +161,7 @@ async fn bad_sources_give_one_clear_error() {
 
 #[tokio::test]
 async fn ffmpeg_never_outlives_its_source() {
+    need_media_tools();
     let dir = scratch("child");
     let clip = make_clip(&dir);
     let mut src = VideoSource::open(VideoOptions::new(clip.to_string_lossy()))
@@ -170,11 +184,12 @@ async fn ffmpeg_never_outlives_its_source() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn built_in_video_source_streams_rust_to_rust() {
+    need_media_tools();
     let dir = scratch("r2r");
     let clip = make_clip(&dir);
     let expected = decode_all(VideoOptions::new(clip.to_string_lossy())).await;
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, false, 3000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 3000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(Options {
         source: Some(Source::Video(VideoOptions::new(clip.to_string_lossy()))),
         ..tcp(Pattern::Pair, port, false, 3000)
@@ -208,21 +223,30 @@ fn conn(port: u16) -> Vec<String> {
         .into()
 }
 
-/// Starts `receiver` (it binds `port`), then, once it has bound, `sender`; both must succeed.
-fn receive_and_send(port: u16, receiver: Command, sender: Command) {
+/// Starts `receiver`, then, once it has bound, the sender `sender` makes for its port; both
+/// must succeed. `port` is the port the receiver was given (vidgear, which cannot say which it
+/// bound), or `None` for `netgear recv --port 0`, which says.
+fn receive_and_send(receiver: Command, port: Option<u16>, sender: impl FnOnce(u16) -> Command) {
     let mut rx = Proc::spawn("receiver", receiver);
-    rx.await_listening(port, HANG);
-    Proc::run("sender", sender, HANG).assert_success();
+    let port = match port {
+        Some(port) => {
+            rx.await_listening(port, HANG);
+            port
+        }
+        None => rx.await_bound_port(HANG),
+    };
+    Proc::run("sender", sender(port), HANG).assert_success();
     rx.wait(HANG).assert_success();
 }
 
 /// `netgear serve --source clip.mp4` → vidgear client: what arrives matches OpenCV's decoding.
 #[test]
 fn video_file_to_vidgear_client() {
+    need_media_tools();
     let dir = scratch("vg");
     let clip = make_clip(&dir);
     let raw = dir.join("vidgear.raw");
-    let port = free_port();
+    let port = port_below_ephemeral();
     let mut vidgear = Command::new(python());
     vidgear
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/vg_peer.py"))
@@ -230,13 +254,15 @@ fn video_file_to_vidgear_client() {
         .args(conn(port))
         .arg("--save-raw")
         .arg(&raw);
-    let mut netgear = Command::new(NETGEAR);
-    netgear
-        .arg("serve")
-        .args(conn(port))
-        .arg("--source")
-        .arg(&clip);
-    receive_and_send(port, vidgear, netgear);
+    receive_and_send(vidgear, Some(port), |port| {
+        let mut netgear = Command::new(NETGEAR);
+        netgear
+            .arg("serve")
+            .args(conn(port))
+            .arg("--source")
+            .arg(&clip);
+        netgear
+    });
     let received = std::fs::read(&raw).expect("raw frames");
     assert_like_opencv(&received, &opencv_frames(&clip, &dir), 35.0);
 }
@@ -260,6 +286,7 @@ fn ffprobe_frames(path: &Path) -> (u64, String) {
 
 #[tokio::test]
 async fn recorder_writes_a_playable_file() {
+    need_media_tools();
     let dir = scratch("rec");
     let path = dir.join("rec.mp4");
     let pattern = TestPattern::new(161, 121);
@@ -291,20 +318,22 @@ async fn recorder_writes_a_playable_file() {
 /// The end-to-end check: `netgear serve --source clip.mp4` → `netgear recv --save out.mp4`.
 #[test]
 fn serve_file_recv_save() {
+    need_media_tools();
     let dir = scratch("cli");
     let clip = make_clip(&dir);
     let out = dir.join("out.mp4");
-    let port = free_port();
     let mut recv = Command::new(NETGEAR);
-    recv.arg("recv").args(conn(port)).arg("--save").arg(&out);
-    let mut serve = Command::new(NETGEAR);
-    serve
-        .arg("serve")
-        .args(conn(port))
-        .args(["--reduce", "50"])
-        .arg("--source")
-        .arg(&clip);
-    receive_and_send(port, recv, serve);
+    recv.arg("recv").args(conn(0)).arg("--save").arg(&out);
+    receive_and_send(recv, None, |port| {
+        let mut serve = Command::new(NETGEAR);
+        serve
+            .arg("serve")
+            .args(conn(port))
+            .args(["--reduce", "50"])
+            .arg("--source")
+            .arg(&clip);
+        serve
+    });
     let (frames, text) = ffprobe_frames(&out);
     assert_eq!(frames, CLIP_FRAMES as u64, "ffprobe: {text}");
     assert!(text.starts_with("160,120"), "reduced by half: {text}");
@@ -352,14 +381,14 @@ fn await_recording(recv: &mut Proc, out: &Path) {
 /// and counted, the stream goes on, and the recording holds every frame of the sender.
 #[test]
 fn a_strangers_frames_do_not_spoil_a_recording() {
+    need_media_tools();
     let dir = scratch("stranger");
     let out = dir.join("out.mp4");
-    let port = free_port();
     let mut rx = Proc::spawn(
         "recv --save",
-        recv_saving(port, "20", &out, &["--pattern", "3"]),
+        recv_saving(0, "20", &out, &["--pattern", "3"]),
     );
-    rx.await_listening(port, HANG);
+    let port = rx.await_bound_port(HANG);
     let pattern = TestPattern::new(64, 48);
     let sender = raw::socket(zmq::PUSH, port, Side::Connect);
     sender.set_linger(10_000).expect("linger");
@@ -416,11 +445,11 @@ fn endless_sender(port: u16) -> Proc {
 /// finished all the same, with every frame it recorded.
 #[test]
 fn a_recording_is_finished_when_recv_times_out() {
+    need_media_tools();
     let dir = scratch("timeout");
     let out = dir.join("out.mp4");
-    let port = free_port();
-    let mut rx = Proc::spawn("recv --save", recv_saving(port, "2", &out, &[]));
-    rx.await_listening(port, HANG);
+    let mut rx = Proc::spawn("recv --save", recv_saving(0, "2", &out, &[]));
+    let port = rx.await_bound_port(HANG);
     let mut tx = endless_sender(port);
     await_recording(&mut rx, &out);
     tx.kill();
@@ -437,12 +466,12 @@ fn a_recording_is_finished_when_recv_times_out() {
 /// the recording finished, the summary printed, exit status 0.
 #[test]
 fn a_recording_is_finished_on_sigterm_and_sigint() {
+    need_media_tools();
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
         let dir = scratch(&format!("signal-{name}"));
         let out = dir.join("out.mp4");
-        let port = free_port();
-        let mut rx = Proc::spawn("recv --save", recv_saving(port, "20", &out, &[]));
-        rx.await_listening(port, HANG);
+        let mut rx = Proc::spawn("recv --save", recv_saving(0, "20", &out, &[]));
+        let port = rx.await_bound_port(HANG);
         let _tx = endless_sender(port);
         await_recording(&mut rx, &out);
         let pid = libc::pid_t::try_from(rx.pid()).expect("a pid");
@@ -462,6 +491,7 @@ fn a_recording_is_finished_on_sigterm_and_sigint() {
 /// input instead of killing it: ffmpeg finishes the file.
 #[tokio::test]
 async fn a_dropped_recorder_leaves_a_playable_file() {
+    need_media_tools();
     let dir = scratch("dropped");
     let path = dir.join("dropped.mp4");
     let pattern = TestPattern::new(64, 48);
@@ -488,16 +518,16 @@ async fn a_dropped_recorder_leaves_a_playable_file() {
 /// `-clip.mp4` streams, and `--save=-out.mp4` records.
 #[test]
 fn names_that_look_like_options_are_files() {
+    need_media_tools();
     let dir = scratch("dash");
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).expect("dir");
-    let port = free_port();
     let mut serve = Command::new(NETGEAR);
     serve
         .current_dir(&empty)
         .env_remove("RUST_LOG")
         .arg("serve")
-        .args(conn(port))
+        .args(conn(port_below_ephemeral()))
         .arg("--source=-report");
     let exit = Proc::run("serve --source=-report", serve, HANG);
     assert_eq!(exit.status.code(), Some(1), "{}", exit.stderr_text());
@@ -516,15 +546,17 @@ fn names_that_look_like_options_are_files() {
     let mut recv = Command::new(NETGEAR);
     recv.current_dir(&dir)
         .arg("recv")
-        .args(conn(port))
+        .args(conn(0))
         .arg("--save=-out.mp4");
-    let mut serve = Command::new(NETGEAR);
-    serve
-        .current_dir(&dir)
-        .arg("serve")
-        .args(conn(port))
-        .arg("--source=-clip.mp4");
-    receive_and_send(port, recv, serve);
+    receive_and_send(recv, None, |port| {
+        let mut serve = Command::new(NETGEAR);
+        serve
+            .current_dir(&dir)
+            .arg("serve")
+            .args(conn(port))
+            .arg("--source=-clip.mp4");
+        serve
+    });
     assert_eq!(assert_playable(&dir.join("-out.mp4")), CLIP_FRAMES as u64);
 }
 
@@ -572,12 +604,13 @@ fn stalling_http_server(body: Vec<u8>) -> u16 {
 /// after `--media-timeout`.
 #[test]
 fn a_source_that_never_answers_times_out() {
+    need_media_tools();
     let url = format!("http://127.0.0.1:{}/clip.ts", silent_server());
     let mut serve = Command::new(NETGEAR);
     serve
         .env_remove("RUST_LOG")
         .arg("serve")
-        .args(conn(free_port()))
+        .args(conn(port_below_ephemeral()))
         .args(["--source", &url, "--media-timeout", "2"]);
     let started = Instant::now();
     let exit: Exit = Proc::run("serve --source <silent URL>", serve, HANG);
@@ -589,6 +622,7 @@ fn a_source_that_never_answers_times_out() {
 /// of waiting forever.
 #[tokio::test]
 async fn a_stream_that_stops_sending_times_out() {
+    need_media_tools();
     let dir = scratch("stall");
     let clip = dir.join("clip.ts");
     let mut ffmpeg = Command::new("ffmpeg");
@@ -622,6 +656,7 @@ async fn a_stream_that_stops_sending_times_out() {
 /// frames): a write fails with a timeout instead of blocking forever, and so does `finish`.
 #[tokio::test]
 async fn a_stuck_encoder_times_out() {
+    need_media_tools();
     let dir = scratch("stuck");
     let fifo = dir.join("fifo.mp4");
     let _ = std::fs::remove_file(&fifo);

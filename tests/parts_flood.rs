@@ -17,7 +17,6 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use common::free_port;
 use common::proc::Proc;
 use common::raw::{self, Side};
 
@@ -140,13 +139,12 @@ fn conn(port: u16, pattern: u8) -> Vec<String> {
     .into()
 }
 
-/// `netgear recv` bound on a free port, listening.
+/// `netgear recv` bound on a port the kernel picks, listening, and that port.
 fn receiver(pattern: u8) -> (Proc, u16) {
-    let port = free_port();
     let mut args = vec!["recv".to_owned(), "--json".into(), "--no-hash".into()];
-    args.extend(conn(port, pattern));
+    args.extend(conn(0, pattern));
     let mut recv = Proc::netgear("recv", &args);
-    recv.await_listening(port, HANG);
+    let port = recv.await_bound_port(HANG);
     (recv, port)
 }
 

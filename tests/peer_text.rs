@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::proc::Proc;
 use common::raw::{Side, socket};
-use common::{free_port, tcp, within};
+use common::{tcp, within};
 use netgear::{Client, DecodeError, Error, OnBadMessage, Options, PEER_TEXT_LIMIT, Pattern};
 
 const HANG: Duration = Duration::from_secs(60);
@@ -38,8 +38,8 @@ fn long_kind_message(len: usize) -> Vec<Vec<u8>> {
 /// and says how long the peer's text was; skipped messages keep the stream going.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_megabyte_kind_gives_a_short_error() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::PushPull, port, false, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::PushPull, 0, false, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let raw = socket(zmq::PUSH, port, Side::Connect);
     let message = long_kind_message(4 << 20);
     let sender = std::thread::spawn(move || {
@@ -65,12 +65,12 @@ async fn a_megabyte_kind_gives_a_short_error() {
 /// them arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skipped_long_kinds_leave_the_stream_intact() {
-    let port = free_port();
     let client = Client::new(Options {
         on_bad_message: OnBadMessage::Skip,
-        ..tcp(Pattern::PushPull, port, false, 5000)
+        ..tcp(Pattern::PushPull, 0, false, 5000)
     })
     .expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let raw = socket(zmq::PUSH, port, Side::Connect);
     let sender = std::thread::spawn(move || {
         let bad = long_kind_message(1 << 20);
@@ -94,7 +94,6 @@ async fn skipped_long_kinds_leave_the_stream_intact() {
 /// short summary (before, the `kind` was escaped twice into 25 MB of stderr).
 #[test]
 fn the_command_prints_a_short_error() {
-    let port = free_port();
     let args: Vec<String> = [
         "recv",
         "--json",
@@ -107,10 +106,10 @@ fn the_command_prints_a_short_error() {
     ]
     .iter()
     .map(|s| s.to_string())
-    .chain(["--port".to_string(), port.to_string()])
+    .chain(["--port".to_string(), "0".to_string()])
     .collect();
     let mut rx = Proc::netgear("recv", &args);
-    rx.await_listening(port, HANG);
+    let port = rx.await_bound_port(HANG);
     let raw = socket(zmq::PUSH, port, Side::Connect);
     raw.send_multipart(long_kind_message(4 << 20), 0)
         .expect("sent");

@@ -22,10 +22,9 @@ use serde::{Deserialize, Serialize};
 const STREAM_TIMEOUT_MS: u64 = 8000;
 
 async fn tcp_stream(pattern: Pattern, bidi: bool) {
-    let port = free_port();
     stream_and_check(
-        tcp(pattern, port, bidi, STREAM_TIMEOUT_MS),
-        tcp(pattern, port, bidi, STREAM_TIMEOUT_MS),
+        tcp(pattern, 0, bidi, STREAM_TIMEOUT_MS),
+        tcp(pattern, 0, bidi, STREAM_TIMEOUT_MS),
         12,
     )
     .await;
@@ -82,10 +81,9 @@ async fn ipc_pattern3_push_pull() {
 /// sent, at least one frame arrives, and the stream still ends cleanly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_pattern2_pub_sub_paced() {
-    let port = free_port();
     common::pub_sub_and_check(
-        tcp(Pattern::PubSub, port, false, 2000),
-        tcp(Pattern::PubSub, port, false, 1000),
+        tcp(Pattern::PubSub, 0, false, 2000),
+        tcp(Pattern::PubSub, 0, false, 1000),
         15,
     )
     .await;
@@ -174,10 +172,10 @@ fn data_cases() -> Vec<(Option<Data>, Option<Data>)> {
 /// value queued after frame k answers frame k+1, so a trailing frame carries the last answer,
 /// and the source takes one reply before each item and one after the last.
 async fn data_both_ways(pattern: Pattern) {
-    let port = free_port();
     let cases = data_cases();
     let n = cases.len();
-    let client = Client::new(tcp(pattern, port, true, 2000)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, true, 2000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, true, 2000)).expect("connects");
     let replies = server.transceiver();
     // (pending before the take, what was taken)
@@ -262,8 +260,8 @@ async fn data_of_every_kind_both_ways_pattern1() {
 /// `server.transceive_data()` once `launch()` has returned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn last_answer_is_available_after_launch() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, true, 2000)).expect("client binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 2000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, true, 2000)).expect("connects");
     let items: Vec<(Data, Frame)> = (0..3).map(|i| (Data::from(i), frame(i as usize))).collect();
     let client_side = async {
@@ -333,11 +331,11 @@ fn dtype_frames() -> Vec<Frame> {
 }
 
 async fn frames_both_ways(pattern: Pattern) {
-    let port = free_port();
     let frames = dtype_frames();
     assert_eq!(frames.len(), 21);
     let n = frames.len();
-    let client = Client::new(tcp(pattern, port, true, 2000)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, true, 2000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, true, 2000)).expect("connects");
     let replies = server.transceiver();
     let echoed: Shared<Option<Reply>> = Arc::default();
@@ -416,7 +414,6 @@ async fn frames_of_every_dtype_both_ways_pattern1() {
 /// Typed values survive the trip: big-endian elements read back as the same numbers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_endian_elements_read_back() {
-    let port = free_port();
     let values = [1.5f32, -2.25, 1e-3, f32::MAX, 0.0, -0.0];
     let be: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
     let sent = Frame::new(
@@ -425,7 +422,8 @@ async fn big_endian_elements_read_back() {
         be,
     )
     .unwrap();
-    let client = Client::new(tcp(Pattern::PushPull, port, false, 2000)).unwrap();
+    let client = Client::new(tcp(Pattern::PushPull, 0, false, 2000)).unwrap();
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::PushPull, port, false, 2000)).unwrap();
     let (launched, drained) = within(async {
         tokio::join!(
@@ -446,9 +444,9 @@ async fn big_endian_elements_read_back() {
 // 4. the step API
 
 async fn step_api(pattern: Pattern, bidi: bool) {
-    let port = free_port();
     let n = 6;
-    let client = Client::new(tcp(pattern, port, bidi, 2000)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, bidi, 2000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, bidi, 2000)).expect("connects");
     let server_side = async {
         for i in 0..n {
@@ -517,9 +515,9 @@ const SURVIVOR_TIMEOUT: Duration = Duration::from_secs(2);
 /// The server is dropped mid-stream, once the client has 3 frames: the client's next
 /// receive fails with its timeout.
 async fn server_dropped_mid_stream(pattern: Pattern) {
-    let port = free_port();
     let ms = SURVIVOR_TIMEOUT.as_millis() as u64;
-    let client = Client::new(tcp(pattern, port, false, ms)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, false, ms)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, false, 2000)).expect("connects");
     let three_arrived = tokio::sync::Notify::new();
     let server_side = async {
@@ -568,14 +566,12 @@ async fn dropping_server_mid_stream_pattern1() {
 /// away, and launch fails with `PeerGone` — the server's timeout (two minutes, beyond the
 /// test's hang guard) is not waited out.
 async fn client_dropped_mid_stream(pattern: Pattern) {
-    use common::raw::{Side, socket};
-    let port = free_port();
     let kind = if pattern == Pattern::Pair {
         zmq::PAIR
     } else {
         zmq::REP
     };
-    let raw = socket(kind, port, Side::Bind);
+    let (raw, port) = common::raw::bound(kind);
     let mut server = Server::new(tcp(pattern, port, false, 120_000)).expect("connects");
     let client_side = tokio::task::spawn_blocking(move || {
         for _ in 0..3 {
@@ -615,10 +611,9 @@ async fn dropping_client_mid_stream_pattern1() {
 // edges: empty streams, large frames, the default ipc address, the message size limit
 
 async fn empty_stream(pattern: Pattern) {
-    let port = free_port();
     stream_and_check(
-        tcp(pattern, port, false, 1000),
-        tcp(pattern, port, false, 1000),
+        tcp(pattern, 0, false, 1000),
+        tcp(pattern, 0, false, 1000),
         0,
     )
     .await;
@@ -648,7 +643,6 @@ async fn empty_stream_pattern3() {
 /// Frames above the size where received messages are shared rather than copied, both ways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_frames_both_ways() {
-    let port = free_port();
     let big = |i: usize| {
         let bytes: Vec<u8> = (0..120 * 160 * 3)
             .map(|j| ((i * 7 + j * 3) % 251) as u8)
@@ -663,7 +657,8 @@ async fn large_frames_both_ways() {
         .unwrap()
     };
     let n = 5;
-    let client = Client::new(tcp(Pattern::Pair, port, true, 2000)).unwrap();
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 2000)).unwrap();
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, true, 2000)).unwrap();
     let replies = server.transceiver();
     let echoed: Shared<Option<Reply>> = Arc::default();
@@ -707,7 +702,7 @@ async fn large_frames_both_ways() {
 async fn ipc_default_address_meets() {
     let opts = Options {
         address: None,
-        port: free_port(),
+        port: port_below_ephemeral(),
         protocol: netgear::Protocol::Ipc,
         timeout: Duration::from_millis(2000),
         ..Options::default()
@@ -721,12 +716,12 @@ async fn ipc_default_address_meets() {
 /// connection, so the sender learns that its peer went away, and the receiver times out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_frame_is_refused() {
-    let port = free_port();
     let client = Client::new(Options {
         max_message_size: 1000,
-        ..tcp(Pattern::Pair, port, false, 500)
+        ..tcp(Pattern::Pair, 0, false, 500)
     })
     .unwrap();
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 500)).unwrap();
     let big = Frame::zeros(Dtype::U8, vec![40, 40, 3]).unwrap();
     let (launched, drained) =
@@ -756,8 +751,8 @@ async fn oversized_frame_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capture_times_travel_with_frames() {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, false, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 5000)).expect("connects");
     let stamps: Vec<SystemTime> = (0..3u64)
         .map(|i| UNIX_EPOCH + Duration::from_micros(1_764_000_000_000_000 + i * 33_333))
@@ -784,9 +779,7 @@ async fn capture_times_travel_with_frames() {
 /// With timestamps off, the header a receiver gets is exactly vidgear's bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_timestamps_the_header_is_vidgears() {
-    use common::raw::{Side, socket};
-    let port = free_port();
-    let raw = socket(zmq::PULL, port, Side::Bind);
+    let (raw, port) = common::raw::bound(zmq::PULL);
     let mut server = Server::new(Options {
         timestamps: false,
         ..tcp(Pattern::PushPull, port, false, 5000)
@@ -811,9 +804,7 @@ async fn without_timestamps_the_header_is_vidgears() {
 /// peer reads all three without answering any (in lock-step the second would never come).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_go_out_before_their_answers() {
-    use common::raw::{Side, socket};
-    let port = free_port();
-    let raw = socket(zmq::PAIR, port, Side::Bind);
+    let (raw, port) = common::raw::bound(zmq::PAIR);
     let mut server = Server::new(Options {
         max_in_flight: 3,
         ..tcp(Pattern::Pair, port, false, 10_000)
@@ -848,13 +839,12 @@ async fn frames_go_out_before_their_answers() {
 /// frame n rides on the answer to frame n+1, in order, as in lock-step.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_stay_in_order_with_frames_in_flight() {
-    let port = free_port();
     let options = Options {
         max_in_flight: 4,
-        ..tcp(Pattern::Pair, port, true, 10_000)
+        ..tcp(Pattern::Pair, 0, true, 10_000)
     };
     let client = Client::new(options.clone()).expect("binds");
-    let mut server = Server::new(options).expect("connects");
+    let mut server = Server::new(towards(&client, options)).expect("connects");
     let replies = server.transceiver();
     let source =
         futures::stream::iter((0..50u64).map(|n| (Some(Data::from(n)), frame(n as usize))));

@@ -6,7 +6,6 @@ mod common;
 
 use std::time::Duration;
 
-use common::free_port;
 use common::proc::Proc;
 use common::raw::{self, Side};
 use netgear::Data;
@@ -21,13 +20,12 @@ const VALUE_MAX: usize = 1536;
 
 #[test]
 fn large_data_is_summarised_in_a_small_preview() {
-    let port = free_port();
     let args: Vec<String> = [
         "recv",
         "--address",
         "127.0.0.1",
         "--port",
-        &port.to_string(),
+        "0",
         "--timeout",
         "20",
         "--bidirectional",
@@ -36,7 +34,7 @@ fn large_data_is_summarised_in_a_small_preview() {
     .map(String::from)
     .into();
     let mut rx = Proc::netgear("recv --json", &args);
-    rx.await_listening(port, HANG);
+    let port = rx.await_bound_port(HANG);
 
     // Just under the 1 MiB a data part may take.
     let bin: Vec<u8> = (0..1_000_000u32).map(|i| i as u8).collect();

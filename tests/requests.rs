@@ -26,8 +26,8 @@ fn number(request: &netgear::Request) -> u64 {
 /// Frame n carries n; the client answers n*10 through the responder; right after `send()`
 /// returns the server holds frame n's own answer.
 async fn answers_without_lag(pattern: Pattern) {
-    let port = free_port();
-    let client = Client::new(tcp(pattern, port, true, 5000)).expect("binds");
+    let client = Client::new(tcp(pattern, 0, true, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, true, 5000)).expect("connects");
     let n = 12u64;
     let server_side = async {
@@ -83,8 +83,8 @@ async fn each_frame_gets_its_own_answer_pattern1() {
 /// included, each its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responders_in_other_tasks_answer_their_frames() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, true, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, true, 5000)).expect("connects");
     let replies = server.transceiver();
     let n = 20u64;
@@ -121,12 +121,12 @@ async fn responders_in_other_tasks_answer_their_frames() {
 /// Video chat through the responder: the client answers each frame with that frame (`&Frame`),
 /// raw, lz4 or JPEG-compressed, and the server holds each frame's own echo after `send()`.
 async fn frame_replies(pattern: Pattern, compression: Compression) {
-    let port = free_port();
     let client = Client::new(Options {
         compression,
-        ..tcp(pattern, port, true, 5000)
+        ..tcp(pattern, 0, true, 5000)
     })
     .expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, true, 5000)).expect("connects");
     let camera = TestPattern::new(96, 64);
     let n = 6u64;
@@ -203,8 +203,8 @@ const LONGER_THAN_THE_TEST: u64 = 120_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_responder_answers_at_once() {
     for pattern in [Pattern::Pair, Pattern::ReqRep] {
-        let port = free_port();
-        let client = Client::new(tcp(pattern, port, true, LONGER_THAN_THE_TEST)).expect("binds");
+        let client = Client::new(tcp(pattern, 0, true, LONGER_THAN_THE_TEST)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let mut server =
             Server::new(tcp(pattern, port, true, LONGER_THAN_THE_TEST)).expect("connects");
         let n = 6;
@@ -245,9 +245,9 @@ async fn dropping_the_responder_answers_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_responder_held_past_the_timeout_answers_nothing() {
     for pattern in [Pattern::Pair, Pattern::ReqRep] {
-        let port = free_port();
         let client_timeout = Duration::from_millis(1000);
-        let client = Client::new(tcp(pattern, port, true, 1000)).expect("binds");
+        let client = Client::new(tcp(pattern, 0, true, 1000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         // The server waits longer than the client holds the responder.
         let mut server = Server::new(tcp(pattern, port, true, 20_000)).expect("connects");
         let n = 5u64;
@@ -297,8 +297,8 @@ async fn a_responder_held_past_the_timeout_answers_nothing() {
 /// A loop that stops after replying leaves the answer owed; closing the client sends it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_sends_the_answer_still_owed() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, true, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, true, 5000)).expect("connects");
     let client_side = async {
         {
@@ -326,8 +326,8 @@ async fn closing_sends_the_answer_still_owed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_need_bidirectional_mode() {
     for pattern in [Pattern::Pair, Pattern::ReqRep, Pattern::PushPull] {
-        let port = free_port();
-        let client = Client::new(tcp(pattern, port, false, 5000)).expect("binds");
+        let client = Client::new(tcp(pattern, 0, false, 5000)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let mut server = Server::new(tcp(pattern, port, false, 5000)).expect("connects");
         let refused: Vec<_> = client.requests().collect().await;
         assert_eq!(refused.len(), 1, "{pattern:?}");
@@ -349,8 +349,8 @@ async fn requests_need_bidirectional_mode() {
 /// the mismatch error, naming the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_report_a_mismatch() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, true, 5000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 5000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 5000)).expect("connects");
     let source = futures::stream::iter([frame(0)]);
     let client_side = async { client.requests().collect::<Vec<_>>().await };
@@ -381,13 +381,12 @@ async fn requests_report_a_mismatch() {
 /// through its responder, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_with_frames_in_flight() {
-    let port = free_port();
     let options = Options {
         max_in_flight: 4,
-        ..tcp(Pattern::Pair, port, true, 10_000)
+        ..tcp(Pattern::Pair, 0, true, 10_000)
     };
     let client = Client::new(options.clone()).expect("binds");
-    let mut server = Server::new(options).expect("connects");
+    let mut server = Server::new(towards(&client, options)).expect("connects");
     let replies = server.transceiver();
     let n = 40u64;
     let source = futures::stream::iter((0..n).map(|i| (Some(Data::from(i)), frame(i as usize))));

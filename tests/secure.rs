@@ -234,7 +234,6 @@ fn an_exposed_secret_file_is_warned_about() {
     assert!(!netgear::secure::exposed(&secret));
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     assert!(netgear::secure::exposed(&secret));
-    let port = free_port();
     let recv = Proc::netgear(
         "recv",
         &[
@@ -244,7 +243,7 @@ fn an_exposed_secret_file_is_warned_about() {
             "--keys",
             &dir.to_string_lossy(),
             "--port",
-            &port.to_string(),
+            "0",
             "--timeout",
             "0.3",
         ]
@@ -263,10 +262,9 @@ fn secure_options_for_the_wrong_end_are_refused() {
     let dir = keys("wrong-end");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let _guard = rt.enter();
-    let port = free_port();
     let opts = Options {
         secure: Some(Secure::sender(SecureMode::Stonehouse, &dir).expect("keys")),
-        ..tcp(Pattern::Pair, port, false, 500)
+        ..tcp(Pattern::Pair, 0, false, 500)
     };
     let e = Client::new(opts).expect_err("a sender's keys on a receiver");
     assert!(matches!(e, Error::Key(KeyError::WrongEnd { .. })), "{e:?}");
@@ -295,14 +293,13 @@ async fn secure_stream_with(
     more: impl Fn(Options) -> Options,
 ) {
     let dir = keys(tag);
-    let port = free_port();
     common::stream_and_check(
         more(secured(
-            tcp(pattern, port, bidi, 3000),
+            tcp(pattern, 0, bidi, 3000),
             Secure::receiver(mode, &dir).expect("receiver keys"),
         )),
         more(secured(
-            tcp(pattern, port, bidi, 3000),
+            tcp(pattern, 0, bidi, 3000),
             Secure::sender(mode, &dir).expect("sender keys"),
         )),
         10,
@@ -374,14 +371,13 @@ async fn ironhouse_pattern2_pub_sub() {
 /// PUB/SUB in secure mode (see `common::pub_sub_and_check`).
 async fn secure_pub_sub(mode: SecureMode, tag: &str) {
     let dir = keys(tag);
-    let port = free_port();
     common::pub_sub_and_check(
         secured(
-            tcp(Pattern::PubSub, port, false, 3000),
+            tcp(Pattern::PubSub, 0, false, 3000),
             Secure::receiver(mode, &dir).expect("receiver keys"),
         ),
         secured(
-            tcp(Pattern::PubSub, port, false, 2000),
+            tcp(Pattern::PubSub, 0, false, 2000),
             Secure::sender(mode, &dir).expect("sender keys"),
         ),
         15,
@@ -425,16 +421,16 @@ async fn compressed_frames_in_secure_mode() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jpeg_video_chat_in_secure_mode() {
     let dir = keys("cj");
-    let port = free_port();
     let jpeg = |opts: Options| Options {
         compression: Compression::JPEG,
         ..opts
     };
     let client = Client::new(jpeg(secured(
-        tcp(Pattern::Pair, port, true, 3000),
+        tcp(Pattern::Pair, 0, true, 3000),
         Secure::receiver(SecureMode::Ironhouse, &dir).expect("receiver keys"),
     )))
     .expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(jpeg(secured(
         tcp(Pattern::Pair, port, true, 3000),
         Secure::sender(SecureMode::Ironhouse, &dir).expect("sender keys"),
@@ -568,10 +564,9 @@ fn attack(attacker: Attacker, kind: zmq::SocketType, port: u16, dir: &Path) -> z
 /// peer with its address and the reason.
 fn attacked(mode: &str, pattern: u8, attackers: &[Attacker], tag: &str) {
     let dir = keys(tag);
-    let port = free_port();
-    let common = |cmd: &str| secure_args(cmd, mode, &dir, port, pattern);
-    let mut recv = Proc::netgear("recv", &common("recv"));
-    recv.await_listening(port, Duration::from_secs(10));
+    let common = |cmd: &str, port: u16| secure_args(cmd, mode, &dir, port, pattern);
+    let mut recv = Proc::netgear("recv", &common("recv", 0));
+    let port = recv.await_bound_port(Duration::from_secs(10));
     let kind = if pattern == 3 { zmq::PUSH } else { zmq::PAIR };
     let peers: Vec<zmq::Socket> = attackers
         .iter()
@@ -579,7 +574,7 @@ fn attacked(mode: &str, pattern: u8, attackers: &[Attacker], tag: &str) {
         .collect();
     // Their handshakes have been tried and refused (`attack` waits for it); the legitimate
     // sender comes now.
-    let mut serve_args = common("serve");
+    let mut serve_args = common("serve", port);
     serve_args.extend(["--frames", "40", "--width", "32", "--height", "24"].map(String::from));
     let serve = Proc::netgear("serve", &serve_args);
     // More attempts while it streams.
@@ -662,10 +657,9 @@ fn ironhouse_pattern0_refuses_unknown_clients() {
 fn refusals_are_logged_without_flooding() {
     const KNOCKS: usize = 60;
     let dir = keys("flood");
-    let port = free_port();
-    let common = |cmd: &str| secure_args(cmd, "stonehouse", &dir, port, 3);
-    let mut recv = Proc::netgear("recv", &common("recv"));
-    recv.await_listening(port, Duration::from_secs(10));
+    let common = |cmd: &str, port: u16| secure_args(cmd, "stonehouse", &dir, port, 3);
+    let mut recv = Proc::netgear("recv", &common("recv", 0));
+    let port = recv.await_bound_port(Duration::from_secs(10));
     for _ in 0..KNOCKS {
         // A plain ZeroMQ peer's greeting; the receiver refuses it and closes the connection.
         let mut knock = TcpStream::connect(("127.0.0.1", port)).expect("connects");
@@ -681,7 +675,7 @@ fn refusals_are_logged_without_flooding() {
             assert_ne!(e.kind(), std::io::ErrorKind::WouldBlock, "not refused");
         }
     }
-    let mut serve_args = common("serve");
+    let mut serve_args = common("serve", port);
     serve_args.extend(["--frames", "10", "--width", "32", "--height", "24"].map(String::from));
     let served = Proc::netgear("serve", &serve_args).wait(Duration::from_secs(30));
     served.assert_success();
@@ -702,12 +696,12 @@ fn refusals_are_logged_without_flooding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secure_mode_on_one_end_only_is_named_in_the_timeouts() {
     let dir = keys("one-end");
-    let port = free_port();
     let client = Client::new(secured(
-        tcp(Pattern::Pair, port, false, 1000),
+        tcp(Pattern::Pair, 0, false, 1000),
         Secure::receiver(SecureMode::Stonehouse, &dir).expect("receiver keys"),
     ))
     .expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 1000)).expect("connects");
     let (sent, got) = within(async {
         tokio::join!(
@@ -792,10 +786,9 @@ fn netgear_secure(
 /// byte for byte, with its data, and the answers go back.
 fn vidgear_sends(secure: &str, pattern: u8, bi: bool, tag: &str) {
     let dir = keys(tag);
-    let port = free_port();
     let reply: &[&str] = if bi { &["--reply", "ok"] } else { &[] };
-    let mut recv = netgear_secure("recv", secure, port, pattern, bi, &dir, reply);
-    recv.await_listening(port, Duration::from_secs(60));
+    let mut recv = netgear_secure("recv", secure, 0, pattern, bi, &dir, reply);
+    let port = recv.await_bound_port(Duration::from_secs(60));
     let frames = VG_FRAMES.to_string();
     let mut extra = vec!["--frames", frames.as_str()];
     if bi {
@@ -850,7 +843,8 @@ fn vidgear_over_curve_to_netgear_ironhouse_pattern3() {
 /// runs no ZAP handler, any client key is let in): every frame arrives byte for byte.
 fn netgear_sends(pattern: u8, bi: bool, tag: &str) {
     let dir = keys(tag);
-    let port = free_port();
+    // vidgear cannot say which port it bound: one outside the kernel's ephemeral range.
+    let port = port_below_ephemeral();
     let reply: &[&str] = if bi { &["--reply", "ok"] } else { &[] };
     let mut recv = Proc::spawn(
         "vidgear recv",

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TEST_LIMIT, free_port, tcp, within};
+use common::{TEST_LIMIT, tcp, within};
 use futures::StreamExt;
 use netgear::media::TestPattern;
 use netgear::{Client, Error, Frame, Pattern, Server};
@@ -52,8 +52,8 @@ async fn launch_until_ends_the_stream_at_once() {
         Pattern::PubSub,
         Pattern::PushPull,
     ] {
-        let port = free_port();
-        let client = Client::new(tcp(pattern, port, false, LONG)).expect("binds");
+        let client = Client::new(tcp(pattern, 0, false, LONG)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let (tx, rx) = tokio::sync::oneshot::channel();
         let receiver = spawn_client(client, 10, tx);
         let mut server = Server::new(tcp(pattern, port, false, 5000)).expect("connects");
@@ -87,8 +87,8 @@ struct Unplugged;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_source_ends_the_stream_cleanly() {
     for pattern in [Pattern::Pair, Pattern::ReqRep, Pattern::PushPull] {
-        let port = free_port();
-        let client = Client::new(tcp(pattern, port, false, LONG)).expect("binds");
+        let client = Client::new(tcp(pattern, 0, false, LONG)).expect("binds");
+        let port = client.local_port().expect("a tcp port");
         let (tx, _rx) = tokio::sync::oneshot::channel();
         let receiver = spawn_client(client, u64::MAX, tx);
         let mut server = Server::new(tcp(pattern, port, false, 5000)).expect("connects");
@@ -114,8 +114,8 @@ async fn a_failing_source_ends_the_stream_cleanly() {
 /// A source failing with the library's own error gets it back as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_failing_with_a_netgear_error_gets_it_back() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, false, LONG)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, LONG)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let (tx, _rx) = tokio::sync::oneshot::channel();
     let receiver = spawn_client(client, u64::MAX, tx);
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 5000)).expect("connects");

@@ -8,7 +8,6 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::free_port;
 use common::proc::{NETGEAR, Proc};
 
 const HANG: Duration = Duration::from_secs(60);
@@ -17,12 +16,12 @@ const HANG: Duration = Duration::from_secs(60);
 /// at 30 fps, and returns everything the receiver wrote to its terminal or its stderr, and the
 /// sender's stderr.
 fn run(tty: bool, json: bool) -> (String, String) {
-    let port = free_port();
-    let mut recv = format!("{NETGEAR} recv --address 127.0.0.1 --port {port} --timeout 20");
+    let mut recv = format!("{NETGEAR} recv --address 127.0.0.1 --port 0 --timeout 20");
     if json {
         recv += " --json";
     }
     let rx = if tty {
+        common::need("script");
         let mut c = Command::new("script");
         // -q quiet, -e the child's exit status, -f flush as written, -c the command.
         c.args(["-qefc", &recv, "/dev/null"]);
@@ -33,7 +32,8 @@ fn run(tty: bool, json: bool) -> (String, String) {
         c
     };
     let mut rx = Proc::spawn("recv", rx);
-    rx.await_listening(port, HANG);
+    // On stderr, or under `script` on its terminal (the child's stdout here).
+    let port = rx.await_bound_port(HANG);
     let serve: Vec<String> = [
         "serve",
         "--address",
@@ -79,21 +79,19 @@ fn no_status_line_off_a_terminal_or_with_json() {
 /// Streams 30 frames of the test pattern from `serve` to `recv` on loopback, each with the
 /// extra arguments given, and returns their JSON summaries.
 fn summaries(serve_extra: &[&str], recv_extra: &[&str]) -> (serde_json::Value, serde_json::Value) {
-    let port = free_port().to_string();
-    let at = ["--address", "127.0.0.1", "--port", &port];
-    let args = |base: &[&str], extra: &[&str]| -> Vec<String> {
+    let args = |base: &[&str], port: u16, extra: &[&str]| -> Vec<String> {
         base.iter()
-            .chain(&at)
+            .chain(&["--address", "127.0.0.1", "--port", &port.to_string()])
             .chain(extra)
             .map(|s| s.to_string())
             .collect()
     };
     let mut rx = Proc::netgear(
         "recv",
-        &args(&["recv", "--json", "--timeout", "20"], recv_extra),
+        &args(&["recv", "--json", "--timeout", "20"], 0, recv_extra),
     );
-    rx.await_listening(port.parse().expect("a port"), HANG);
-    let serve = args(&["serve", "--json", "--frames", "30"], serve_extra);
+    let port = rx.await_bound_port(HANG);
+    let serve = args(&["serve", "--json", "--frames", "30"], port, serve_extra);
     let tx = Proc::netgear("serve", &serve).wait(HANG);
     tx.assert_success();
     let rx = rx.wait(HANG);

@@ -19,7 +19,7 @@ use netgear::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bidirectional_needs_pattern_0_or_1() {
     for p in [Pattern::PubSub, Pattern::PushPull] {
-        let opts = tcp(p, free_port(), true, 500);
+        let opts = tcp(p, port_below_ephemeral(), true, 500);
         assert!(matches!(opts.validate(), Err(Error::BidirectionalPattern(q)) if q == p));
         assert!(matches!(
             Server::new(opts.clone()),
@@ -39,7 +39,7 @@ async fn bidirectional_needs_pattern_0_or_1() {
 async fn bidirectional_refuses_a_built_in_source() {
     let opts = Options {
         source: Some(Source::TestPattern(TestPattern::new(8, 6))),
-        ..tcp(Pattern::Pair, free_port(), true, 500)
+        ..tcp(Pattern::Pair, port_below_ephemeral(), true, 500)
     };
     assert!(matches!(
         opts.validate(),
@@ -59,24 +59,98 @@ async fn bidirectional_refuses_a_built_in_source() {
 async fn zero_queue_capacity_is_invalid() {
     let opts = Options {
         queue_capacity: 0,
-        ..tcp(Pattern::Pair, free_port(), true, 500)
+        ..tcp(Pattern::Pair, port_below_ephemeral(), true, 500)
     };
     assert!(matches!(opts.validate(), Err(Error::InvalidOption(_))));
     assert!(matches!(Client::new(opts), Err(Error::InvalidOption(_))));
 }
 
+/// Port 0 binds a port the kernel picks, which the client tells (as bound, and as libzmq
+/// resolved the address), and a server reaches it there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_zero_binds_a_port_the_kernel_picks_and_tells_it() {
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 2000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
+    assert_ne!(port, 0);
+    assert_eq!(client.endpoint(), "tcp://127.0.0.1:0");
+    assert_eq!(client.local_endpoint(), format!("tcp://127.0.0.1:{port}"));
+    assert!(net::is_listening(port), "nothing listens on {port}");
+    let mut server = Server::new(tcp(Pattern::Pair, port, false, 2000)).expect("connects");
+    let (sent, drained) = within(async {
+        tokio::join!(
+            server.launch(futures::stream::iter((0..3).map(frame))),
+            drain(&client)
+        )
+    })
+    .await;
+    assert_eq!(sent.expect("streamed"), 3);
+    assert_eq!(drained.items.len(), 3);
+
+    // Every address (`*`, the default), and a port given: told as bound.
+    let any = Client::new(Options {
+        address: None,
+        ..tcp(Pattern::PushPull, 0, false, 500)
+    })
+    .expect("binds");
+    let port = any.local_port().expect("a tcp port");
+    assert_eq!(any.local_endpoint(), format!("tcp://0.0.0.0:{port}"));
+    let again = tcp(Pattern::PushPull, port_below_ephemeral(), false, 500);
+    let given = Client::new(again.clone()).expect("binds");
+    assert_eq!(given.local_port(), Some(again.port));
+    // Over ipc there is no port: the number is part of the file's name.
+    let path = ipc_path("port0");
+    let opts = ipc(Pattern::Pair, &path, false, 500);
+    let over_ipc = Client::new(Options {
+        port: 0,
+        ..opts.clone()
+    })
+    .expect("binds");
+    assert_eq!(over_ipc.local_port(), None);
+    assert_eq!(
+        over_ipc.local_endpoint(),
+        format!("ipc://{}:0", path.display())
+    );
+    drop(over_ipc);
+    remove_ipc(&Options { port: 0, ..opts });
+}
+
+/// A send-mode end cannot connect to port 0: a typed error at once, not a timeout later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_refuses_port_zero() {
+    let r = Server::new(tcp(Pattern::Pair, 0, false, 500));
+    assert!(
+        matches!(r, Err(Error::ConnectPortZero)),
+        "got {:?}",
+        r.err()
+    );
+    let e = Server::new(tcp(Pattern::ReqRep, 0, true, 500)).expect_err("port 0");
+    assert!(e.to_string().contains("Client::local_port"), "{e}");
+    assert!(matches!(
+        tcp(Pattern::Pair, 0, false, 500).validate_for(End::Server),
+        Err(Error::ConnectPortZero)
+    ));
+    // Over ipc port 0 is a name like any other.
+    let path = ipc_path("port0-send");
+    let opts = Options {
+        port: 0,
+        ..ipc(Pattern::Pair, &path, false, 500)
+    };
+    assert!(opts.validate_for(End::Server).is_ok());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_without_a_source_is_no_source() {
-    let mut server = Server::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("connects");
+    let mut server =
+        Server::new(tcp(Pattern::Pair, port_below_ephemeral(), false, 500)).expect("connects");
     let r = within(server.run(Some(3))).await;
     assert!(matches!(r, Err(Error::NoSource)), "got {r:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_streams_the_built_in_source() {
-    let port = free_port();
     let pattern = TestPattern::new(8, 6);
-    let client = Client::new(tcp(Pattern::Pair, port, false, 2000)).expect("client binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 2000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(Options {
         source: Some(Source::TestPattern(pattern.clone())),
         ..tcp(Pattern::Pair, port, false, 2000)
@@ -92,8 +166,8 @@ async fn run_streams_the_built_in_source() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bidirectional_source_must_yield_pairs() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, true, 500)).expect("client binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, true, 500)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::Pair, port, true, 500)).expect("connects");
     let source = futures::stream::iter((0..3).map(|i| SourceItem::Frame(frame(i))));
     let r = within(server.launch(source)).await;
@@ -126,14 +200,14 @@ fn assert_each_cause_once(e: &(dyn std::error::Error + 'static)) {
 /// repeat it in their own message, so a chain printer says each cause once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_chain_says_each_cause_once() {
-    let port = free_port();
-    let _first = Client::new(tcp(Pattern::Pair, port, false, 500)).expect("first bind");
+    let first = Client::new(tcp(Pattern::Pair, 0, false, 500)).expect("first bind");
+    let port = first.local_port().expect("a tcp port");
     let bind = Client::new(tcp(Pattern::Pair, port, false, 500)).expect_err("the port is taken");
     assert_each_cause_once(&bind);
     assert!(chain(&bind)[1].contains("in use"), "{:?}", chain(&bind));
 
-    let client = Client::new(tcp(Pattern::ReqRep, free_port(), false, 2000)).expect("binds");
-    let endpoint = client.endpoint().replace('*', "127.0.0.1");
+    let client = Client::new(tcp(Pattern::ReqRep, 0, false, 2000)).expect("binds");
+    let endpoint = client.local_endpoint().to_owned();
     let peer = std::thread::spawn(move || {
         let ctx = zmq::Context::new();
         let s = ctx.socket(zmq::REQ).expect("a socket");
@@ -152,8 +226,8 @@ async fn an_error_chain_says_each_cause_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binding_a_bound_port_is_bind_error() {
-    let port = free_port();
-    let _first = Client::new(tcp(Pattern::Pair, port, false, 500)).expect("first bind");
+    let first = Client::new(tcp(Pattern::Pair, 0, false, 500)).expect("first bind");
+    let port = first.local_port().expect("a tcp port");
     let second = Client::new(tcp(Pattern::Pair, port, false, 500));
     assert!(
         matches!(&second, Err(Error::Bind { endpoint, pattern: 0, .. }) if endpoint.ends_with(&format!(":{port}"))),
@@ -175,7 +249,7 @@ async fn binding_a_bound_port_is_bind_error() {
 async fn connecting_an_invalid_endpoint_is_connect_error() {
     let bad_host = Options {
         address: Some("not a host:".into()),
-        ..tcp(Pattern::Pair, free_port(), false, 500)
+        ..tcp(Pattern::Pair, port_below_ephemeral(), false, 500)
     };
     let r = Server::new(bad_host);
     assert!(
@@ -196,10 +270,9 @@ async fn connecting_an_invalid_endpoint_is_connect_error() {
 
 #[test]
 fn ends_need_a_tokio_runtime() {
-    let port = free_port();
-    let r = Client::new(tcp(Pattern::Pair, port, false, 500));
+    let r = Client::new(tcp(Pattern::Pair, 0, false, 500));
     assert!(matches!(r, Err(Error::NoRuntime)), "got {:?}", r.err());
-    let r = Server::new(tcp(Pattern::Pair, port, false, 500));
+    let r = Server::new(tcp(Pattern::Pair, port_below_ephemeral(), false, 500));
     assert!(matches!(r, Err(Error::NoRuntime)), "got {:?}", r.err());
 }
 
@@ -241,8 +314,8 @@ async fn mismatch(pattern: Pattern, server_bidi: bool) {
     } else {
         End::Server
     };
-    let port = free_port();
-    let client = Client::new(tcp(pattern, port, !server_bidi, 1000)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, !server_bidi, 1000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, server_bidi, 1000)).expect("connects");
     let source = futures::stream::iter(
         (0..5).map(|i| SourceItem::WithData(Some(Data::from(i)), frame(i as usize))),
@@ -295,7 +368,7 @@ async fn client_with_nobody_sending_times_out() {
         Pattern::PubSub,
         Pattern::PushPull,
     ] {
-        let client = Client::new(tcp(pattern, free_port(), false, 200)).expect("client binds");
+        let client = Client::new(tcp(pattern, 0, false, 200)).expect("client binds");
         let start = Instant::now();
         let r = within(client.recv()).await;
         let took = start.elapsed();
@@ -313,8 +386,8 @@ async fn client_with_nobody_sending_times_out() {
 /// handshake: both time out, and both timeouts say the other end may use another pattern.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pattern_mismatch_is_named_in_both_timeouts() {
-    let port = free_port();
-    let client = Client::new(tcp(Pattern::Pair, port, false, 1000)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 1000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(Pattern::ReqRep, port, false, 1000)).expect("connects");
     let (sent, got) = within(async {
         tokio::join!(
@@ -341,7 +414,8 @@ async fn a_pattern_mismatch_is_named_in_both_timeouts() {
 /// A server with nobody receiving fails with a timeout, after waiting it (and never hangs:
 /// `within`).
 async fn server_with_nobody_receiving(pattern: Pattern) {
-    let mut server = Server::new(tcp(pattern, free_port(), false, 200)).expect("connects");
+    let mut server =
+        Server::new(tcp(pattern, port_below_ephemeral(), false, 200)).expect("connects");
     let start = Instant::now();
     let r = within(server.launch(futures::stream::iter((0..5).map(frame)))).await;
     let took = start.elapsed();
@@ -369,7 +443,8 @@ async fn server_pattern2_without_subscriber_times_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn step_send_with_nobody_receiving_times_out() {
-    let mut server = Server::new(tcp(Pattern::Pair, free_port(), true, 200)).expect("connects");
+    let mut server =
+        Server::new(tcp(Pattern::Pair, port_below_ephemeral(), true, 200)).expect("connects");
     let r = within(server.send(Some(&Data::from("hi")), &frame(0))).await;
     assert!(matches!(r, Err(Error::Timeout { .. })), "got {r:?}");
 }
@@ -379,7 +454,7 @@ async fn step_send_with_nobody_receiving_times_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transceive_data_needs_bidirectional_mode() {
-    let client = Client::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 500)).expect("binds");
     assert!(matches!(
         client.transceive_data("hello"),
         Err(Error::InvalidOption(_))
@@ -395,7 +470,7 @@ async fn transceive_data_needs_bidirectional_mode() {
 async fn transceive_data_queue_is_bounded() {
     let client = Client::new(Options {
         queue_capacity: 2,
-        ..tcp(Pattern::Pair, free_port(), true, 500)
+        ..tcp(Pattern::Pair, 0, true, 500)
     })
     .expect("binds");
     client.transceive_data("one").expect("first fits");
@@ -411,8 +486,8 @@ async fn transceive_data_queue_is_bounded() {
 // 5. after termination
 
 async fn recv_after_termination(pattern: Pattern) {
-    let port = free_port();
-    let client = Client::new(tcp(pattern, port, false, 1000)).expect("client binds");
+    let client = Client::new(tcp(pattern, 0, false, 1000)).expect("client binds");
+    let port = client.local_port().expect("a tcp port");
     let mut server = Server::new(tcp(pattern, port, false, 1000)).expect("connects");
     let client_side = async {
         let mut frames = 0;
@@ -451,6 +526,31 @@ async fn recv_after_termination_pattern3() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_terminated_before_the_end() {
-    let client = Client::new(tcp(Pattern::Pair, free_port(), false, 500)).expect("binds");
+    let client = Client::new(tcp(Pattern::Pair, 0, false, 500)).expect("binds");
     assert!(!client.is_terminated());
+}
+
+// ---------------------------------------------------------------------------------------------
+// the tests' own ports
+
+/// The ports the tests give peers that cannot bind port 0 (vidgear) are outside the kernel's
+/// ephemeral range, free, and not handed out twice.
+#[test]
+fn ports_for_other_processes_are_outside_the_ephemeral_range() {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .expect("the kernel's ephemeral range");
+    let bounds: Vec<u16> = range
+        .split_whitespace()
+        .map(|n| n.parse().expect("a port"))
+        .collect();
+    let ports: Vec<u16> = (0..50).map(|_| port_below_ephemeral()).collect();
+    for &port in &ports {
+        assert!(
+            port < bounds[0] || port > bounds[1],
+            "{port} is in the ephemeral range {range}"
+        );
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("free");
+    }
+    let distinct: std::collections::HashSet<_> = ports.iter().collect();
+    assert_eq!(distinct.len(), ports.len(), "{ports:?}");
 }

@@ -5,12 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY="${1:-python3}"
+# The logs in a directory of this run's own (fixed names in /tmp could be another run's, or
+# another user's links).
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 for example in bare_minimum variable_parameters video_chat; do
-    "$PY" "${example}_client.py" >"/tmp/netgear-rs-${example}-client.log" 2>&1 &
+    "$PY" "${example}_client.py" >"$logs/${example}-client.log" 2>&1 &
     client=$!
-    "$PY" "${example}_server.py" >"/tmp/netgear-rs-${example}-server.log" 2>&1 || {
-        echo "$example: the server failed:"; cat "/tmp/netgear-rs-${example}-server.log"
+    "$PY" "${example}_server.py" >"$logs/${example}-server.log" 2>&1 || {
+        echo "$example: the server failed:"; cat "$logs/${example}-server.log"
         kill "$client" 2>/dev/null; exit 1; }
-    wait "$client" || { echo "$example: the client failed:"; cat "/tmp/netgear-rs-${example}-client.log"; exit 1; }
-    echo "$example: ok ($(grep -c . "/tmp/netgear-rs-${example}-client.log") lines from the client)"
+    wait "$client" || { echo "$example: the client failed:"; cat "$logs/${example}-client.log"; exit 1; }
+    echo "$example: ok ($(grep -c . "$logs/${example}-client.log") lines from the client)"
 done

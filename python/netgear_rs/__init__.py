@@ -153,6 +153,8 @@ class NetGear_Async:
     - **Secure mode** (``secure_mode=1`` stonehouse, ``2`` ironhouse, keys in vidgear NetGear's
       place and layout): ZeroMQ CURVE encryption and authentication, which vidgear's
       NetGear_Async does not have; peers without the keys get nothing through.
+    - **Any free port**: ``receive_mode=True, port=0`` binds a port the kernel picks, at
+      construction, and ``local_port`` says which (vidgear cannot say).
 
     netgear-rs options (keyword arguments, like ``bidirectional_mode``): see
     ``EXTRA_OPTIONS``. vidgear's capture options have their meaning where the ffmpeg-backed
@@ -299,6 +301,11 @@ class NetGear_Async:
         self.__executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="netgear_rs"
         )
+        if self.__receive_mode and self.__protocol == "tcp" and _is_port_zero(port):
+            # A netgear_rs extension: port 0 binds a port the kernel picks, at once, so that
+            # `local_port` tells it before the sender is started (vidgear binds in
+            # recv_generator(), and port 0 would give it a port nobody can learn).
+            self.__bind()
 
         if not self.__receive_mode:
             if source is None:
@@ -318,6 +325,23 @@ class NetGear_Async:
                 if framerate is not _UNSET:
                     video["framerate"] = float(framerate)
                 self.config = {"generator": self.__frame_generator(video, time_delay)}
+
+    @property
+    def local_port(self):
+        """The tcp port this receive-mode end listens on, for the sender to connect to (a
+        netgear_rs extension; vidgear has none): with ``port=0`` the one the kernel picked,
+        bound at construction; with another port, that port once ``recv_generator()`` has
+        bound it (``None`` before). ``None`` over ipc and in send mode."""
+        receiver = self.__receiver
+        return None if receiver is None else receiver.local_port
+
+    @property
+    def local_endpoint(self):
+        """The endpoint this receive-mode end bound, as ZeroMQ resolved it
+        (``tcp://0.0.0.0:41234`` for address ``*`` and port 0), or ``None`` before binding
+        and in send mode (a netgear_rs extension, as ``local_port``)."""
+        receiver = self.__receiver
+        return None if receiver is None else receiver.local_endpoint
 
     def __secure_options(self, options):
         """Takes vidgear NetGear's secure-mode options out of ``options``: the core's
@@ -573,6 +597,15 @@ def _stderr_handler():
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s :: %(name)s :: %(levelname)s :: %(message)s"))
     return handler
+
+
+def _is_port_zero(port):
+    """Whether vidgear's ``port`` (a number or a string of one) is 0."""
+    if isinstance(port, bool):
+        return False
+    if isinstance(port, int):
+        return port == 0
+    return isinstance(port, str) and port == "0"
 
 
 def _source_name(source):

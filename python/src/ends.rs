@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use netgear::{
-    Client, Compression, Error, OnBadMessage, Options, Pattern, Protocol, Reply, Secure,
+    Client, Compression, End, Error, OnBadMessage, Options, Pattern, Protocol, Reply, Secure,
     SecureMode, Server, Transceiver,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -189,7 +189,13 @@ pub(crate) fn check_options(kw: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
         },
         None => None,
     };
-    options(kw, receive_mode)?.validate().map_err(to_pyerr)
+    let opts = options(kw, receive_mode)?;
+    match receive_mode {
+        Some(true) => opts.validate_for(End::Client),
+        Some(false) => opts.validate_for(End::Server),
+        None => opts.validate(),
+    }
+    .map_err(to_pyerr)
 }
 
 /// A reply from the client as Python sees it: `None`, a value, or a numpy array.
@@ -332,6 +338,8 @@ pub(crate) struct Receiver {
     inner: Arc<ReceiverInner>,
     bridge: Bridge,
     endpoint: String,
+    local_endpoint: String,
+    local_port: Option<u16>,
 }
 
 struct ReceiverInner {
@@ -387,6 +395,8 @@ impl Receiver {
         };
         Ok(Receiver {
             endpoint: client.endpoint().to_owned(),
+            local_endpoint: client.local_endpoint().to_owned(),
+            local_port: client.local_port(),
             bridge: Bridge::new("netgear_rs recv")?,
             inner: Arc::new(ReceiverInner {
                 client: Mutex::new(Some(Arc::new(client))),
@@ -396,10 +406,22 @@ impl Receiver {
         })
     }
 
-    /// The endpoint bound.
+    /// The endpoint asked for (`tcp://*:0`).
     #[getter]
     fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The endpoint bound, as libzmq resolved it (the kernel's port for port 0).
+    #[getter]
+    fn local_endpoint(&self) -> &str {
+        &self.local_endpoint
+    }
+
+    /// The tcp port bound (the kernel's pick for port 0); `None` over ipc.
+    #[getter]
+    fn local_port(&self) -> Option<u16> {
+        self.local_port
     }
 
     /// The eventfd that becomes readable when a submitted call is done (then call `take`).

@@ -31,6 +31,7 @@ pub(crate) fn to_pyerr(e: Error) -> PyErr {
         | Error::NoSource
         | Error::ExpectedDataFramePair
         | Error::Connect { .. }
+        | Error::ConnectPortZero
         | Error::InvalidOption(_)
         | Error::Codec(_)
         | Error::Frame(_)

@@ -1,9 +1,19 @@
-"""Shared helpers: free ports, peers in other processes, the netgear command, and both ends
-of a netgear_rs stream in one asyncio loop."""
+"""Shared helpers: ports, peers in other processes, the netgear command, and both ends of a
+netgear_rs stream in one asyncio loop.
+
+Ports. A receiver of ours binds port 0 and says which port it got (``local_port`` of a
+``NetGear_Async(receive_mode=True, port=0)``, the ``listening on`` line of ``netgear recv
+--port 0``): nothing can take it between the choice and the bind. For a receiver that cannot say
+(vidgear), and for a port nothing must listen on, the ``port`` fixture picks one outside the
+kernel's ephemeral range: a port bound, closed and handed on from inside that range can
+meanwhile become the source port of any outgoing connection on the machine."""
 
 import asyncio
+import itertools
 import json
 import os
+import re
+import select
 import shutil
 import socket
 import subprocess
@@ -22,12 +32,78 @@ from netgear_rs import NetGear_Async  # noqa: E402
 GUARD = 120.0
 
 
+# As tests/common/net.rs: where the search starts, and the ports each process walks before it
+# reaches the next process's start.
+_PORTS_FROM = 20000
+_PORTS_PER_PROCESS = 128
+_next_port = itertools.count()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(v) for v in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def port_below_ephemeral():
+    """A tcp port for a peer that cannot bind port 0 and say which port it got (vidgear), or
+    for a port nothing may listen on: outside the kernel's ephemeral range (below it, from
+    20000; above it if there is no room below), so that no outgoing connection takes it as its
+    source port; apart from the ports of other test processes of ours (each starts at an offset
+    from its pid and walks on, as tests/common/net.rs does); and free when checked."""
+    low, high = _ephemeral_range()
+    if low >= _PORTS_FROM + 2 * _PORTS_PER_PROCESS:
+        first, end_ = _PORTS_FROM, low
+    else:
+        first, end_ = high + 1, 65536
+    span = end_ - first
+    assert span >= 2 * _PORTS_PER_PROCESS, (
+        "no room for test ports outside the ephemeral range {}-{} "
+        "(/proc/sys/net/ipv4/ip_local_port_range): narrow it".format(low, high))
+    start = (os.getpid() % (span // _PORTS_PER_PROCESS)) * _PORTS_PER_PROCESS
+    for _ in range(span):
+        candidate = first + (start + next(_next_port)) % span
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as libzmq binds
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    raise AssertionError("every port from {} to {} is taken".format(first, end_))
+
+
 @pytest.fixture
 def port():
-    """A tcp port nobody listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A tcp port nobody listens on, outside the kernel's ephemeral range: for a vidgear
+    receiver, or a sender with no receiver. (A netgear_rs receiver binds port 0 instead.)"""
+    return port_below_ephemeral()
+
+
+def bound_port(proc):
+    """The port `netgear recv` (started with `--port 0` and stderr piped) bound: waits for the
+    `listening on tcp://ADDRESS:PORT` line it prints once bound, failing if it exits first
+    (a hang guard bounds the wait)."""
+    fd = proc.stderr.fileno()
+    seen = b""
+    deadline = time.monotonic() + GUARD
+    while True:
+        for line in seen.split(b"\n")[:-1]:
+            found = re.search(rb"listening on tcp://.*:(\d+)\s*$", line)
+            if found:
+                return int(found.group(1))
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, "hang guard: netgear recv never said where it listens"
+        if select.select([fd], [], [], remaining)[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                proc.wait()
+                raise AssertionError("netgear recv exited ({}) before binding: {}".format(
+                    proc.returncode, seen.decode(errors="replace")[-3000:]))
+            seen += chunk
 
 
 def listening(port):
@@ -54,15 +130,6 @@ def wait_for(condition, what, proc=None):
             raise AssertionError("peer exited before {}: {}\n{}".format(what, out, err[-3000:]))
         assert time.monotonic() < deadline, "hang guard: no {}".format(what)
         time.sleep(0.01)
-
-
-async def until(condition, what):
-    """Waits in the running loop for an event (a bound port, a file), polled; fails after GUARD
-    seconds (a hang guard)."""
-    deadline = time.monotonic() + GUARD
-    while not condition():
-        assert time.monotonic() < deadline, "hang guard: no {}".format(what)
-        await asyncio.sleep(0.01)
 
 
 class Peer:
@@ -136,14 +203,13 @@ async def close_in_loop(gear):
     await gear._NetGear_Async__close_task
 
 
-async def stream(port, items, pattern=0, bidirectional=None, replies=None, timeout=10.0,
-                 **extra):
+async def stream(items, pattern=0, bidirectional=None, replies=None, timeout=10.0, **extra):
     """Streams `items` (frames, or (data, frame) pairs) from a netgear_rs sender to a
-    netgear_rs receiver in this loop. The receiver answers frame k with replies(k, item) in
-    bidirectional mode. Returns (what the receiver got, what the sender's transceive_data
-    gave, in order, None included)."""
-    client = end(port, pattern, bidirectional, True, timeout, **extra).launch()
-    server = end(port, pattern, bidirectional, False, timeout, **extra)
+    netgear_rs receiver in this loop (on a port the kernel picks). The receiver answers frame k
+    with replies(k, item) in bidirectional mode. Returns (what the receiver got, what the
+    sender's transceive_data gave, in order, None included)."""
+    client = end(0, pattern, bidirectional, True, timeout, **extra).launch()
+    server = end(client.local_port, pattern, bidirectional, False, timeout, **extra)
     got, answers = [], []
 
     async def receive():

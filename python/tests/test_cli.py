@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, end, listening, until, wait_for
+from conftest import GUARD, bound_port, close_in_loop, end
 
 
 def run_json(proc):
@@ -19,15 +19,15 @@ def run_json(proc):
 
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, True), (3, False)])
-def test_netgear_serve_to_netgear_rs(port, netgear_bin, pattern, bi):
+def test_netgear_serve_to_netgear_rs(netgear_bin, pattern, bi):
     n = 20
 
     async def main():
-        client = end(port, pattern, True if bi else None, receive_mode=True)
+        # Port 0: bound at construction, on a port the kernel picks.
+        client = end(0, pattern, True if bi else None, receive_mode=True)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await until(lambda: listening(port), "the receiver bound")
-        cmd = [netgear_bin, "serve", "--address", "127.0.0.1", "--port", str(port),
+        cmd = [netgear_bin, "serve", "--address", "127.0.0.1", "--port", str(client.local_port),
                "--pattern", str(pattern), "--width", "64", "--height", "48",
                "--frames", str(n), "--json", "--no-hash"]
         if bi:
@@ -59,15 +59,15 @@ def test_netgear_serve_to_netgear_rs(port, netgear_bin, pattern, bi):
 
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, False), (3, False)])
-def test_netgear_rs_to_netgear_recv(port, netgear_bin, pattern, bi):
+def test_netgear_rs_to_netgear_recv(netgear_bin, pattern, bi):
     n = 20
-    cmd = [netgear_bin, "recv", "--address", "127.0.0.1", "--port", str(port),
+    cmd = [netgear_bin, "recv", "--address", "127.0.0.1", "--port", "0",
            "--pattern", str(pattern), "--json", "--no-hash"]
     if bi:
         cmd += ["--bidirectional", "--reply", "ok"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: listening(port), "netgear recv bound", proc)
+        port = bound_port(proc)
 
         async def main():
             server = end(port, pattern, True if bi else None)

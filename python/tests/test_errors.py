@@ -56,10 +56,10 @@ def test_recv_generator_in_send_mode(port):
         asyncio.run(main())
 
 
-def test_bidirectional_source_yielding_bare_frames(port):
+def test_bidirectional_source_yielding_bare_frames():
     async def main():
-        client = end(port, 0, True, receive_mode=True, timeout=5.0)
-        server = end(port, 0, True, timeout=5.0)
+        client = end(0, 0, True, receive_mode=True, timeout=5.0)
+        server = end(client.local_port, 0, True, timeout=5.0)
 
         async def source():
             yield frames.make(0, (8, 8))
@@ -82,10 +82,10 @@ def test_bidirectional_source_yielding_bare_frames(port):
 
 @pytest.mark.parametrize("server_bi,client_bi,missing", [(True, False, "client"),
                                                          (False, True, "server")])
-def test_mismatched_bidirectional_mode(port, server_bi, client_bi, missing):
+def test_mismatched_bidirectional_mode(server_bi, client_bi, missing):
     async def main():
-        client = end(port, 0, client_bi, receive_mode=True, timeout=5.0)
-        server = end(port, 0, server_bi, timeout=5.0)
+        client = end(0, 0, client_bi, receive_mode=True, timeout=5.0)
+        server = end(client.local_port, 0, server_bi, timeout=5.0)
 
         async def source():
             for i in range(3):
@@ -112,9 +112,9 @@ def test_mismatched_bidirectional_mode(port, server_bi, client_bi, missing):
     asyncio.run(asyncio.wait_for(main(), 60))
 
 
-def test_receiver_timeout(port):
+def test_receiver_timeout():
     async def main():
-        client = end(port, receive_mode=True, timeout=0.5)
+        client = end(0, receive_mode=True, timeout=0.5)
         try:
             async for _ in client.recv_generator():
                 pass
@@ -170,10 +170,10 @@ def test_unknown_and_unsupported_options():
         NetGear_Async(compression="gif")
 
 
-def test_object_arrays_are_never_pickled(port):
+def test_object_arrays_are_never_pickled():
     async def main():
-        client = end(port, receive_mode=True, timeout=5.0)
-        server = end(port, timeout=5.0)
+        client = end(0, receive_mode=True, timeout=5.0)
+        server = end(client.local_port, timeout=5.0)
 
         async def source():
             yield np.array([{"a": 1}, None], dtype=object)
@@ -194,9 +194,9 @@ def test_object_arrays_are_never_pickled(port):
     asyncio.run(main())
 
 
-def test_two_receiving_loops_at_once_are_refused(port):
+def test_two_receiving_loops_at_once_are_refused():
     async def main():
-        client = end(port, receive_mode=True, timeout=2.0)
+        client = end(0, receive_mode=True, timeout=2.0)
         first = client.recv_generator()
         second = client.recv_generator()
         pending = asyncio.ensure_future(first.__anext__())
@@ -209,3 +209,13 @@ def test_two_receiving_loops_at_once_are_refused(port):
             await close_in_loop(client)
 
     asyncio.run(main())
+
+
+def test_a_sender_refuses_port_zero(tmp_path):
+    """netgear_rs extension: a send-mode end cannot connect to port 0 (a receiver binds it and
+    says which port it got); vidgear would try, and time out."""
+    for port in (0, "0"):
+        with pytest.raises(ValueError, match="port 0 cannot be connected to"):
+            NetGear_Async(address="127.0.0.1", port=port)
+    # Over ipc the port is a name like any other.
+    NetGear_Async(address=str(tmp_path / "feed"), port=0, protocol="ipc").close()

@@ -7,28 +7,28 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, end, listening, until, wait_for
+from conftest import close_in_loop, end, listening, wait_for
 
 SHAPE = (48, 64, 3)
 CASES = [(0, True), (1, True), (0, False), (1, False), (2, False), (3, False)]
 
 
 @pytest.mark.parametrize("pattern,bi", CASES)
-def test_vidgear_sender_to_netgear_rs_receiver(port, peers, tmp_path, pattern, bi):
+def test_vidgear_sender_to_netgear_rs_receiver(peers, tmp_path, pattern, bi):
     n = 15
     stop = tmp_path / "stop"
 
     async def main():
-        client = end(port, pattern, True if bi else None, receive_mode=True, timeout=5.0)
+        # Port 0: bound at construction, on a port the kernel picks.
+        client = end(0, pattern, True if bi else None, receive_mode=True, timeout=5.0)
         got = []
         sender = None
         agen = client.recv_generator()
         try:
-            # binding happens on the first step of the generator: start it, then the sender
             first = asyncio.ensure_future(agen.__anext__())
-            await until(lambda: listening(port), "the receiver bound")
             extra = ["--pattern", pattern, "--frames", n, "--stop-file", stop]
-            sender = peers("serve", "vidgear", port, *extra, *(["--bi"] if bi else []))
+            sender = peers("serve", "vidgear", client.local_port, *extra,
+                           *(["--bi"] if bi else []))
             item = await first
             while True:
                 data, frame = item if bi else (None, item)
@@ -142,16 +142,15 @@ def test_frame_replies_from_vidgear(port, peers):
 
 
 
-def test_mismatched_bidirectional_mode_with_vidgear(port, peers):
+def test_mismatched_bidirectional_mode_with_vidgear(peers):
     """A vidgear sender without bidirectional mode, a netgear_rs receiver with it: the receiver
     raises RuntimeError naming the end without it."""
 
     async def main():
-        client = end(port, 0, True, receive_mode=True, timeout=5.0)
+        client = end(0, 0, True, receive_mode=True, timeout=5.0)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await until(lambda: listening(port), "the receiver bound")
-        peers("serve", "vidgear", port, "--frames", 3, "--timeout", 2)
+        peers("serve", "vidgear", client.local_port, "--frames", 3, "--timeout", 2)
         try:
             with pytest.raises(RuntimeError, match="not activated on the server end"):
                 await first

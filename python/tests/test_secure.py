@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, end, listening, stream, wait_for
+from conftest import GUARD, bound_port, close_in_loop, end, stream
 from netgear_rs import NetGear_Async
 
 
@@ -20,11 +20,11 @@ def keys_in(tmp_path):
 
 
 @pytest.mark.parametrize("mode,pattern", [(1, 0), (2, 1), (2, 3)])
-def test_netgear_rs_both_ends(port, tmp_path, mode, pattern):
+def test_netgear_rs_both_ends(tmp_path, mode, pattern):
     bi = pattern <= 1
     items = [("frame {}".format(i), frames.make(i, (48, 64, 3))) if bi
              else frames.make(i, (48, 64, 3)) for i in range(10)]
-    got, _ = asyncio.run(stream(port, items, pattern=pattern, bidirectional=bi or None,
+    got, _ = asyncio.run(stream(items, pattern=pattern, bidirectional=bi or None,
                                 replies=(lambda k, item: k) if bi else None,
                                 secure_mode=mode, custom_cert_location=str(tmp_path)))
     # The first end made the keys, in vidgear NetGear's place and layout.
@@ -46,15 +46,15 @@ def test_netgear_rs_to_the_netgear_command(port, tmp_path, netgear_bin):
     # The sender makes the keys (at construction) that the command then reads.
     end(port, 0, True, secure_mode=2, custom_cert_location=str(tmp_path)).close()
     recv = subprocess.Popen(
-        [netgear_bin, "recv", "--address", "127.0.0.1", "--port", str(port), "--pattern", "0",
+        [netgear_bin, "recv", "--address", "127.0.0.1", "--port", "0", "--pattern", "0",
          "--bidirectional", "--reply", "ok", "--secure", "ironhouse", "--keys",
          keys_in(tmp_path), "--json", "--no-hash"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: listening(port), "netgear recv listening", recv)
+    listens = bound_port(recv)
     answers = []
 
     async def main():
-        server = end(port, 0, True, secure_mode=2, custom_cert_location=str(tmp_path))
+        server = end(listens, 0, True, secure_mode=2, custom_cert_location=str(tmp_path))
 
         async def source():
             for i in range(n):
@@ -75,13 +75,13 @@ def test_netgear_rs_to_the_netgear_command(port, tmp_path, netgear_bin):
     assert "ok" in answers
 
 
-def test_a_plain_sender_gets_nothing_through(port, tmp_path):
+def test_a_plain_sender_gets_nothing_through(tmp_path):
     """A receiver in secure mode and a sender without it: nothing arrives, and the sender's
     timeout says why it may have failed."""
     async def main():
-        client = end(port, 3, receive_mode=True, timeout=2.0, secure_mode=1,
+        client = end(0, 3, receive_mode=True, timeout=2.0, secure_mode=1,
                      custom_cert_location=str(tmp_path)).launch()
-        server = end(port, 3, timeout=2.0)
+        server = end(client.local_port, 3, timeout=2.0)
         got = []
 
         async def receive():

@@ -7,18 +7,18 @@ import subprocess
 
 import numpy as np
 
-from conftest import GUARD, close_in_loop, end, listening, until
+from conftest import GUARD, close_in_loop, end
 
 
 
-def test_built_in_source_streams_a_video_file(port, tmp_path):
+def test_built_in_source_streams_a_video_file(tmp_path):
     clip = str(tmp_path / "clip.mp4")
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
                     "testsrc2=size=64x48:rate=25", "-frames:v", "12", clip], check=True)
 
     async def main():
-        client = end(port, receive_mode=True)
-        server = end(port, source=clip, frame_format="gray")
+        client = end(0, receive_mode=True)
+        server = end(client.local_port, source=clip, frame_format="gray")
         got = []
 
         async def receive():
@@ -39,17 +39,17 @@ def test_built_in_source_streams_a_video_file(port, tmp_path):
     assert got[0].size == 48 * 64  # gray: one channel
 
 
-def test_ctrl_c_ends_the_stream_cleanly(port, peers, tmp_path):
+def test_ctrl_c_ends_the_stream_cleanly(peers, tmp_path):
     """A sender run as vidgear's examples run it, interrupted with Ctrl-C (SIGINT): its
     close() ends the stream, so the receiver's generator simply ends."""
     ready = tmp_path / "ready"
 
     async def main():
-        client = end(port, 0, True, receive_mode=True)
+        client = end(0, 0, True, receive_mode=True)
         agen = client.recv_generator()
         first = asyncio.ensure_future(agen.__anext__())
-        await until(lambda: listening(port), "the receiver bound")
-        sender = peers("serve", "netgear_rs", port, "--bi", "--endless", "--ready-file", ready)
+        sender = peers("serve", "netgear_rs", client.local_port, "--bi", "--endless",
+                       "--ready-file", ready)
         n = 1
         await first
         interrupted = False

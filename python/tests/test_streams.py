@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, stream
+from conftest import close_in_loop, listening, stream
 from netgear_rs import NetGear_Async
 
 
@@ -20,9 +20,9 @@ def items_for(n, shape=(48, 64, 3), dtype="uint8", data=None):
 
 
 @pytest.mark.parametrize("pattern", [0, 1, 2, 3])
-def test_every_pattern_without_bidirectional_mode(port, pattern):
+def test_every_pattern_without_bidirectional_mode(pattern):
     items = items_for(20)
-    got, _ = asyncio.run(stream(port, items, pattern=pattern))
+    got, _ = asyncio.run(stream(items, pattern=pattern))
     if pattern == 2:
         # PUB/SUB drops what a slow subscriber has no room for (HWM 1): what arrives is
         # intact and in order, and the stream ends cleanly.
@@ -38,10 +38,10 @@ def test_every_pattern_without_bidirectional_mode(port, pattern):
 
 
 @pytest.mark.parametrize("pattern", [0, 1])
-def test_bidirectional_data_and_replies(port, pattern):
+def test_bidirectional_data_and_replies(pattern):
     items = items_for(12, data=lambda i: "frame {}".format(i))
     got, answers = asyncio.run(
-        stream(port, items, pattern=pattern, bidirectional=True,
+        stream(items, pattern=pattern, bidirectional=True,
                replies=lambda k, item: {"k": k})
     )
     assert [d for d, _ in got] == ["frame {}".format(i) for i in range(12)]
@@ -68,10 +68,10 @@ def as_received(v):
     return v
 
 
-def test_data_of_every_type_both_ways(port):
+def test_data_of_every_type_both_ways():
     items = items_for(len(VALUES), data=lambda i: VALUES[i])
     got, answers = asyncio.run(
-        stream(port, items, bidirectional=True, replies=lambda k, item: VALUES[k])
+        stream(items, bidirectional=True, replies=lambda k, item: VALUES[k])
     )
     assert [d for d, _ in got] == [as_received(v) for v in VALUES]
     # answers[k + 2] is the client's value queued after frame k (it answers frame k + 1)
@@ -82,11 +82,11 @@ def test_data_of_every_type_both_ways(port):
 
 @pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
 @pytest.mark.parametrize("shape", [(30, 40), (30, 40, 3)])
-def test_frames_and_frame_replies_keep_dtype_and_shape(port, dtype, shape):
+def test_frames_and_frame_replies_keep_dtype_and_shape(dtype, shape):
     items = items_for(6, shape=shape, dtype=dtype, data=lambda i: i)
     reply_shape = shape[:1] + (7,) + shape[2:]
     got, answers = asyncio.run(
-        stream(port, items, bidirectional=True,
+        stream(items, bidirectional=True,
                replies=lambda k, item: frames.make(k, reply_shape, dtype))
     )
     for (_, f), (_, want) in zip(got, items):
@@ -98,7 +98,7 @@ def test_frames_and_frame_replies_keep_dtype_and_shape(port, dtype, shape):
         np.testing.assert_array_equal(a, frames.make(k, reply_shape, dtype))
 
 
-def test_received_frames_are_read_only_views_and_echo_without_copy(port):
+def test_received_frames_are_read_only_views_and_echo_without_copy():
     """A received frame is a numpy view of the received message (no copy, read-only as
     vidgear's); sent back as a reply (video chat) it is the same frame."""
     items = items_for(5, data=lambda i: i)
@@ -109,27 +109,27 @@ def test_received_frames_are_read_only_views_and_echo_without_copy(port):
         seen.append((frame.flags.writeable, frame.flags.owndata, type(frame.base).__name__))
         return frame
 
-    got, answers = asyncio.run(stream(port, items, bidirectional=True, replies=echo))
+    got, answers = asyncio.run(stream(items, bidirectional=True, replies=echo))
     assert seen and all(s == (False, False, "FrameBuffer") for s in seen)
     assert len(answers) == 6
     for k, a in enumerate(answers[2:]):
         np.testing.assert_array_equal(a, items[k][1])
 
 
-def test_non_contiguous_and_big_endian_frames(port):
+def test_non_contiguous_and_big_endian_frames():
     base = frames.make(1, (40, 60, 3), "uint16")
     sliced = base[::2, ::3]  # not contiguous: made contiguous, as vidgear does
     big = frames.make(2, (10, 10), ">f4")
-    got, _ = asyncio.run(stream(port, [sliced, big]))
+    got, _ = asyncio.run(stream([sliced, big]))
     np.testing.assert_array_equal(got[0], sliced)
     assert got[1].dtype == np.dtype(">f4")
     np.testing.assert_array_equal(got[1], big)
 
 
 @pytest.mark.parametrize("compression", ["jpeg", "lz4", "zstd:5"])
-def test_compression_option(port, compression):
+def test_compression_option(compression):
     items = items_for(5, shape=(48, 64, 3), data=lambda i: i)
-    got, _ = asyncio.run(stream(port, items, bidirectional=True, compression=compression))
+    got, _ = asyncio.run(stream(items, bidirectional=True, compression=compression))
     assert len(got) == 5
     for (_, f), (_, want) in zip(got, items):
         assert f.shape == want.shape and f.dtype == want.dtype
@@ -140,18 +140,18 @@ def test_compression_option(port, compression):
             assert err < 20
 
 
-def test_numpy_scalars_as_data(port):
+def test_numpy_scalars_as_data():
     values = [np.int32(-3), np.uint64(2**63), np.float32(0.5), np.bool_(True), np.float64(2.5)]
     items = [(v, frames.make(i, (8, 8))) for i, v in enumerate(values)]
-    got, _ = asyncio.run(stream(port, items, bidirectional=True))
+    got, _ = asyncio.run(stream(items, bidirectional=True))
     assert [d for d, _ in got] == [-3, 2**63, 0.5, True, 2.5]
     assert type(got[3][0]) is bool
 
 
-def test_data_with_an_array_is_dropped_as_in_vidgear(port):
+def test_data_with_an_array_is_dropped_as_in_vidgear():
     """The send side cannot send an array as data: vidgear drops it with a warning."""
     items = [(np.zeros(3), frames.make(0, (8, 8)))]
-    got, _ = asyncio.run(stream(port, items, bidirectional=True))
+    got, _ = asyncio.run(stream(items, bidirectional=True))
     assert got[0][0] is None
 
 
@@ -188,3 +188,40 @@ def test_ipc(port, tmp_path):
     assert [d for d, _ in got] == [0, 1, 2, 3, 4]
     # nothing taken while streaming: every answer is still queued, oldest first
     assert replies == [None, 1, 2, 3, 4]
+
+
+def test_port_zero_binds_a_port_the_kernel_picks_and_tells_it():
+    """netgear_rs extension: port=0 binds at construction, and local_port says where."""
+    for port in (0, "0"):
+        client = NetGear_Async(address="127.0.0.1", port=port, receive_mode=True, timeout=2.0)
+        try:
+            bound = client.local_port
+            assert isinstance(bound, int) and bound > 0
+            assert listening(bound)
+            assert client.local_endpoint == "tcp://127.0.0.1:{}".format(bound)
+        finally:
+            client.close()
+    # Every address (vidgear's "*"), as ZeroMQ resolved it.
+    client = NetGear_Async(port=0, receive_mode=True)
+    try:
+        assert client.local_endpoint == "tcp://0.0.0.0:{}".format(client.local_port)
+    finally:
+        client.close()
+
+
+def test_another_port_is_told_once_bound(port):
+    """With a port given, the end binds in recv_generator(), as vidgear's does: local_port is
+    None until then, and that port after."""
+
+    async def main():
+        client = NetGear_Async(address="127.0.0.1", port=port, receive_mode=True, timeout=0.5)
+        assert client.local_port is None and client.local_endpoint is None
+        agen = client.recv_generator()
+        try:
+            await agen.__anext__()
+        except TimeoutError:  # nobody sends: bound, and then timed out
+            pass
+        assert client.local_port == port
+        await close_in_loop(client)
+
+    asyncio.run(main())

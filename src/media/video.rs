@@ -521,7 +521,11 @@ mod tests {
             .await
             .expect("the blocking task")
         });
-        let mut source = source.expect("ffmpeg starts (is ffmpeg installed?)");
+        let mut source = source.unwrap_or_else(|e| {
+            panic!(
+                "this test runs ffmpeg, which did not start ({e}): run scripts/deps.sh --test first"
+            )
+        });
         let task = PathBuf::from("/proc").join(thread);
         let deadline = Instant::now() + Duration::from_secs(30);
         while task.exists() {

@@ -10,7 +10,7 @@ pub mod raw;
 pub mod relay;
 
 #[allow(unused_imports)] // not every test file needs it
-pub use net::free_port;
+pub use net::port_below_ephemeral;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -20,19 +20,69 @@ use std::time::Duration;
 use futures::StreamExt;
 use netgear::{Client, Data, Dtype, Error, Frame, Options, Pattern, Protocol, Server};
 
-/// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository). Tests that
-/// need it fail, never skip, when it is missing.
+/// The Python of the vidgear venv (`NETGEAR_VENV`, else `.venv` in the repository): vidgear
+/// 0.3.6, OpenCV and pyzmq, the references the interop, media, reducer and secure tests compare
+/// against. Tests that need it fail, never skip, when it is missing, in one line that says
+/// what to run.
 pub fn python() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let venv = std::env::var_os("NETGEAR_VENV")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+        .unwrap_or_else(|| root.join(".venv"));
     let py = venv.join("bin").join("python");
     assert!(
         py.exists(),
-        "the vidgear venv is missing at {}: run scripts/setup-venv.sh (or scripts/test.sh)",
+        "this test needs the vidgear venv, missing at {}: run scripts/setup-venv.sh first \
+         (once; it pins vidgear 0.3.6, OpenCV and pyzmq)",
         venv.display()
     );
+    // The stamp `scripts/setup-venv.sh` writes once everything is installed: the hash of the
+    // requirements it installed.
+    let stamp = std::fs::read_to_string(venv.join(".netgear-rs-requirements.sha256"));
+    let wanted = requirements_hash(&root.join("tests/interop/requirements.txt"));
+    match (stamp, wanted) {
+        (Err(_), _) => panic!(
+            "the vidgear venv at {} was never completed (its setup stopped before the end): \
+             run scripts/setup-venv.sh",
+            venv.display()
+        ),
+        (Ok(have), Some(want)) if have.trim() != want => panic!(
+            "the vidgear venv at {} was made for other requirements than \
+             tests/interop/requirements.txt: run scripts/setup-venv.sh",
+            venv.display()
+        ),
+        _ => {}
+    }
     py
+}
+
+/// The sha256 of `path` as `sha256sum` prints it (`None` when it cannot be run: then the stamp
+/// is not compared).
+fn requirements_hash(path: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.split_whitespace().next()?.to_owned())
+}
+
+/// Fails the test, in one line that says what to run, unless `program` is on the `PATH`: the
+/// tools the tests run besides the crate (`ffmpeg`, `ffprobe`, `script`), which
+/// `scripts/deps.sh --test` installs.
+pub fn need(program: &str) {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    });
+    assert!(
+        found,
+        "this test runs `{program}`, which is not installed: run scripts/deps.sh --test first \
+         (it installs what the tests need)"
+    );
 }
 
 /// Upper bound on any one test: a hang becomes a failure, not a stuck suite. Generous, so that
@@ -56,6 +106,15 @@ pub fn tcp(pattern: Pattern, port: u16, bidirectional: bool, timeout_ms: u64) ->
         timeout: Duration::from_millis(timeout_ms),
         bidirectional_mode: bidirectional,
         ..Options::default()
+    }
+}
+
+/// `opts` aimed at the port `client` bound (over tcp; over ipc `opts` as they are): a client
+/// binds port 0, and its server connects to the port the kernel picked.
+pub fn towards(client: &Client, opts: Options) -> Options {
+    match client.local_port() {
+        Some(port) => Options { port, ..opts },
+        None => opts,
     }
 }
 
@@ -127,12 +186,13 @@ pub async fn drain(client: &Client) -> Drained {
 }
 
 /// Streams `n` frames from a server to a client and checks what arrives: the same frames in
-/// order, the data sent with them (bidirectional mode), and a clean end.
+/// order, the data sent with them (bidirectional mode), and a clean end. Over tcp the server
+/// connects to the port the client bound ([`towards`]): give the client port 0.
 pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usize) {
     let bidi = server_opts.bidirectional_mode;
     let sent: Vec<Frame> = (0..n).map(frame).collect();
     let client = Client::new(client_opts).expect("client binds");
-    let mut server = Server::new(server_opts).expect("server connects");
+    let mut server = Server::new(towards(&client, server_opts)).expect("server connects");
     let source = sent.clone();
     let server_side = async move {
         if bidi {
@@ -168,11 +228,12 @@ pub async fn stream_and_check(client_opts: Options, server_opts: Options, n: usi
 
 /// Streams `n` frames over PUB/SUB, paced like a camera, and checks what arrives: PUB/SUB with
 /// high-water mark 1 may drop frames, so what arrives is an ordered subsequence of what was
-/// sent, at least one frame, and the stream still ends with the terminate message.
+/// sent, at least one frame, and the stream still ends with the terminate message. Over tcp
+/// the server connects to the port the client bound ([`towards`]): give the client port 0.
 pub async fn pub_sub_and_check(client_opts: Options, server_opts: Options, n: usize) {
     let sent: Vec<Frame> = (0..n).map(frame).collect();
     let client = Client::new(client_opts).expect("client binds");
-    let mut server = Server::new(server_opts).expect("server connects");
+    let mut server = Server::new(towards(&client, server_opts)).expect("server connects");
     let source_frames = sent.clone();
     let source = async_stream::stream! {
         for f in source_frames {

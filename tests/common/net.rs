@@ -1,13 +1,66 @@
 //! Ports and connections on loopback, seen from the outside: the kernel's socket tables
 //! (`/proc/net/tcp`, `/proc/net/tcp6`) say when an end has bound or a connection has gone,
 //! without touching the sockets under test.
+//!
+//! Ports. A receiver of ours binds port 0 and says which port it got (`Client::local_port`,
+//! `netgear recv`'s `listening on` line, [`super::raw::bound`]): nothing can take it between
+//! the choice and the bind. For a receiver that cannot say (vidgear's NetGear_Async), and for
+//! a port nothing must listen on, [`port_below_ephemeral`] picks one outside the kernel's
+//! ephemeral range: a port bound, closed and handed on from inside that range can meanwhile
+//! become the source port of any outgoing connection on the machine (a test's `Address
+//! already in use`).
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A TCP port that was free a moment ago (bound on 127.0.0.1:0, then released).
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    listener.local_addr().expect("local address").port()
+/// Where [`port_below_ephemeral`] starts looking.
+const PORTS_FROM: u32 = 20_000;
+
+/// Ports each process walks before it reaches the next process's start.
+const PORTS_PER_PROCESS: u32 = 128;
+
+/// The kernel's ephemeral port range (`ip_local_port_range`), from which it gives outgoing
+/// connections (and binds of port 0) their local port.
+fn ephemeral_range() -> (u32, u32) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut n = text.split_whitespace().map(|v| v.parse::<u32>().ok());
+            Some((n.next()??, n.next()??))
+        })
+        .unwrap_or((32_768, 60_999))
+}
+
+/// A tcp port for a peer that cannot bind port 0 and tell which port it got (vidgear), or for
+/// a port nothing may listen on: outside the kernel's ephemeral range (below it, from 20000;
+/// above it if there is no room below), so that no outgoing connection takes it as its source
+/// port; distinct from the ports of other test processes of ours (each starts at an offset
+/// from its pid and walks on with a counter, in this process and in `python/tests`); and free
+/// when checked (bound on 127.0.0.1 and released). Only another program binding the same port
+/// at the same moment could take it.
+pub fn port_below_ephemeral() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let (low, high) = ephemeral_range();
+    let (from, to) = if low >= PORTS_FROM + 2 * PORTS_PER_PROCESS {
+        (PORTS_FROM, low)
+    } else {
+        (high + 1, 65_536)
+    };
+    let span = to.saturating_sub(from);
+    assert!(
+        span >= 2 * PORTS_PER_PROCESS,
+        "no room for test ports outside the ephemeral range {low}-{high} \
+         (/proc/sys/net/ipv4/ip_local_port_range): narrow it, e.g. to 32768 60999"
+    );
+    let start = (std::process::id() % (span / PORTS_PER_PROCESS)) * PORTS_PER_PROCESS;
+    for _ in 0..span {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(from + (start + n) % span).expect("a port");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("every port from {from} to {to} is taken");
 }
 
 /// TCP states in `/proc/net/tcp` (include/net/tcp_states.h).

@@ -115,7 +115,7 @@ impl Proc {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+            .unwrap_or_else(|e| panic!("start {name}: {}", missing(cmd.get_program(), e)));
         let captured = Arc::new(Mutex::new(Captured::default()));
         let (done, pipes_done) = mpsc::channel();
         let stdout = child.stdout.take().expect("stdout");
@@ -194,6 +194,23 @@ impl Proc {
         self.await_event(&format!("{count} matching stderr line(s)"), limit, || {
             matching() >= count
         });
+    }
+
+    /// Waits for the `listening on ENDPOINT` line `netgear recv` prints once it has bound (on
+    /// stderr; on stdout under `script`, whose pseudo-terminal is both), at most `limit`, and
+    /// returns the endpoint's tcp port: with `--port 0`, the one the kernel picked.
+    pub fn await_bound_port(&mut self, limit: Duration) -> u16 {
+        let captured = self.captured.clone();
+        let mut port = None;
+        self.await_event("a `listening on tcp://…` line", limit, || {
+            let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
+            port = [&c.stderr, &c.stdout]
+                .into_iter()
+                .flat_map(|bytes| lines(bytes))
+                .find_map(|line| listening_port(&line));
+            port.is_some()
+        });
+        port.expect("a port")
     }
 
     /// Waits until something listens on tcp `port` (the child bound it), at most `limit`.
@@ -361,6 +378,36 @@ impl Exit {
             self.name
         );
     }
+}
+
+/// Why a program could not be started, and for one that is not there, what to run.
+fn missing(program: &std::ffi::OsStr, e: std::io::Error) -> String {
+    if e.kind() != std::io::ErrorKind::NotFound {
+        return e.to_string();
+    }
+    let program = std::path::Path::new(program);
+    if program == std::path::Path::new(NETGEAR) {
+        format!(
+            "the netgear command is not built ({e}): run the tests with its feature, \
+             cargo test --features cli (or --all-features)"
+        )
+    } else {
+        format!(
+            "{} is not installed ({e}): run scripts/deps.sh --test first",
+            program.display()
+        )
+    }
+}
+
+/// The port of a `listening on tcp://ADDRESS:PORT` line.
+fn listening_port(line: &str) -> Option<u16> {
+    let endpoint = line.split_once("listening on ")?.1.trim();
+    endpoint
+        .strip_prefix("tcp://")?
+        .rsplit_once(':')?
+        .1
+        .parse()
+        .ok()
 }
 
 /// Each thread of process `pid` as `name: wchan, state` (from `/proc/PID/task/*/`), or what

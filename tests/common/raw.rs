@@ -32,6 +32,24 @@ pub fn socket(kind: zmq::SocketType, port: u16, side: Side) -> zmq::Socket {
     s
 }
 
+/// A socket of `kind` bound on tcp 127.0.0.1 at a port the kernel picks, with the options of
+/// [`socket`], and that port.
+pub fn bound(kind: zmq::SocketType) -> (zmq::Socket, u16) {
+    let s = zmq::Context::new().socket(kind).expect("socket");
+    s.set_linger(0).expect("linger");
+    s.set_rcvtimeo(RAW_TIMEOUT_MS).expect("rcvtimeo");
+    s.bind("tcp://127.0.0.1:0").expect("bind");
+    let endpoint = s
+        .get_last_endpoint()
+        .expect("ZMQ_LAST_ENDPOINT")
+        .expect("UTF-8");
+    let port = endpoint
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {endpoint}"));
+    (s, port)
+}
+
 /// A raw REQ peer connected to a client on `port`: what a hostile sender looks like.
 pub fn req(port: u16) -> zmq::Socket {
     socket(zmq::REQ, port, Side::Connect)

@@ -12,7 +12,7 @@ use crate::stats::StreamStats;
 
 #[derive(Args)]
 pub(crate) struct DemoArgs {
-    /// Port on loopback.
+    /// Port on loopback (0: any free port).
     #[arg(long, default_value_t = 5555)]
     pub(crate) port: u16,
     /// Frames to stream.
@@ -35,7 +35,9 @@ pub(crate) async fn demo(args: DemoArgs) -> Result<(), Error> {
         ..Options::default()
     };
     let client = Client::new(opts.clone())?;
-    let mut server = Server::new(opts)?;
+    // The port the client bound: the one asked for, or the kernel's pick for port 0.
+    let port = client.local_port().unwrap_or(opts.port);
+    let mut server = Server::new(Options { port, ..opts })?;
     let replies = server.transceiver();
     let pattern = TestPattern::new(args.width, args.height);
     let total = args.frames;

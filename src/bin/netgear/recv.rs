@@ -78,6 +78,9 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
         None
     };
     let client = Client::new(opts)?;
+    // Once bound, always: the port in effect (the kernel's pick for --port 0), for a script
+    // or a test to wait for and connect to.
+    eprintln!("listening on {}", client.local_endpoint());
     let mut stats = StreamStats::new(!args.out.no_hash);
     // Receive time minus capture time, for frames from a netgear-rs sender: meaningful when the
     // two ends share a clock (one machine, or clocks kept in step).

@@ -28,7 +28,7 @@ pub(crate) struct SoakArgs {
     /// Frame height.
     #[arg(long, default_value_t = 240)]
     pub(crate) height: usize,
-    /// Loopback port.
+    /// Loopback port (0: any free port).
     #[arg(long, default_value_t = 5557)]
     pub(crate) port: u16,
     /// Print each report as a JSON line.
@@ -47,7 +47,7 @@ pub(crate) struct SoakOptions {
     pub(crate) width: usize,
     /// Frame height.
     pub(crate) height: usize,
-    /// Loopback port.
+    /// Loopback port (0: any free port).
     pub(crate) port: u16,
     /// Frames before the first memory sample.
     pub(crate) warmup: u64,
@@ -114,7 +114,9 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         ..Options::default()
     };
     let client = Client::new(options.clone())?;
-    let mut server = Server::new(options)?;
+    // The port the client bound: the one asked for, or the kernel's pick for port 0.
+    let port = client.local_port().unwrap_or(options.port);
+    let mut server = Server::new(Options { port, ..options })?;
     let replies = server.transceiver();
     let pattern = TestPattern::new(opts.width, opts.height);
     let total = opts.frames;

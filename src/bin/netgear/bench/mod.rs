@@ -463,10 +463,41 @@ fn listening(port: u16) -> bool {
     })
 }
 
+/// A port for a case's receive peer, which binds it itself (the vidgear peer cannot bind port
+/// 0 and say which port it got): outside the kernel's ephemeral range, where no outgoing
+/// connection can take it as its source port between this check and the peer's bind (a port
+/// bound on 0 and released is one of those); from 20000 up (above the range if it leaves no
+/// room below), from an offset of this process's id on, and free when checked.
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FROM: u32 = 20_000;
+    let (low, high) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut n = text.split_whitespace().map(|v| v.parse::<u32>().ok());
+            Some((n.next()??, n.next()??))
+        })
+        .unwrap_or((32_768, 60_999));
+    let (first, end) = if low >= FROM + 1024 {
+        (FROM, low)
+    } else {
+        (high + 1, 65_536)
+    };
+    let span = end.saturating_sub(first).max(1);
+    let start = std::process::id().wrapping_mul(128) % span;
+    let mut last = std::io::Error::other(format!(
+        "no port free outside the ephemeral range {low}-{high}"
+    ));
+    for _ in 0..span.min(4096) {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(first + (start + n) % span).unwrap_or(u16::MAX);
+        match std::net::TcpListener::bind(("127.0.0.1", port)) {
+            Ok(_) => return Ok(port),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// What the orchestrator needs to start peers.
