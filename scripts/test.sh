@@ -29,6 +29,13 @@ cargo run --quiet --features cli --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3 --port 0
+# netgear as a user's crate gets it: a crate outside the workspace that depends on it by path
+# (its own workspace and lock file), against the command built above: CURVE, ironhouse to
+# `netgear recv`, and a never-ending message within the byte budget. It shares the target
+# directory, so it reuses what it can of the release build.
+cargo fmt --check --manifest-path tests/downstream/Cargo.toml
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo run --quiet --release \
+    --manifest-path tests/downstream/Cargo.toml -- "${CARGO_TARGET_DIR:-target}/release/netgear"
 # The Python package: built from python/ and installed into the test venv as a user installs
 # it; its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to the netgear command built
 # above), vidgear's three Bidirectional Mode examples on it, and its benchmark, briefly.
