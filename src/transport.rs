@@ -39,6 +39,10 @@ const PIPELINE_HWM: i32 = 8;
 /// the one being read (libzmq's default is 1000 messages — 64 GB of 64 MiB frames).
 pub(crate) const RECEIVE_HWM: i32 = 4;
 
+/// The listen backlog of a receiver's socket (libzmq's default is 100; the kernel caps it at
+/// `net.core.somaxconn`, 4096 on current Linux).
+const LISTEN_BACKLOG: i32 = 1024;
+
 /// How long a new connection may take to complete the ZeroMQ handshake before it is dropped
 /// (libzmq's default is 30 s): a connection that never speaks ZMTP does not hold a slot or a
 /// file descriptor for long.
@@ -228,7 +232,9 @@ struct Peers {
 
 /// libzmq's socket monitor (`zmq_socket_monitor`): a PAIR socket on an inproc endpoint that
 /// receives an event per connection, handshake and disconnection, read without waiting
-/// whenever the socket's owner looks.
+/// whenever the socket's owner looks or waits to receive. libzmq (patched) never waits for it:
+/// events that find its queue full (about 2,000 unread) are dropped, so its counts are a lower
+/// bound while an application leaves it unread under a flood of connections.
 struct Monitor {
     // Declared first: deregistered before the socket that owns the fd closes.
     fd: AsyncFd<RawFd>,
@@ -358,6 +364,12 @@ impl Socket {
         sock.set_handshake_ivl(millis(HANDSHAKE_IVL))?;
         sock.set_heartbeat_ivl(millis(HEARTBEAT_IVL))?;
         sock.set_heartbeat_timeout(millis(HEARTBEAT_TIMEOUT))?;
+        if role == Role::Receive {
+            // Connections the kernel completes before the receiver accepts them: a port scan's
+            // bursts overflow libzmq's default of 100, and a sender's connection that comes
+            // then waits for a SYN retransmission (a second or more).
+            sock.set_backlog(LISTEN_BACKLOG)?;
+        }
         match (opts.pattern, role) {
             (Pattern::ReqRep, Role::Send) => {
                 sock.set_req_relaxed(true)?;
@@ -619,14 +631,15 @@ impl Socket {
         .await
     }
 
-    /// Receives one multipart message, waiting at most `timeout`. A secure receiver also
-    /// wakes for its monitor's events meanwhile, so that refused peers are logged as they come.
+    /// Receives one multipart message, waiting at most `timeout`. Meanwhile it also wakes for
+    /// its monitor's events and takes them in, so that they never pile up while the
+    /// application waits (a port scan makes three per connection; libzmq drops those that find
+    /// the monitor's queue full) and a secure receiver logs refused peers as they come.
     pub(crate) async fn recv(&self, timeout: Duration, what: &'static str) -> Result<Message> {
-        let refusals = self.monitor.as_ref().filter(|m| m.log_refusals);
         self.bounded(timeout, what, |cx| {
             let received = self.poll_io(cx, zmq::POLLIN, true, try_recv_parts);
             if received.is_pending()
-                && let Some(monitor) = refusals
+                && let Some(monitor) = &self.monitor
             {
                 monitor.poll(Some(cx));
             }

@@ -22,6 +22,7 @@ const PATCHES: &[&str] = &[
     "accept-backoff",
     "io-error-lingering-engine",
     "handshake-failure-names-peer",
+    "monitor-events-never-block",
 ];
 
 /// The directories of `libzmq/` that the build reads and the patches may change.
