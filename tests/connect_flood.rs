@@ -12,13 +12,12 @@
 mod common;
 
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::net::is_listening;
+use common::net::{is_listening, reset_on_close};
 use common::proc::Proc;
 use common::{drain, frame, tcp, towards, within};
 use netgear::secure::KeyFiles;
@@ -71,22 +70,7 @@ fn scan(port: u16, n: usize, stop: &AtomicBool) -> Scan {
                 };
             }
         };
-        let linger = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: `s` is an open socket for the whole call; `linger` is a valid `struct linger`
-        // of the size given.
-        let rc = unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                std::ptr::from_ref(&linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(rc, 0, "SO_LINGER: {}", std::io::Error::last_os_error());
+        reset_on_close(&s);
         drop(s); // a reset
     }
     Scan {

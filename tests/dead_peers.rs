@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::net::{has_accepted_connection, wait_until};
+use common::net::{has_accepted_connection, reset_on_close, wait_until};
 use common::proc::{Exit, Proc};
 use common::raw::{self, Side};
 use common::relay::{GREETING, MessageCounter, Relay};
@@ -612,7 +612,6 @@ async fn pair_client_ends_cleanly_when_server_leaves_after_terminate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
     use std::io::Write;
-    use std::os::fd::AsRawFd;
 
     const SENT: usize = 12;
     let client = netgear::Client::new(tcp(Pattern::PushPull, 0, false, 5000)).expect("binds");
@@ -641,22 +640,7 @@ async fn a_sender_reset_behind_a_full_queue_does_not_abort_the_receiver() {
             common::net::queues(own_port).is_some_and(|(unacked, _)| unacked == 0)
                 && common::net::queues(port).is_some_and(|(_, unread)| unread == 0)
         });
-        let off = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: `peer` owns an open TCP socket for the whole call, and `off` is a valid
-        // `linger` whose size is passed: SO_LINGER 0 makes the close below send a reset.
-        let rc = unsafe {
-            libc::setsockopt(
-                peer.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&off as *const libc::linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(rc, 0, "SO_LINGER");
+        reset_on_close(&peer);
         drop(peer);
         wait_until("the reset reached the receiver", WAIT, || {
             !has_accepted_connection(port)

@@ -203,12 +203,15 @@ async def close_in_loop(gear):
     await gear._NetGear_Async__close_task
 
 
-async def stream(items, pattern=0, bidirectional=None, replies=None, timeout=10.0, **extra):
+async def stream(items, pattern=0, bidirectional=None, replies=None, timeout=10.0, client=None,
+                 **extra):
     """Streams `items` (frames, or (data, frame) pairs) from a netgear_rs sender to a
-    netgear_rs receiver in this loop (on a port the kernel picks). The receiver answers frame k
-    with replies(k, item) in bidirectional mode. Returns (what the receiver got, what the
-    sender's transceive_data gave, in order, None included)."""
-    client = end(0, pattern, bidirectional, True, timeout, **extra).launch()
+    netgear_rs receiver in this loop (on a port the kernel picks; `client`: a receiver already
+    launched, made here if None). The receiver answers frame k with replies(k, item) in
+    bidirectional mode. Returns (what the receiver got, what the sender's transceive_data gave,
+    in order, None included)."""
+    if client is None:
+        client = end(0, pattern, bidirectional, True, timeout, **extra).launch()
     server = end(client.local_port, pattern, bidirectional, False, timeout, **extra)
     got, answers = [], []
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, end
+from conftest import GUARD, end, stream
 
 CONNECTIONS = 10_000
 
@@ -43,26 +43,7 @@ def test_a_port_scan_does_not_wedge_a_receiver(pattern):
         assert scan.returncode == 0, err.decode()
         assert out.strip() == str(CONNECTIONS).encode()
 
-        server = end(client.local_port, pattern, None, False, 30.0)
-        got = []
-
-        async def receive():
-            async for item in client.recv_generator():
-                got.append(item)
-
-        async def source():
-            for item in items:
-                if pattern == 2:
-                    await asyncio.sleep(0.005)  # a camera's pace: PUB/SUB keeps the newest
-                yield item
-
-        receiver = asyncio.ensure_future(receive())
-        server.config["generator"] = source()
-        server.launch()
-        await asyncio.wait_for(server.task, GUARD)
-        await asyncio.wait_for(close_in_loop(server), GUARD)
-        await asyncio.wait_for(receiver, GUARD)
-        await close_in_loop(client)
+        got, _ = await stream(items, pattern, timeout=30.0, client=client)
         return got
 
     got = asyncio.run(main())

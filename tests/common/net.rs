@@ -146,3 +146,36 @@ pub fn wait_until(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) 
         std::thread::sleep(Duration::from_millis(2));
     }
 }
+
+/// Sets an option of a socket this process owns (`setsockopt`), failing the test if it cannot.
+pub fn set_option<T>(
+    s: &impl std::os::fd::AsRawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+    what: &str,
+) {
+    let len = libc::socklen_t::try_from(std::mem::size_of::<T>()).expect("a small option");
+    // SAFETY: the socket is open for the whole call (borrowed), and `value` points to a live
+    // `T` of `len` bytes, the type the option takes (the callers below).
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            level,
+            name,
+            std::ptr::from_ref(value).cast(),
+            len,
+        )
+    };
+    assert_eq!(rc, 0, "{what}: {}", std::io::Error::last_os_error());
+}
+
+/// Makes the socket's close send a reset (`SO_LINGER` 0), as a port scanner's or a crashed
+/// host's connection ends.
+pub fn reset_on_close(s: &std::net::TcpStream) {
+    let off = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    set_option(s, libc::SOL_SOCKET, libc::SO_LINGER, &off, "SO_LINGER");
+}

@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::net::wait_until;
+use super::net::{set_option, wait_until};
 
 /// The ZMTP 3 greeting, sent once each way before any frame.
 pub const GREETING: u64 = 64;
@@ -202,20 +202,8 @@ impl Relay {
 
 /// TCP_CORK: what is written stays queued until the socket is shut down (or uncorked).
 fn cork(stream: &TcpStream) {
-    use std::os::fd::AsRawFd;
     let on: libc::c_int = 1;
-    // SAFETY: setsockopt on a socket this process owns, with a pointer to a live c_int and
-    // its size.
-    let rc = unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_CORK,
-            std::ptr::from_ref(&on).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "TCP_CORK: {}", std::io::Error::last_os_error());
+    set_option(stream, libc::IPPROTO_TCP, libc::TCP_CORK, &on, "TCP_CORK");
 }
 
 impl Drop for Relay {

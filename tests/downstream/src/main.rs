@@ -97,19 +97,11 @@ async fn ironhouse_to_the_command(netgear: &Path) {
     .expect("netgear recv did not say where it listens");
 
     let secure = Secure::sender(SecureMode::Ironhouse, &dir).expect("the sender's keys");
-    let mut server = Server::new(Options {
+    stream(Options {
         secure: Some(secure),
         ..loopback(port, Pattern::Pair)
     })
-    .expect("a secure server");
-    let pattern = TestPattern::new(64, 48);
-    for n in 0..FRAMES {
-        server
-            .send(None, &pattern.frame(n))
-            .await
-            .expect("a frame sent in ironhouse");
-    }
-    server.close().await.expect("the stream ended");
+    .await;
 
     let mut stdout = String::new();
     let mut out = recv.stdout.take().expect("stdout");
@@ -153,6 +145,17 @@ fn loopback(port: u16, pattern: Pattern) -> Options {
     }
 }
 
+/// Streams [`FRAMES`] frames of the test pattern with a sender of `opts`, and ends the stream.
+async fn stream(opts: Options) {
+    let mut server = Server::new(opts).expect("a sender");
+    let pattern = TestPattern::new(64, 48);
+    for n in 0..FRAMES {
+        let sent = server.send(None, &pattern.frame(n)).await;
+        sent.expect("a frame sent");
+    }
+    server.close().await.expect("the stream ended");
+}
+
 /// 3. A peer that never ends its message.
 async fn survives_a_never_ending_message() {
     let client = Client::new(loopback(0, Pattern::PushPull)).expect("a receiver");
@@ -176,17 +179,7 @@ async fn survives_a_never_ending_message() {
         flood.bytes >> 20
     );
 
-    let sender = async {
-        let mut server = Server::new(loopback(port, Pattern::PushPull)).expect("a sender");
-        let pattern = TestPattern::new(64, 48);
-        for n in 0..FRAMES {
-            server
-                .send(None, &pattern.frame(n))
-                .await
-                .expect("a frame sent");
-        }
-        server.close().await.expect("the stream ended");
-    };
+    let sender = stream(loopback(port, Pattern::PushPull));
     let receiver = async {
         let frames = client.recv_generator().map(|r| r.expect("a frame")).count();
         tokio::time::timeout(HANG, frames)
