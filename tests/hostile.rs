@@ -170,3 +170,88 @@ async fn default_policy_stops_at_the_first_bad_message() {
         assert!(is_confirmation(&bad), "{what}: {bad:?}");
     }
 }
+
+/// This process's peak resident memory (`VmHWM`), KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmHWM")
+}
+
+/// A `netgear:jpeg` frame part claiming a `|u1` frame of `shape`, with `jpeg` as its data.
+fn jpeg_part(jpeg: &[u8], shape: &[u64]) -> Vec<u8> {
+    let mut out = vec![0x86];
+    let bin = |out: &mut Vec<u8>, b: &[u8]| {
+        rmp::encode::write_bin(out, b).expect("in memory");
+    };
+    bin(&mut out, b"nd");
+    out.push(0xc3);
+    bin(&mut out, b"type");
+    rmp::encode::write_str(&mut out, "netgear:jpeg").expect("in memory");
+    bin(&mut out, b"kind");
+    bin(&mut out, b"");
+    bin(&mut out, b"shape");
+    rmp::encode::write_array_len(&mut out, shape.len() as u32).expect("in memory");
+    for &d in shape {
+        rmp::encode::write_uint(&mut out, d).expect("in memory");
+    }
+    bin(&mut out, b"dtype");
+    rmp::encode::write_str(&mut out, "|u1").expect("in memory");
+    bin(&mut out, b"data");
+    bin(&mut out, jpeg);
+    out
+}
+
+/// A raw peer sends a progressive three-component JPEG as a 4096×4096 gray frame (16 MiB): a
+/// decoder holds every coefficient of all three components of a progressive image (96 MiB
+/// here) and reads them once per scan. The receiver refuses it before decoding, naming why,
+/// and grows by less than the frame it claims.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_progressive_colour_jpeg_is_refused_before_decoding() {
+    const SIDE: usize = 4096;
+    let pixels = vec![0u8; SIDE * SIDE * 3];
+    let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
+    compressor
+        .set_subsamp(turbojpeg::Subsamp::None)
+        .expect("4:4:4");
+    compressor.set_progressive(true).expect("progressive");
+    let bomb = compressor
+        .compress_to_vec(turbojpeg::Image {
+            pixels: &pixels[..],
+            width: SIDE,
+            pitch: SIDE * 3,
+            height: SIDE,
+            format: turbojpeg::PixelFormat::BGR,
+        })
+        .expect("a progressive JPEG");
+    drop(pixels);
+    let part = jpeg_part(&bomb, &[SIDE as u64, SIDE as u64]);
+    let mut header = Vec::new();
+    wire::encode_header(&mut header, false, None);
+
+    let client = Client::new(tcp(Pattern::PushPull, 0, false, 10_000)).expect("binds");
+    let port = client.local_port().expect("a tcp port");
+    let before = peak_rss_kib();
+    let peer = std::thread::spawn(move || {
+        let s = raw::socket(zmq::PUSH, port, Side::Connect);
+        s.send_multipart([header, part], 0).expect("send");
+        s
+    });
+    let refused = within(client.recv()).await;
+    let grew_mib = peak_rss_kib().saturating_sub(before) >> 10;
+    match refused {
+        Err(Error::Decode(DecodeError::Compressed { detail, .. })) => {
+            assert!(detail.contains("a progressive JPEG"), "{detail}");
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    assert!(
+        grew_mib < 16,
+        "the receiver grew by {grew_mib} MiB for a {} KiB JPEG",
+        bomb.len() >> 10
+    );
+    drop(peer.join().expect("the peer"));
+}

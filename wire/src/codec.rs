@@ -15,10 +15,12 @@
 //! | `b"data"` | bin, the compressed bytes |
 //!
 //! - `jpeg`: a baseline JFIF image from libjpeg-turbo (4:4:4 for colour), of an `h × w × 3` BGR
-//!   or an `h × w` / `h × w × 1` gray `|u1` frame; the JPEG's size must be the shape's. Any
-//!   JFIF a decoder reads is accepted (4:2:0 too).
+//!   or an `h × w` / `h × w × 1` gray `|u1` frame; the JPEG's size must be the shape's. A
+//!   receiver decodes any baseline (sequential, Huffman-coded) JPEG with one component for a
+//!   gray frame or three for a colour one (4:2:0 too); progressive, arithmetic-coded and
+//!   lossless JPEGs, and a component count that differs, are refused before decoding.
 //! - `lz4`: one LZ4 block (no frame header, no size prefix) of the frame's C-order bytes.
-//! - `zstd`: one zstd frame of the frame's C-order bytes.
+//! - `zstd`: one zstd frame of the frame's C-order bytes, its header saying their size.
 //!
 //! A vidgear (msgpack_numpy) receiver hands `"netgear:jpeg"` to numpy as a dtype and fails
 //! with `TypeError: data type 'netgear:jpeg' not understood`: a clear error naming the codec,
@@ -274,9 +276,76 @@ fn compressed_part(
     Some(Bytes::from(out))
 }
 
-/// Most scans a progressive JPEG from a peer may have (libjpeg-turbo's advice against
-/// scan-count denial of service; a normal progressive JPEG has about 10).
-const JPEG_SCAN_LIMIT: u32 = 100;
+/// Most scans a JPEG from a peer may have. Only progressive JPEGs have more than one scan per
+/// component, and they are refused before decoding ([`jpeg_refusal`]); this bounds the decoder
+/// should one get through all the same (libjpeg-turbo's advice against scan-count denial of
+/// service).
+const JPEG_SCAN_LIMIT: u32 = 4;
+
+/// The most bytes one byte of an LZ4 block can decode into (a match's length grows by 255 per
+/// extra length byte), plus a little for the block's last literals.
+const LZ4_MAX_RATIO: usize = 255;
+
+/// The fewest bytes a whole baseline JPEG of `height × width` pixels can have: one component
+/// at least has every pixel, so there are at least `height × width / 64` blocks of 8×8, and the
+/// shortest Huffman-coded block is 2 bits (a 1-bit DC difference of 0 and a 1-bit end of block;
+/// JPEG has no shorter codes).
+fn jpeg_least_bytes(height: usize, width: usize) -> usize {
+    height.saturating_mul(width) / 256
+}
+
+/// Runs `f` with this thread's JPEG decompressor (made on first use, with [`JPEG_SCAN_LIMIT`]).
+fn with_decompressor<T>(
+    f: impl FnOnce(&mut turbojpeg::Decompressor) -> Result<T, turbojpeg::Error>,
+) -> Result<T, turbojpeg::Error> {
+    UNJPEG.with(|d| {
+        let mut d = d.borrow_mut();
+        let decompressor = match d.as_mut() {
+            Some(decompressor) => decompressor,
+            None => {
+                let mut fresh = turbojpeg::Decompressor::new()?;
+                fresh.set_scan_limit(JPEG_SCAN_LIMIT)?;
+                d.insert(fresh)
+            }
+        };
+        f(decompressor)
+    })
+}
+
+/// Why a JPEG from a peer is refused before decoding, if it is: `netgear:jpeg` frames are
+/// baseline JPEGs (sequential, Huffman-coded, lossy), as netgear-rs makes them, with one
+/// component for a gray frame and three for a colour one. Decoding a baseline JPEG holds a few
+/// rows of blocks besides the frame and costs time in proportion to its bytes and the frame's
+/// pixels; a progressive one holds every coefficient of every component of the image (twice
+/// the frame's size per component: 400 MB for an 8192×8192 colour JPEG sent as a 64 MiB gray
+/// frame) and reads them again for every scan.
+fn jpeg_refusal(
+    header: &turbojpeg::DecompressHeader,
+    format: turbojpeg::PixelFormat,
+) -> Option<String> {
+    use turbojpeg::Colorspace;
+    let kind = if header.is_progressive {
+        "a progressive JPEG"
+    } else if header.is_arithmetic {
+        "an arithmetic-coded JPEG"
+    } else if header.is_lossless {
+        "a lossless JPEG"
+    } else {
+        let colour = matches!(header.colorspace, Colorspace::YCbCr | Colorspace::RGB);
+        return match (format, header.colorspace) {
+            (turbojpeg::PixelFormat::GRAY, Colorspace::Gray) => None,
+            (turbojpeg::PixelFormat::GRAY, cs) => Some(format!(
+                "a {cs:?} JPEG for a gray frame (only a one-component JPEG is decoded into one)"
+            )),
+            (_, _) if colour => None,
+            (_, cs) => Some(format!(
+                "a {cs:?} JPEG for a colour frame (only a three-component YCbCr or RGB JPEG is \
+                 decoded into one)"
+            )),
+        };
+    };
+    Some(format!("{kind}: netgear:jpeg frames are baseline JPEGs"))
+}
 
 thread_local! {
     static JPEG: std::cell::RefCell<Option<turbojpeg::Compressor>> =
@@ -313,16 +382,61 @@ pub(crate) fn decompress(
         Codec::Jpeg => {
             let format = jpeg_format(dtype, &shape)
                 .ok_or_else(|| bad(format!("a {dtype} frame of shape {shape:?} is not a JPEG")))?;
-            let header = turbojpeg::read_header(data).map_err(|e| bad(e.to_string()))?;
+            let header =
+                with_decompressor(|d| d.read_header(data)).map_err(|e| bad(e.to_string()))?;
             if (header.height, header.width) != (shape[0], shape[1]) {
                 return Err(bad(format!(
                     "a {}x{} JPEG for a frame of shape {shape:?}",
                     header.width, header.height
                 )));
             }
+            if let Some(why) = jpeg_refusal(&header, format) {
+                return Err(bad(why));
+            }
+            // A cut-short JPEG would be decoded to its end all the same (the rest of the image
+            // filled in): one that cannot hold a whole image of its size is refused first.
+            let least = jpeg_least_bytes(header.height, header.width);
+            if data.len() < least {
+                return Err(bad(format!(
+                    "{} bytes cannot hold a whole {}x{} baseline JPEG (at least {least})",
+                    data.len(),
+                    header.width,
+                    header.height
+                )));
+            }
             Some(format)
         }
-        Codec::Lz4 | Codec::Zstd => None,
+        // Claims the compressed bytes cannot make are refused before the frame is allocated.
+        Codec::Lz4 => {
+            if expected
+                > data
+                    .len()
+                    .saturating_mul(LZ4_MAX_RATIO)
+                    .saturating_add(LZ4_MAX_RATIO)
+            {
+                return Err(bad(format!(
+                    "{} bytes of LZ4 cannot hold a frame of {expected} bytes",
+                    data.len()
+                )));
+            }
+            None
+        }
+        Codec::Zstd => {
+            match zstd::zstd_safe::get_frame_content_size(data) {
+                Ok(Some(size)) if size == expected as u64 => {}
+                Ok(Some(size)) => {
+                    return Err(DecodeError::SizeMismatch {
+                        expected,
+                        got: usize::try_from(size).unwrap_or(usize::MAX),
+                    });
+                }
+                // netgear-rs writes the size in every zstd frame's header.
+                Ok(None) | Err(_) => {
+                    return Err(bad("a zstd frame that does not say its size".into()));
+                }
+            }
+            None
+        }
     };
     let mut buf =
         frame_header(dtype, &shape, expected).map_err(|_| DecodeError::ShapeOverflow(shape64()))?;
@@ -339,21 +453,7 @@ pub(crate) fn decompress(
                 height: shape[0],
                 format,
             };
-            UNJPEG
-                .with(|d| -> Result<(), turbojpeg::Error> {
-                    let mut d = d.borrow_mut();
-                    let decompressor = match d.as_mut() {
-                        Some(decompressor) => decompressor,
-                        None => {
-                            let mut fresh = turbojpeg::Decompressor::new()?;
-                            // A progressive JPEG of thousands of scans costs seconds of CPU.
-                            fresh.set_scan_limit(JPEG_SCAN_LIMIT)?;
-                            d.insert(fresh)
-                        }
-                    };
-                    decompressor.decompress(data, image)
-                })
-                .map_err(|e| bad(e.to_string()))?;
+            with_decompressor(|d| d.decompress(data, image)).map_err(|e| bad(e.to_string()))?;
         }
         Codec::Lz4 => {
             let n = lz4_flex::block::decompress_into(data, out).map_err(|e| bad(e.to_string()))?;
@@ -523,6 +623,108 @@ mod tests {
         assert!(matches!(
             decode_frame(&overflow),
             Err(DecodeError::ShapeOverflow(_))
+        ));
+    }
+
+    /// A JPEG of `f` (BGR, or gray if `gray`), baseline or progressive.
+    fn jpeg_of(f: &Frame, gray: bool, progressive: bool) -> Vec<u8> {
+        let (h, w) = (f.shape()[0], f.shape()[1]);
+        let (format, subsamp) = if gray {
+            (turbojpeg::PixelFormat::GRAY, turbojpeg::Subsamp::Gray)
+        } else {
+            (turbojpeg::PixelFormat::BGR, turbojpeg::Subsamp::None)
+        };
+        let mut c = turbojpeg::Compressor::new().unwrap();
+        c.set_subsamp(subsamp).unwrap();
+        c.set_progressive(progressive).unwrap();
+        let image = turbojpeg::Image {
+            pixels: f.as_bytes(),
+            width: w,
+            pitch: w * format.size(),
+            height: h,
+            format,
+        };
+        c.compress_to_vec(image).unwrap()
+    }
+
+    fn refused_because(part: &Bytes, because: &str) {
+        match decode_frame(part) {
+            Err(DecodeError::Compressed { detail, .. }) => {
+                assert!(detail.contains(because), "{detail}")
+            }
+            other => panic!("not refused ({because}): {other:?}"),
+        }
+    }
+
+    #[test]
+    fn costly_jpegs_and_impossible_claims_are_refused_before_decoding() {
+        let colour = image(64, 64, 3);
+        let gray = image(64, 64, 1);
+        // Baseline JPEGs of the frame's components decode.
+        let ok = handmade(
+            Codec::Jpeg,
+            &[64, 64, 3],
+            "|u1",
+            &jpeg_of(&colour, false, false),
+        );
+        assert!(decode_frame(&ok).is_ok());
+        let ok = handmade(Codec::Jpeg, &[64, 64], "|u1", &jpeg_of(&gray, true, false));
+        assert!(decode_frame(&ok).is_ok());
+        // Progressive: refused, colour or gray.
+        let p = handmade(
+            Codec::Jpeg,
+            &[64, 64, 3],
+            "|u1",
+            &jpeg_of(&colour, false, true),
+        );
+        refused_because(&p, "a progressive JPEG");
+        let p = handmade(Codec::Jpeg, &[64, 64], "|u1", &jpeg_of(&gray, true, true));
+        refused_because(&p, "a progressive JPEG");
+        // Three components for a gray frame, one for a colour frame.
+        let c = handmade(
+            Codec::Jpeg,
+            &[64, 64],
+            "|u1",
+            &jpeg_of(&colour, false, false),
+        );
+        refused_because(&c, "JPEG for a gray frame");
+        let g = handmade(
+            Codec::Jpeg,
+            &[64, 64, 3],
+            "|u1",
+            &jpeg_of(&gray, true, false),
+        );
+        refused_because(&g, "JPEG for a colour frame");
+        // A whole JPEG cut short: refused without decoding the image it claims.
+        let big = image(512, 512, 1);
+        let whole = jpeg_of(&big, true, false);
+        let cut = handmade(Codec::Jpeg, &[512, 512], "|u1", &whole[..600]);
+        refused_because(&cut, "600 bytes cannot hold a whole 512x512 baseline JPEG");
+        // 64 bytes of LZ4 cannot make 64 MiB; a zstd frame must say its size, and that size.
+        let lz4 = handmade(Codec::Lz4, &[8192, 8192], "|u1", &[0; 64]);
+        refused_because(
+            &lz4,
+            "64 bytes of LZ4 cannot hold a frame of 67108864 bytes",
+        );
+        let mut unsized_zstd = Vec::new();
+        let mut encoder = zstd::stream::Encoder::new(&mut unsized_zstd, 3).unwrap();
+        encoder.include_contentsize(false).unwrap();
+        std::io::Write::write_all(&mut encoder, colour.as_bytes()).unwrap();
+        encoder.finish().unwrap();
+        let z = handmade(Codec::Zstd, &[64, 64, 3], "|u1", &unsized_zstd);
+        refused_because(&z, "does not say its size");
+        let big = handmade(
+            Codec::Zstd,
+            &[8192, 8192],
+            "|u1",
+            &zstd::bulk::compress(colour.as_bytes(), 3).unwrap(),
+        );
+        assert!(matches!(
+            decode_frame(&big),
+            Err(DecodeError::SizeMismatch {
+                expected: 67108864,
+                got: 12288
+            })
         ));
     }
 
