@@ -363,6 +363,43 @@ impl Drop for ReceiverInner {
     }
 }
 
+/// The next received frame that numpy can hold. A frame numpy cannot make an array of (see
+/// [`fits_numpy`]; `[0, 2**62]` `<f8` is valid and 0 bytes long) is a bad message: with
+/// `skip_bad_messages` it is logged and skipped, as the core skips what it cannot decode;
+/// otherwise it is handed on, and numpy's `ValueError` stops the stream, as in vidgear.
+async fn recv_for_numpy(
+    client: &Client,
+) -> netgear::Result<Option<(Option<netgear::Data>, netgear::Frame)>> {
+    loop {
+        let received = client.recv().await?;
+        match &received {
+            Some((_, frame))
+                if client.options().on_bad_message == OnBadMessage::Skip && !fits_numpy(frame) =>
+            {
+                tracing::warn!(
+                    dtype = %frame.dtype(),
+                    shape = ?frame.shape(),
+                    "skipped a frame numpy cannot hold (its size overflows numpy's index type)"
+                );
+            }
+            _ => return Ok(received),
+        }
+    }
+}
+
+/// Whether numpy can make an array of the frame's shape and dtype: each dimension, and the
+/// product of the non-zero ones times the item size, within `npy_intp` (numpy's own check).
+fn fits_numpy(frame: &netgear::Frame) -> bool {
+    let max = u128::from(u64::try_from(isize::MAX).unwrap_or(u64::MAX));
+    let mut bytes = frame.dtype().scalar().itemsize() as u128;
+    frame.shape().iter().all(|&d| {
+        if d != 0 {
+            bytes = bytes.saturating_mul(d as u128);
+        }
+        (d as u128) <= max && bytes <= max
+    })
+}
+
 /// A received frame as Python sees it: `(data, frame)`, or `None` at the end of the stream.
 fn received_to_py(
     py: Python<'_>,
@@ -446,7 +483,7 @@ impl Receiver {
         self.bridge.submit(Box::new(move || {
             let received = inner
                 .client()
-                .and_then(|client| inner.rt.block_on(inner.cancel.run(client.recv())));
+                .and_then(|client| inner.rt.block_on(inner.cancel.run(recv_for_numpy(&client))));
             Box::new(move |py: Python<'_>| received_to_py(py, received.map_err(PyErr::from)?))
         }))
     }

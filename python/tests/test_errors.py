@@ -2,12 +2,13 @@
 and where netgear_rs refuses what vidgear would do silently (or dangerously)."""
 
 import asyncio
+import sys
 
 import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, end, listening, wait_for
+from conftest import GUARD, close_in_loop, end, listening, wait_for
 from netgear_rs import NetGear_Async
 
 
@@ -219,3 +220,37 @@ def test_a_sender_refuses_port_zero(tmp_path):
             NetGear_Async(address="127.0.0.1", port=port)
     # Over ipc the port is a name like any other.
     NetGear_Async(address=str(tmp_path / "feed"), port=0, protocol="ipc").close()
+
+
+# A raw peer (pyzmq, a process of its own): a valid frame numpy cannot hold (shape [0, 2**62],
+# <f8: 0 bytes, and 2**65 by numpy's count), then a good 2x2 frame, then the end message.
+TINY_BAD_FRAME = """
+import sys, msgpack, zmq
+sock = zmq.Context().socket(zmq.PUSH)
+sock.connect("tcp://127.0.0.1:" + sys.argv[1])
+header = msgpack.packb({"terminate": False, "bi_mode": False, "data": ""})
+def part(dtype, shape, data):
+    return msgpack.packb({b"nd": True, b"type": dtype, b"kind": b"", b"shape": shape,
+                          b"data": data})
+sock.send_multipart([header, part("<f8", [0, 2**62], b"")])
+sock.send_multipart([header, part("|u1", [2, 2], bytes([7, 7, 7, 7]))])
+sock.send(msgpack.packb({"terminate": True}))
+sock.close(linger=5000)
+"""
+
+
+def test_a_frame_numpy_cannot_hold_is_skipped_with_skip_bad_messages():
+    async def main():
+        client = end(0, 3, None, True, 30.0, skip_bad_messages=True).launch()
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", TINY_BAD_FRAME, str(client.local_port),
+            stderr=asyncio.subprocess.PIPE)
+        got = [f async for f in client.recv_generator()]
+        _, err = await asyncio.wait_for(peer.communicate(), GUARD)
+        assert peer.returncode == 0, err.decode()
+        await close_in_loop(client)
+        return got
+
+    got = asyncio.run(main())
+    assert len(got) == 1
+    np.testing.assert_array_equal(got[0], np.full((2, 2), 7, dtype=np.uint8))
