@@ -2,7 +2,11 @@
 //! every peer in its own process, two alternating rounds. Checks that every case finished and
 //! reported numbers; no timing is asserted (`--case-timeout` bounds a hang).
 
+mod common;
+
 use std::process::Command;
+
+use common::proc::Proc;
 
 use serde_json::Value as Json;
 
@@ -41,4 +45,40 @@ fn bench_runs_every_case_and_reports_numbers() {
         );
         assert!(row["rtt_p50_us"].as_f64().is_some(), "{row}");
     }
+}
+
+/// `netgear plot` on results with numbers no chart can scale to (an fps of 1.3e308, a frame age
+/// of 9e307 ms: it spun at 100 % CPU on them) refuses the file, naming the line and the field.
+#[test]
+fn plot_refuses_numbers_out_of_range() {
+    let dir = std::env::temp_dir().join(format!("netgear-plot-range-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let line = |fps: &str, age: &str| {
+        format!(
+            r#"{{"impl":"raw","size":"640x480","rate":"10mbit","source_fps":30.0,"fps":{fps},"age_p50_ms":{age},"age_p99_ms":{age}}}"#
+        )
+    };
+    for (fps, age, field) in [("1.3e308", "5.0", "fps"), ("30.0", "9e307", "age_p50_ms")] {
+        let results = dir.join("results.jsonl");
+        std::fs::write(
+            &results,
+            format!("{}\n{}\n", line("29.0", "4.0"), line(fps, age)),
+        )
+        .expect("written");
+        let args = [
+            "plot".to_owned(),
+            results.to_string_lossy().into_owned(),
+            "--out".to_owned(),
+            dir.join("chart.svg").to_string_lossy().into_owned(),
+        ];
+        // The limit guards against the old hang; the refusal takes milliseconds.
+        let out = Proc::netgear("plot", &args).wait(std::time::Duration::from_secs(60));
+        let stderr = out.stderr_text();
+        assert!(!out.status.success(), "{field}: plotted anyway");
+        assert!(
+            stderr.contains("results.jsonl:2") && stderr.contains(&format!("\"{field}\" is")),
+            "{stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).expect("removed");
 }

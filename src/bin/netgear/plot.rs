@@ -94,8 +94,28 @@ fn parse(path: &std::path::Path, line: usize, text: &str) -> Result<Case, PlotEr
             .map(str::to_string)
             .ok_or_else(|| bad(&format!("no \"{key}\"")))
     };
-    let number = |key: &str| v[key].as_f64().ok_or_else(|| bad(&format!("no \"{key}\"")));
-    let source_fps = number("source_fps")?;
+    // Every number within what a chart can scale to: plotters' axes (and their tick loops)
+    // need finite ranges, and a huge value made `netgear plot` spin at 100 % CPU.
+    let within = |key: &str, x: f64, max: f64| {
+        if x.is_finite() && (0.0..=max).contains(&x) {
+            Ok(x)
+        } else {
+            Err(bad(&format!("\"{key}\" is {x}, not between 0 and {max}")))
+        }
+    };
+    let number = |key: &str, max: f64| {
+        let x = v[key]
+            .as_f64()
+            .ok_or_else(|| bad(&format!("no \"{key}\"")))?;
+        within(key, x, max)
+    };
+    let age = |key: &str| {
+        v[key]
+            .as_f64()
+            .map(|x| within(key, x, MAX_AGE_MS))
+            .transpose()
+    };
+    let source_fps = number("source_fps", MAX_FPS)?;
     Ok(Case {
         group: format!(
             "{} {} {} fps",
@@ -104,12 +124,18 @@ fn parse(path: &std::path::Path, line: usize, text: &str) -> Result<Case, PlotEr
             source_fps
         ),
         series: text_field("impl")?,
-        fps: number("fps")?,
+        fps: number("fps", MAX_FPS)?,
         source_fps,
-        age_p50_ms: v["age_p50_ms"].as_f64(),
-        age_p99_ms: v["age_p99_ms"].as_f64(),
+        age_p50_ms: age("age_p50_ms")?,
+        age_p99_ms: age("age_p99_ms")?,
     })
 }
+
+/// The most frames per second a result may state (a million: far above any link's).
+const MAX_FPS: f64 = 1e6;
+
+/// The longest frame age a result may state, in milliseconds (about eleven days).
+const MAX_AGE_MS: f64 = 1e9;
 
 fn read(paths: &[PathBuf]) -> Result<Vec<Case>, PlotError> {
     let mut cases = Vec::new();
