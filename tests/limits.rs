@@ -69,6 +69,61 @@ fn a_flood_of_large_frames_is_held_a_few_at_a_time() {
     }
 }
 
+/// `recv --psnr` against a raw peer sending 2 KB zstd frames that decode to 64 MiB, their
+/// shape alternating: the meter rendered a new test pattern (two frames of that size) before
+/// dropping the old one, and queued two received frames (peak RSS 547 MiB, against 75 MiB
+/// without `--psnr`). It now stays within the README's per-peer budget.
+#[test]
+fn psnr_stays_within_the_budget_under_alternating_shapes() {
+    let mut args = recv_args(3);
+    args.extend(["--psnr".into(), "--no-hash".into()]);
+    let mut rx = Proc::netgear("recv", &args);
+    let port = rx.await_bound_port(HANG);
+    let raw = socket(zmq::PUSH, port, Side::Connect);
+    raw.set_sndhwm(1).expect("sndhwm");
+    let mut header = Vec::new();
+    netgear::wire::encode_header(&mut header, false, None);
+    let parts: Vec<Vec<u8>> = [[4728usize, 4728, 3], [4096, 5461, 3]]
+        .into_iter()
+        .map(|shape| {
+            let frame = Frame::zeros(Dtype::U8, shape.to_vec()).expect("a frame");
+            let zstd = netgear::Compression::Zstd { level: 3 };
+            netgear::wire::compressed_frame_part(&frame, zstd)
+                .expect("compressed")
+                .to_vec()
+        })
+        .collect();
+    assert!(parts.iter().all(|p| p.len() < 8 << 10), "small on the wire");
+    for i in 0..40 {
+        raw.send_multipart([header.clone(), parts[i % 2].clone()], 0)
+            .expect("sent");
+    }
+    // The frames wait in the sockets' buffers (2 KB each): the receiver's peak comes as it
+    // decodes them, before it takes the end message. Read until it has gone.
+    raw.send(common::raw::terminate(), 0).expect("the end");
+    let status = format!("/proc/{}/status", rx.pid());
+    let mut peak_kib = 0;
+    common::net::wait_until("recv to end", HANG, || {
+        let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        });
+        peak_kib = peak_kib.max(hwm.unwrap_or(0));
+        hwm.is_none()
+    });
+    let peak_mib = peak_kib >> 10;
+    let rx = rx.wait(HANG);
+    rx.assert_success();
+    // The README's budget for one peer: 4 + 1.6 times `max_message_size` (64 MiB).
+    let budget_mib = (56 * 64) / 10;
+    assert!(
+        peak_mib < budget_mib,
+        "recv --psnr peaked at {peak_mib} MiB, budget {budget_mib} MiB"
+    );
+    eprintln!("recv --psnr peaked at {peak_mib} MiB");
+}
+
 /// The receive queue's depth, as the README's budget states it.
 fn netgear_receive_hwm() -> u64 {
     4

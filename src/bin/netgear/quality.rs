@@ -23,7 +23,10 @@ pub(crate) struct PsnrMeter {
 
 impl PsnrMeter {
     pub(crate) fn new() -> PsnrMeter {
-        let (tx, rx) = sync_channel(2);
+        // A rendezvous: a frame is handed over only while the meter waits for one, so it holds
+        // at most the frame it measures (a received frame can be 64 MiB: frames queued here
+        // would keep theirs alive on top of the receiver's budget).
+        let (tx, rx) = sync_channel(0);
         let worker = std::thread::Builder::new()
             .name("psnr".into())
             .spawn(move || measure(rx))
@@ -72,10 +75,14 @@ fn measure(frames: Receiver<Frame>) -> Vec<f64> {
         if frame.dtype() != netgear::Dtype::U8 {
             continue;
         }
-        let p = match &pattern {
-            Some(p) if (p.width(), p.height()) == (w, h) => p,
-            _ => pattern.insert(TestPattern::new(w, h)),
-        };
+        if pattern
+            .as_ref()
+            .is_some_and(|p| (p.width(), p.height()) != (w, h))
+        {
+            // The old pattern (two frames or more) goes before the new one is rendered.
+            pattern = None;
+        }
+        let p = pattern.get_or_insert_with(|| TestPattern::new(w, h));
         if (p.width(), p.height()) != (w, h) {
             continue;
         }
