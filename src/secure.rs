@@ -72,6 +72,17 @@ pub enum KeyError {
         /// The file.
         path: PathBuf,
     },
+    /// A key file or directory that others could have planted or changed: not a regular file
+    /// (a link, a FIFO, a device), too large, owned by another user, or writable by others.
+    #[error("refusing key {what} {path}: {reason}")]
+    Unsafe {
+        /// "file" or "directory".
+        what: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A key file or directory could not be written.
     #[error("cannot write {path}")]
     Write {
@@ -235,16 +246,12 @@ impl Certificate {
     /// Reads a certificate file as pyzmq's `zmq.auth.load_certificate` does (comment lines
     /// skipped, `public-key = "..."` and `secret-key = "..."` anywhere, quotes optional); unlike
     /// it, a key that is not Z85 is refused here rather than at use.
+    ///
+    /// The file is opened without following a symbolic link and must be a regular file of at
+    /// most [`MAX_KEY_FILE`] bytes, owned by this user (or root) and writable by nobody else;
+    /// otherwise [`KeyError::Unsafe`].
     pub fn load(path: &Path) -> Result<Certificate, KeyError> {
-        let text = fs::read(path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => KeyError::Missing {
-                path: path.to_owned(),
-            },
-            _ => KeyError::Unreadable {
-                path: path.to_owned(),
-                source,
-            },
-        })?;
+        let text = read_key_file(path)?;
         let corrupt = |reason: String| KeyError::Corrupt {
             path: path.to_owned(),
             reason,
@@ -264,7 +271,12 @@ impl Certificate {
                 continue;
             };
             let Some((name, value)) = line.split_once('=') else {
-                return Err(corrupt(format!("{:?} has no '='", line)));
+                let name = if std::ptr::eq(slot, &public) {
+                    "public-key"
+                } else {
+                    "secret-key"
+                };
+                return Err(corrupt(format!("a {name} line has no '='")));
             };
             let value = value.trim_matches([' ', '\t', '\'', '"']);
             let key = z85_decode(value).map_err(|reason| KeyError::NotZ85 {
@@ -303,6 +315,120 @@ impl Certificate {
         }
         Ok(pair)
     }
+}
+
+/// The largest key file read (a certificate is about 300 bytes).
+pub const MAX_KEY_FILE: u64 = 64 << 10;
+
+/// Whether `uid` may own key files and directories this process trusts: itself, or root.
+fn trusted_owner(uid: u32) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    uid == 0 || uid == unsafe { libc::geteuid() }
+}
+
+/// Reads a key file as [`Certificate::load`] describes.
+fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
+    use std::io::Read;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let refuse = |reason: String| KeyError::Unsafe {
+        what: "file",
+        path: path.to_owned(),
+        reason,
+    };
+    // O_NOFOLLOW: a link is refused (ELOOP), not followed; O_NONBLOCK: opening a FIFO does not
+    // wait for a writer (it is refused below).
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => KeyError::Missing {
+                path: path.to_owned(),
+            },
+            _ if source.raw_os_error() == Some(libc::ELOOP) => {
+                refuse("it is a symbolic link".into())
+            }
+            _ => KeyError::Unreadable {
+                path: path.to_owned(),
+                source,
+            },
+        })?;
+    let meta = file.metadata().map_err(|source| KeyError::Unreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    if !meta.file_type().is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(refuse(format!(
+            "{} bytes, more than a key file's {MAX_KEY_FILE}",
+            meta.len()
+        )));
+    }
+    if !trusted_owner(meta.uid()) {
+        return Err(refuse(format!(
+            "it is owned by another user (uid {})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(refuse(format!(
+            "others may write it (mode {:o}): chmod go-w it",
+            meta.mode() & 0o777
+        )));
+    }
+    let mut text = Vec::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut text)
+        .map_err(|source| KeyError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+    if text.len() as u64 > MAX_KEY_FILE {
+        return Err(refuse(format!(
+            "more than a key file's {MAX_KEY_FILE} bytes"
+        )));
+    }
+    Ok(text)
+}
+
+/// Checks a keys directory (or its `public_keys`/`private_keys`): a directory, not a link,
+/// owned by this user (or root) and not writable by every user.
+fn check_key_dir(dir: &Path) -> Result<(), KeyError> {
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |reason: String| KeyError::Unsafe {
+        what: "directory",
+        path: dir.to_owned(),
+        reason,
+    };
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        // A missing directory is the missing file's error, said where the file is looked for.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(KeyError::Unreadable {
+                path: dir.to_owned(),
+                source,
+            });
+        }
+    };
+    if !meta.file_type().is_dir() {
+        return Err(refuse("it is not a directory (a link?)".into()));
+    }
+    if !trusted_owner(meta.uid()) {
+        return Err(refuse(format!(
+            "it is owned by another user (uid {})",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o002 != 0 {
+        return Err(refuse(format!(
+            "every user may write it (mode {:o}): chmod o-w it",
+            meta.mode() & 0o777
+        )));
+    }
+    Ok(())
 }
 
 /// Whether users other than the owner may read the file.
@@ -352,7 +478,9 @@ impl KeyFiles {
             .iter()
             .flat_map(|n| [self.public(n), self.secret(n)])
             .collect();
-        if !force && let Some(path) = files.iter().find(|p| p.exists()) {
+        self.check_dirs()?;
+        // A link counts as there, dangling or not.
+        if !force && let Some(path) = files.iter().find(|p| fs::symlink_metadata(p).is_ok()) {
             return Err(KeyError::Exists { path: path.clone() });
         }
         create_dir(&self.public_dir(), 0o755)?;
@@ -368,8 +496,17 @@ impl KeyFiles {
         Ok(files)
     }
 
+    /// Checks the keys directory and its two subdirectories (see [`KeyError::Unsafe`]).
+    pub fn check_dirs(&self) -> Result<(), KeyError> {
+        for dir in [self.dir.clone(), self.public_dir(), self.private_dir()] {
+            check_key_dir(&dir)?;
+        }
+        Ok(())
+    }
+
     /// Every public key in `DIR/public_keys/*.key`, as pyzmq's `load_certificates` finds them.
     pub fn authorized(&self) -> Result<Vec<Key>, KeyError> {
+        self.check_dirs()?;
         let dir = self.public_dir();
         let entries = fs::read_dir(&dir).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => KeyError::Missing { path: dir.clone() },
@@ -433,13 +570,20 @@ fn write_certificate(path: &Path, public: &Key, secret: Option<&Key>) -> Result<
     }
     let mode = if secret.is_some() { 0o600 } else { 0o644 };
     let write = |path: &Path| -> std::io::Result<()> {
+        // A new file, always: what was there (a file being replaced with --force, or a link an
+        // attacker planted, dangling or not) is removed, never written through, and O_EXCL
+        // fails if anything appears there meanwhile.
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
         let mut file = fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .mode(mode)
             .open(path)?;
-        // An existing file keeps its mode on open: set it.
+        // The umask may have narrowed the mode: set it.
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         file.write_all(text.as_bytes())
     };
@@ -539,6 +683,7 @@ impl Secure {
     /// `public_keys/*.key`.
     pub fn receiver(mode: SecureMode, dir: &Path) -> Result<Secure, KeyError> {
         let files = KeyFiles::new(dir);
+        files.check_dirs()?;
         let pair = Certificate::load_pair(&files.secret("server"))?;
         let authorized = match mode {
             SecureMode::Stonehouse => Vec::new(),
@@ -559,6 +704,7 @@ impl Secure {
     /// `public_keys/server.key`, this client's pair from `private_keys/client.key_secret`.
     pub fn sender(mode: SecureMode, dir: &Path) -> Result<Secure, KeyError> {
         let files = KeyFiles::new(dir);
+        files.check_dirs()?;
         let server = Certificate::load(&files.public("server"))?.public;
         let pair = Certificate::load_pair(&files.secret("client"))?;
         Ok(Secure {

@@ -876,3 +876,112 @@ fn netgear_over_curve_to_vidgear_pattern1_bidirectional() {
 fn netgear_over_curve_to_vidgear_pattern3() {
     netgear_sends(3, false, "vg-n3");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Key files another local user planted or can change
+
+/// `netgear ARGS`, its exit and stderr; bounded (a FIFO among the keys once hung start-up).
+fn netgear_in(args: &[String]) -> (bool, String) {
+    let exit = Proc::netgear("netgear", args).wait(Duration::from_secs(60));
+    (exit.status.success(), exit.stderr_text())
+}
+
+fn keygen_args(dir: &Path, force: bool) -> Vec<String> {
+    let mut args = vec!["keygen".to_owned(), dir.to_string_lossy().into_owned()];
+    if force {
+        args.push("--force".to_owned());
+    }
+    args
+}
+
+/// `netgear recv --secure ironhouse --keys DIR` on a port the kernel picks, ended at once by its
+/// timeout if it starts: what it says about the keys.
+fn recv_with_keys(dir: &Path) -> (bool, String) {
+    let mut args = secure_args("recv", "ironhouse", dir, 0, 0);
+    let timeout = args
+        .iter()
+        .position(|a| a == "--timeout")
+        .expect("--timeout")
+        + 1;
+    args[timeout] = "1".to_owned();
+    netgear_in(&args)
+}
+
+#[test]
+fn keygen_never_writes_through_a_link() {
+    let dir = scratch("keylinks");
+    std::fs::create_dir_all(dir.join("private_keys")).expect("dir");
+    // A dangling link where the server's secret goes: keygen refuses, and creates nothing.
+    let target = dir.join("stolen");
+    let link = KeyFiles::new(&dir).secret("server");
+    std::os::unix::fs::symlink(&target, &link).expect("link");
+    let (ok, stderr) = netgear_in(&keygen_args(&dir, false));
+    assert!(!ok && stderr.contains("already exists"), "{stderr}");
+    assert!(!target.exists(), "keygen wrote the secret through the link");
+    // --force replaces the link with a file of its own; a link to another file leaves it whole.
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"precious").expect("victim");
+    std::fs::remove_file(&link).expect("unlink");
+    std::os::unix::fs::symlink(&victim, &link).expect("link");
+    let (ok, stderr) = netgear_in(&keygen_args(&dir, true));
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read(&victim).expect("victim"), b"precious");
+    assert!(!target.exists());
+    let meta = std::fs::symlink_metadata(&link).expect("the secret");
+    assert!(meta.file_type().is_file() && mode_of(&link) == 0o600);
+    Certificate::load_pair(&link).expect("a key pair");
+}
+
+#[test]
+fn planted_key_files_are_refused_without_echo() {
+    let dir = keys("planted");
+    let files = KeyFiles::new(&dir);
+    let planted = files.public("planted");
+    let refused = |what: &str, because: &str| {
+        let (ok, stderr) = recv_with_keys(&dir);
+        assert!(!ok, "{what}: started anyway");
+        assert!(stderr.contains(because), "{what}: {stderr}");
+        assert!(
+            stderr.len() < 600,
+            "{what}: {} bytes on stderr",
+            stderr.len()
+        );
+    };
+    // A link to /dev/zero (which grew the receiver to 2.1 GB), a FIFO (which hung it), a file
+    // too large to be a key, and a public-key line without '=' (which was echoed whole).
+    std::os::unix::fs::symlink("/dev/zero", &planted).expect("link");
+    refused("a link", "it is a symbolic link");
+    std::fs::remove_file(&planted).expect("unlink");
+    let fifo = std::ffi::CString::new(planted.to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path and a mode.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
+    refused("a FIFO", "it is not a regular file");
+    std::fs::remove_file(&planted).expect("unlink");
+    std::fs::write(&planted, vec![b'#'; 1 << 20]).expect("big");
+    refused("1 MiB", "more than a key file's");
+    let line = format!("public-key {}\n", "x".repeat(3150));
+    std::fs::write(&planted, &line).expect("no =");
+    refused("no '='", "a public-key line has no '='");
+    // Writable by others: anyone could have put their key there.
+    std::fs::write(
+        &planted,
+        std::fs::read(files.public("client")).expect("a key"),
+    )
+    .expect("key");
+    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    refused("mode 666", "others may write it");
+    std::fs::remove_file(&planted).expect("unlink");
+    // A keys directory every user may write, or another user's.
+    std::fs::set_permissions(files.public_dir(), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod");
+    refused("a world-writable directory", "every user may write it");
+    std::fs::set_permissions(files.public_dir(), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    let public_dir =
+        std::ffi::CString::new(files.public_dir().to_string_lossy().as_bytes()).expect("path");
+    // SAFETY: a NUL-terminated path; 65534 is `nobody` (the tests run as root in CI).
+    if unsafe { libc::chown(public_dir.as_ptr(), 65534, 65534) } == 0 {
+        refused("another user's directory", "owned by another user");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
