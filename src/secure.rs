@@ -326,10 +326,25 @@ fn trusted_owner(uid: u32) -> bool {
     uid == 0 || uid == unsafe { libc::geteuid() }
 }
 
+/// Why a key file's or directory's owner or mode cannot be trusted, if so: another user than
+/// this one or root owns it, or `who` (the `forbidden` write bits) may write it.
+fn untrusted(meta: &fs::Metadata, forbidden: u32, who: &str, fix: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    if !trusted_owner(meta.uid()) {
+        return Some(format!("it is owned by another user (uid {})", meta.uid()));
+    }
+    (meta.mode() & forbidden != 0).then(|| {
+        format!(
+            "{who} may write it (mode {:o}): chmod {fix} it",
+            meta.mode() & 0o777
+        )
+    })
+}
+
 /// Reads a key file as [`Certificate::load`] describes.
 fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
     use std::io::Read;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let refuse = |reason: String| KeyError::Unsafe {
         what: "file",
         path: path.to_owned(),
@@ -366,17 +381,8 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
             meta.len()
         )));
     }
-    if !trusted_owner(meta.uid()) {
-        return Err(refuse(format!(
-            "it is owned by another user (uid {})",
-            meta.uid()
-        )));
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(refuse(format!(
-            "others may write it (mode {:o}): chmod go-w it",
-            meta.mode() & 0o777
-        )));
+    if let Some(reason) = untrusted(&meta, 0o022, "others", "go-w") {
+        return Err(refuse(reason));
     }
     let mut text = Vec::new();
     file.take(MAX_KEY_FILE + 1)
@@ -396,7 +402,6 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, KeyError> {
 /// Checks a keys directory (or its `public_keys`/`private_keys`): a directory, not a link,
 /// owned by this user (or root) and not writable by every user.
 fn check_key_dir(dir: &Path) -> Result<(), KeyError> {
-    use std::os::unix::fs::MetadataExt;
     let refuse = |reason: String| KeyError::Unsafe {
         what: "directory",
         path: dir.to_owned(),
@@ -416,17 +421,8 @@ fn check_key_dir(dir: &Path) -> Result<(), KeyError> {
     if !meta.file_type().is_dir() {
         return Err(refuse("it is not a directory (a link?)".into()));
     }
-    if !trusted_owner(meta.uid()) {
-        return Err(refuse(format!(
-            "it is owned by another user (uid {})",
-            meta.uid()
-        )));
-    }
-    if meta.mode() & 0o002 != 0 {
-        return Err(refuse(format!(
-            "every user may write it (mode {:o}): chmod o-w it",
-            meta.mode() & 0o777
-        )));
+    if let Some(reason) = untrusted(&meta, 0o002, "every user", "o-w") {
+        return Err(refuse(reason));
     }
     Ok(())
 }
