@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 
 import numpy as np
@@ -155,5 +156,9 @@ def recv(args):
 
 
 if __name__ == "__main__":
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal, even when the tests were started with
+    # SIGINT ignored (a background job of a non-interactive shell, nohup), which Python would
+    # otherwise keep: the sender would then never see the SIGINT a test sends it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     a = parse()
     sys.exit(serve(a) if a.role == "serve" else recv(a))
