@@ -308,7 +308,13 @@ fn with_decompressor<T>(
                 d.insert(fresh)
             }
         };
-        f(decompressor)
+        let result = f(decompressor);
+        if result.is_err() {
+            // A handle that failed on a peer's bytes may keep state from them: the next frame
+            // gets a fresh one, so that no message changes how the next is decoded.
+            *d = None;
+        }
+        result
     })
 }
 
