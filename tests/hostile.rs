@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::proc::peak_rss_kib;
 use common::raw::{self, Side, good_message, is_confirmation, sevens};
 use common::{tcp, within};
 use futures::StreamExt;
@@ -171,16 +172,6 @@ async fn default_policy_stops_at_the_first_bad_message() {
     }
 }
 
-/// This process's peak resident memory (`VmHWM`), KiB.
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmHWM")
-}
-
 /// A `netgear:jpeg` frame part claiming a `|u1` frame of `shape`, with `jpeg` as its data.
 fn jpeg_part(jpeg: &[u8], shape: &[u64]) -> Vec<u8> {
     let mut out = vec![0x86];
@@ -234,14 +225,14 @@ async fn a_progressive_colour_jpeg_is_refused_before_decoding() {
 
     let client = Client::new(tcp(Pattern::PushPull, 0, false, 10_000)).expect("binds");
     let port = client.local_port().expect("a tcp port");
-    let before = peak_rss_kib();
+    let before = peak_rss_kib("self").expect("VmHWM");
     let peer = std::thread::spawn(move || {
         let s = raw::socket(zmq::PUSH, port, Side::Connect);
         s.send_multipart([header, part], 0).expect("send");
         s
     });
     let refused = within(client.recv()).await;
-    let grew_mib = peak_rss_kib().saturating_sub(before) >> 10;
+    let grew_mib = peak_rss_kib("self").expect("VmHWM").saturating_sub(before) >> 10;
     match refused {
         Err(Error::Decode(DecodeError::Compressed { detail, .. })) => {
             assert!(detail.contains("a progressive JPEG"), "{detail}");

@@ -101,14 +101,10 @@ fn psnr_stays_within_the_budget_under_alternating_shapes() {
     // The frames wait in the sockets' buffers (2 KB each): the receiver's peak comes as it
     // decodes them, before it takes the end message. Read until it has gone.
     raw.send(common::raw::terminate(), 0).expect("the end");
-    let status = format!("/proc/{}/status", rx.pid());
+    let pid = rx.pid().to_string();
     let mut peak_kib = 0;
     common::net::wait_until("recv to end", HANG, || {
-        let hwm = std::fs::read_to_string(&status).ok().and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        });
+        let hwm = common::proc::peak_rss_kib(&pid);
         peak_kib = peak_kib.max(hwm.unwrap_or(0));
         hwm.is_none()
     });

@@ -144,13 +144,7 @@ impl Proc {
 
     /// The child's peak resident memory so far, KiB (`VmHWM` of `/proc/PID/status`).
     pub fn peak_rss_kb(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the child is running");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .expect("VmHWM")
+        peak_rss_kib(&self.child.id().to_string()).expect("the child is running")
     }
 
     /// The lines written on stderr so far.
@@ -437,4 +431,14 @@ fn threads_of(pid: u32) -> String {
         .collect();
     threads.sort();
     threads.join("; ")
+}
+
+/// The peak resident memory (`VmHWM`, KiB) of process `pid` (a number, or `self`); `None`
+/// once it has ended (a zombie has no memory left to report).
+pub fn peak_rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
