@@ -294,28 +294,14 @@ fn jpeg_least_bytes(height: usize, width: usize) -> usize {
     height.saturating_mul(width) / 256
 }
 
-/// Runs `f` with this thread's JPEG decompressor (made on first use, with [`JPEG_SCAN_LIMIT`]).
-fn with_decompressor<T>(
-    f: impl FnOnce(&mut turbojpeg::Decompressor) -> Result<T, turbojpeg::Error>,
-) -> Result<T, turbojpeg::Error> {
-    UNJPEG.with(|d| {
-        let mut d = d.borrow_mut();
-        let decompressor = match d.as_mut() {
-            Some(decompressor) => decompressor,
-            None => {
-                let mut fresh = turbojpeg::Decompressor::new()?;
-                fresh.set_scan_limit(JPEG_SCAN_LIMIT)?;
-                d.insert(fresh)
-            }
-        };
-        let result = f(decompressor);
-        if result.is_err() {
-            // A handle that failed on a peer's bytes may keep state from them: the next frame
-            // gets a fresh one, so that no message changes how the next is decoded.
-            *d = None;
-        }
-        result
-    })
+/// A JPEG decompressor for one frame from a peer, with [`JPEG_SCAN_LIMIT`]. Each frame gets a
+/// new one: a libjpeg handle keeps what a stream defined (quantisation and Huffman tables, and
+/// after a tables-only stream the previous image's size), so a shared one would let one message,
+/// or one peer, change how the next is decoded.
+fn decompressor() -> Result<turbojpeg::Decompressor, turbojpeg::Error> {
+    let mut d = turbojpeg::Decompressor::new()?;
+    d.set_scan_limit(JPEG_SCAN_LIMIT)?;
+    Ok(d)
 }
 
 /// Why a JPEG from a peer is refused before decoding, if it is: `netgear:jpeg` frames are
@@ -356,8 +342,6 @@ fn jpeg_refusal(
 thread_local! {
     static JPEG: std::cell::RefCell<Option<turbojpeg::Compressor>> =
         const { std::cell::RefCell::new(None) };
-    static UNJPEG: std::cell::RefCell<Option<turbojpeg::Decompressor>> =
-        const { std::cell::RefCell::new(None) };
 }
 
 /// Decodes the `data` of a compressed frame into a frame of `dtype` and `shape`, allocating at
@@ -384,12 +368,18 @@ pub(crate) fn decompress(
         codec: codec.type_str(),
         detail,
     };
-    let format = match codec {
+    let jpeg = match codec {
         Codec::Jpeg => {
             let format = jpeg_format(dtype, &shape)
                 .ok_or_else(|| bad(format!("a {dtype} frame of shape {shape:?} is not a JPEG")))?;
-            let header =
-                with_decompressor(|d| d.read_header(data)).map_err(|e| bad(e.to_string()))?;
+            let mut unjpeg = decompressor().map_err(|e| bad(e.to_string()))?;
+            let header = unjpeg.read_header(data).map_err(|e| match e {
+                // What libjpeg-turbo reports for a tables-only stream: its size is unset (-1).
+                turbojpeg::Error::IntegerOverflow(_) => {
+                    bad("a JPEG with no image (tables only)".into())
+                }
+                e => bad(e.to_string()),
+            })?;
             if (header.height, header.width) != (shape[0], shape[1]) {
                 return Err(bad(format!(
                     "a {}x{} JPEG for a frame of shape {shape:?}",
@@ -410,7 +400,7 @@ pub(crate) fn decompress(
                     header.height
                 )));
             }
-            Some(format)
+            Some((unjpeg, format))
         }
         // Claims the compressed bytes cannot make are refused before the frame is allocated.
         Codec::Lz4 => {
@@ -451,7 +441,7 @@ pub(crate) fn decompress(
     let out = &mut buf[offset..];
     match codec {
         Codec::Jpeg => {
-            let format = format.ok_or_else(|| bad("no pixel format".into()))?;
+            let (mut unjpeg, format) = jpeg.ok_or_else(|| bad("no decompressor".into()))?;
             let image = turbojpeg::Image {
                 pixels: out,
                 width: shape[1],
@@ -459,7 +449,9 @@ pub(crate) fn decompress(
                 height: shape[0],
                 format,
             };
-            with_decompressor(|d| d.decompress(data, image)).map_err(|e| bad(e.to_string()))?;
+            unjpeg
+                .decompress(data, image)
+                .map_err(|e| bad(e.to_string()))?;
         }
         Codec::Lz4 => {
             let n = lz4_flex::block::decompress_into(data, out).map_err(|e| bad(e.to_string()))?;
@@ -732,6 +724,39 @@ mod tests {
                 got: 12288
             })
         ));
+    }
+
+    /// The first offset of JPEG marker `m` (0xFF then `m`) in `jpeg`.
+    fn marker_at(jpeg: &[u8], m: u8) -> usize {
+        jpeg.windows(2).position(|w| w == [0xFF, m]).unwrap()
+    }
+
+    #[test]
+    fn no_message_changes_how_the_next_is_decoded() {
+        let colour = image(64, 64, 3);
+        let whole = jpeg_of(&colour, false, false);
+        let ok = handmade(Codec::Jpeg, &[64, 64, 3], "|u1", &whole);
+        // A tables-only stream (SOI, the tables, EOI): no image, and after a whole JPEG not the
+        // previous image's size either.
+        let mut tables = whole[..marker_at(&whole, 0xC0)].to_vec();
+        tables.extend_from_slice(&[0xFF, 0xD9]);
+        let tables = handmade(Codec::Jpeg, &[64, 64, 3], "|u1", &tables);
+        // An abbreviated image stream: the whole JPEG without its quantisation tables, which a
+        // handle would take from an earlier stream.
+        let (dqt, sof) = (marker_at(&whole, 0xDB), marker_at(&whole, 0xC0));
+        let mut abbreviated = whole[..dqt].to_vec();
+        abbreviated.extend_from_slice(&whole[sof..]);
+        let abbreviated = handmade(Codec::Jpeg, &[64, 64, 3], "|u1", &abbreviated);
+        for part in [&tables, &abbreviated] {
+            let alone = format!("{:?}", decode_frame(part));
+            assert!(alone.starts_with("Err(Compressed"), "{alone}");
+            for before in [&ok, &tables, &abbreviated] {
+                let _ = decode_frame(before);
+                assert_eq!(format!("{:?}", decode_frame(part)), alone);
+            }
+        }
+        refused_because(&tables, "no image");
+        assert!(decode_frame(&ok).is_ok());
     }
 
     #[test]
