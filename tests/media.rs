@@ -424,6 +424,65 @@ fn a_strangers_frames_do_not_spoil_a_recording() {
     assert_eq!(assert_playable(&out), 20);
 }
 
+/// A stranger's frames sent before the sender's, as an outside audit sent them: ones H.264 cannot
+/// take (40,000 pixels wide; 22,369,621 wide, as 2 KB of zstd) are skipped without a file being
+/// started or the receiver ending, and with `--save-size` a tiny gray frame cannot size the
+/// recording either. Either way the sender's 20 frames are recorded, and `recv` ends well.
+#[test]
+fn a_stranger_first_cannot_end_or_size_a_recording() {
+    need_media_tools();
+    let pattern = TestPattern::new(64, 48);
+    let too_wide = Frame::zeros(Dtype::U8, [2, 40_000, 3]).expect("frame");
+    let far_too_wide = Frame::zeros(Dtype::U8, [1, 22_369_621, 3]).expect("frame");
+    let far_too_wide =
+        netgear::wire::compressed_frame_part(&far_too_wide, netgear::Compression::ZSTD)
+            .expect("zstd");
+    assert!(far_too_wide.len() < 4096, "{} bytes", far_too_wide.len());
+    let tiny_gray = Frame::zeros(Dtype::U8, [2, 2]).expect("frame");
+    let header = raw::frame_message(false, None, &tiny_gray).remove(0);
+    for (name, extra, skipped) in [
+        ("first frames too wide", &[][..], 2),
+        ("a tiny gray frame first", &["--save-size", "64x48"][..], 3),
+    ] {
+        let dir = scratch("stranger-first");
+        let out = dir.join("out.mp4");
+        let mut args = vec!["--pattern", "3"];
+        args.extend_from_slice(extra);
+        let mut rx = Proc::spawn("recv --save", recv_saving(0, "20", &out, &args));
+        let port = rx.await_bound_port(HANG);
+        let stranger = raw::socket(zmq::PUSH, port, Side::Connect);
+        stranger.set_linger(10_000).expect("linger");
+        stranger
+            .send_multipart(raw::frame_message(false, None, &too_wide), 0)
+            .expect("a stranger's frame");
+        stranger
+            .send_multipart([&header[..], &far_too_wide[..]], 0)
+            .expect("a stranger's frame");
+        if skipped == 3 {
+            stranger
+                .send_multipart(raw::frame_message(false, None, &tiny_gray), 0)
+                .expect("a stranger's frame");
+        }
+        rx.await_stderr(HANG, skipped, |l| l.starts_with("not recorded: "));
+        assert!(!out.exists(), "{name}: a recording was started");
+        let sender = raw::socket(zmq::PUSH, port, Side::Connect);
+        sender.set_linger(10_000).expect("linger");
+        for n in 0..20 {
+            sender
+                .send_multipart(raw::frame_message(false, None, &pattern.frame(n)), 0)
+                .expect("a frame");
+        }
+        sender.send(raw::terminate(), 0).expect("the end");
+        let exit = rx.wait(HANG);
+        exit.assert_success();
+        let summary = exit.summary();
+        assert_eq!(summary["frames"], 20 + skipped, "{name}: {summary}");
+        assert_eq!(summary["save_frames"], 20, "{name}: {summary}");
+        assert_eq!(summary["save_skipped"], skipped, "{name}: {summary}");
+        assert_eq!(assert_playable(&out), 20, "{name}");
+    }
+}
+
 /// A streaming `netgear serve` of the test pattern (it runs until it is killed).
 fn endless_sender(port: u16) -> Proc {
     let mut serve = Command::new(NETGEAR);

@@ -48,17 +48,26 @@ impl std::fmt::Debug for Recorder {
     }
 }
 
+/// [`Recorder::MAX_SIDE`].
+const MAX_SIDE: usize = 16384;
+
 /// Width, height and channels of a frame a recorder can take: `u8`, `height × width` (gray) or
-/// `height × width × channels` with 1, 3 (BGR) or 4 (BGRA) channels.
+/// `height × width × channels` with 1, 3 (BGR) or 4 (BGRA) channels, each side from 1 to
+/// [`Recorder::MAX_SIDE`].
 fn recordable(frame: &Frame) -> Option<(usize, usize, usize)> {
-    match (frame.dtype(), frame.shape()) {
-        (Dtype::U8, &[h, w]) => Some((w, h, 1)),
-        (Dtype::U8, &[h, w, c @ (1 | 3 | 4)]) => Some((w, h, c)),
-        _ => None,
-    }
+    let (w, h, c) = match (frame.dtype(), frame.shape()) {
+        (Dtype::U8, &[h, w]) => (w, h, 1),
+        (Dtype::U8, &[h, w, c @ (1 | 3 | 4)]) => (w, h, c),
+        _ => return None,
+    };
+    ((1..=MAX_SIDE).contains(&w) && (1..=MAX_SIDE).contains(&h)).then_some((w, h, c))
 }
 
 impl Recorder {
+    /// The widest and tallest frame a recording takes, in pixels: H.264 as x264 writes it (ffmpeg
+    /// refuses more only once it has started, leaving an empty file).
+    pub const MAX_SIDE: usize = MAX_SIDE;
+
     /// Starts an encoder for `width × height` frames with `channels` (3: BGR, 1: gray, 4: BGRA)
     /// at `fps`, writing `path` (any local path, even one that starts with `-`). `ffmpeg`
     /// overrides the executable.
@@ -70,6 +79,11 @@ impl Recorder {
         fps: f64,
         ffmpeg: Option<&Path>,
     ) -> Result<Recorder> {
+        if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
+            return Err(Error::Media(format!(
+                "cannot record {width}x{height} frames: H.264 takes 1 to {MAX_SIDE} pixels a side"
+            )));
+        }
         let pix_fmt = match channels {
             1 => "gray",
             3 => "bgr24",
@@ -152,7 +166,8 @@ impl Recorder {
             Some((w, h, c)) => Recorder::create(path, w, h, c, fps, ffmpeg),
             None => Err(Error::InvalidFrame(format!(
                 "cannot record a {} frame of shape {:?}: a recording takes uint8 images \
-                 (height × width, or height × width × 1, 3 or 4 channels)",
+                 (height × width, or height × width × 1, 3 or 4 channels) of 1 to {MAX_SIDE} \
+                 pixels a side",
                 frame.dtype().numpy_name(),
                 frame.shape()
             ))),

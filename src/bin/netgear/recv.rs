@@ -52,6 +52,11 @@ pub(crate) struct RecvArgs {
     /// Frame rate written into the recording.
     #[arg(long, default_value_t = 25.0)]
     pub(crate) save_fps: f64,
+    /// The recording's frame size, `WIDTHxHEIGHT` (BGR frames) or `WIDTHxHEIGHTxCHANNELS`
+    /// (1: gray, 3: BGR, 4: BGRA): frames of any other shape are skipped and counted. Without
+    /// it the first frame that can be recorded sets the size, whoever sent it.
+    #[arg(long, value_name = "WxH[xC]", value_parser = save_size, requires = "save")]
+    pub(crate) save_size: Option<SaveSize>,
     #[command(flatten)]
     pub(crate) media: MediaArgs,
 }
@@ -94,6 +99,7 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), Error> {
         fps: args.save_fps,
         ffmpeg: args.media.ffmpeg.clone(),
         timeout: args.media.media_timeout,
+        size: args.save_size,
         recorder: None,
         skipped: 0,
     });
@@ -271,14 +277,66 @@ impl Stop {
 /// frames of another shape cannot flood the terminal).
 const SKIPS_SHOWN: u64 = 10;
 
-/// `--save`: the recording, sized by the first frame it can take. Frames of another shape or
-/// dtype (from another sender, say) are skipped and counted, never an error: a stranger cannot
-/// end or spoil the recording.
+/// `--save-size`: width, height and channels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SaveSize {
+    width: usize,
+    height: usize,
+    channels: usize,
+}
+
+impl SaveSize {
+    /// The shape of the frames this size takes (numpy's order).
+    fn shape(self) -> Vec<usize> {
+        match self.channels {
+            1 => vec![self.height, self.width],
+            c => vec![self.height, self.width, c],
+        }
+    }
+}
+
+/// Parses `--save-size`: `WxH` or `WxHxC`, each side from 1 to [`Recorder::MAX_SIDE`].
+fn save_size(s: &str) -> Result<SaveSize, String> {
+    let numbers = s
+        .split('x')
+        .map(str::parse::<usize>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{s:?}: {e} (expected WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS)"))?;
+    let (width, height, channels) = match numbers[..] {
+        [w, h] => (w, h, 3),
+        [w, h, c] => (w, h, c),
+        _ => {
+            return Err(format!(
+                "{s:?}: expected WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS"
+            ));
+        }
+    };
+    let side = 1..=Recorder::MAX_SIDE;
+    if !side.contains(&width) || !side.contains(&height) {
+        return Err(format!(
+            "{s}: a recording takes 1 to {} pixels a side",
+            Recorder::MAX_SIDE
+        ));
+    }
+    if !matches!(channels, 1 | 3 | 4) {
+        return Err(format!("{s}: 1 (gray), 3 (BGR) or 4 (BGRA) channels"));
+    }
+    Ok(SaveSize {
+        width,
+        height,
+        channels,
+    })
+}
+
+/// `--save`: the recording, sized by `--save-size` or else by the first frame it can take.
+/// Frames of another shape or dtype (from another sender, say) are skipped and counted, never
+/// an error: a stranger cannot end the recording, nor, with `--save-size`, spoil it.
 struct Saving {
     path: PathBuf,
     fps: f64,
     ffmpeg: Option<PathBuf>,
     timeout: Duration,
+    size: Option<SaveSize>,
     recorder: Option<Recorder>,
     skipped: u64,
 }
@@ -300,14 +358,25 @@ impl Saving {
                 self.skip(frame, &recording);
                 return Ok(());
             }
-            None if !Recorder::can_record(frame) => {
-                self.skip(frame, "uint8 images only");
-                return Ok(());
-            }
-            None => self.recorder.insert(
-                Recorder::for_frame(&self.path, frame, self.fps, self.ffmpeg.as_deref())?
-                    .with_timeout(self.timeout),
-            ),
+            None => match self.size {
+                Some(size)
+                    if frame.dtype() != netgear::Dtype::U8 || frame.shape() != size.shape() =>
+                {
+                    let recording = format!("uint8 frames of shape {:?}", size.shape());
+                    self.skip(frame, &recording);
+                    return Ok(());
+                }
+                None if !Recorder::can_record(frame) => {
+                    let recording =
+                        format!("uint8 images of 1 to {} pixels a side", Recorder::MAX_SIDE);
+                    self.skip(frame, &recording);
+                    return Ok(());
+                }
+                _ => self.recorder.insert(
+                    Recorder::for_frame(&self.path, frame, self.fps, self.ffmpeg.as_deref())?
+                        .with_timeout(self.timeout),
+                ),
+            },
         };
         recorder.write(frame).await
     }
