@@ -26,7 +26,7 @@ use tokio::runtime::Runtime;
 use crate::bridge::Bridge;
 use crate::data::{to_data, to_py};
 use crate::errors::{Failure, to_pyerr};
-use crate::frames::{Outgoing, to_numpy};
+use crate::frames::{frame_from_array, to_numpy};
 
 /// A flag that ends the pending call of an end.
 #[derive(Default)]
@@ -277,7 +277,7 @@ impl Sender {
 
     /// Starts sending one frame (with data, or `None`) on the worker thread: in patterns 0 and
     /// 1 it is done once the frame is answered (bounded by the timeout). The frame's bytes are
-    /// copied there, without the GIL.
+    /// copied before this returns ([`frame_from_array`]).
     #[pyo3(signature = (data, frame))]
     fn submit_send(&self, data: &Bound<'_, PyAny>, frame: &Bound<'_, PyAny>) -> PyResult<()> {
         let data = if data.is_none() {
@@ -285,11 +285,10 @@ impl Sender {
         } else {
             Some(to_data(data)?)
         };
-        let outgoing = Outgoing::from_array(frame)?;
+        let frame = frame_from_array(frame)?;
         let inner = self.inner.clone();
         self.bridge.submit(Box::new(move || {
             let sent = (|| {
-                let frame = outgoing.frame()?;
                 let mut server = lock(&inner.server);
                 let server = server.as_mut().ok_or(Failure::Core(Error::Closed))?;
                 inner
@@ -297,7 +296,6 @@ impl Sender {
                     .block_on(inner.cancel.run(server.send(data.as_ref(), &frame)))
             })();
             Box::new(move |py: Python<'_>| {
-                drop(outgoing); // the array, released with the GIL
                 sent.map(|()| py.None().into_bound(py)).map_err(PyErr::from)
             })
         }))
@@ -491,8 +489,7 @@ impl Receiver {
     /// Queues a value or a numpy array to answer the next frame with.
     fn transceive_data(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let reply = if value.hasattr("__array_interface__")? && value.hasattr("shape")? {
-            let outgoing = Outgoing::from_array(value)?;
-            Reply::Frame(outgoing.frame().map_err(|e| to_pyerr(e.into()))?)
+            Reply::Frame(frame_from_array(value)?)
         } else if value.is_none() {
             Reply::Data(netgear::Data(netgear::rmpv::Value::Nil))
         } else {

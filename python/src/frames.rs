@@ -7,8 +7,9 @@
 //! because the bytes may be shared (a frame echoed back is the same buffer).
 //!
 //! A frame to send is copied once, into a buffer laid out for sending (behind room for its
-//! msgpack_numpy header: [`Frame::build`]), with the GIL released; an array that is (a full
-//! view of) a received frame is not copied at all.
+//! msgpack_numpy header: [`Frame::build`]), when it is handed over and with the GIL held (so
+//! that no Python code can free the array while it is read); an array that is (a full view of)
+//! a received frame is not copied at all.
 
 use std::ffi::c_void;
 
@@ -85,92 +86,60 @@ pub(crate) fn to_numpy(py: Python<'_>, frame: Frame) -> PyResult<Bound<'_, PyAny
     }
 }
 
-/// What a frame to send is made of: a frame already (a received frame passed back, no copy),
-/// or an array's bytes still to be copied (with the GIL released, see [`Outgoing::frame`]).
-pub(crate) enum Outgoing {
-    Ready(Frame),
-    Copy {
-        dtype: Dtype,
-        shape: Vec<usize>,
-        /// The array's first byte, as an address: it stays valid while `_array` is held.
-        data: usize,
-        len: usize,
-        /// The (C-contiguous) array the bytes belong to, held until they are copied.
-        _array: Py<PyAny>,
-    },
-}
-
-impl Outgoing {
-    /// Takes a numpy array (any dtype numpy_msgpack can carry without pickling, any shape). A
-    /// non-contiguous array is made contiguous first (`numpy.ascontiguousarray`, as vidgear does).
-    pub(crate) fn from_array(obj: &Bound<'_, PyAny>) -> PyResult<Outgoing> {
-        let array = obj.cast::<PyUntypedArray>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "a frame must be a numpy array, not {}",
-                obj.get_type()
-                    .name()
-                    .map_or_else(|_| "?".into(), |n| n.to_string())
-            ))
-        })?;
-        if let Some(frame) = received_frame(array)? {
-            return Ok(Outgoing::Ready(frame));
-        }
-        let dtype_str: String = array.dtype().getattr("str")?.extract()?;
-        let dtype = Dtype::parse(&dtype_str).map_err(|e| {
-            PyTypeError::new_err(format!(
-                "a frame of dtype {dtype_str} cannot be sent: {e} (frames are arrays of \
-                 bool, integers or floats; objects would need pickling, which netgear-rs \
-                 never does)"
-            ))
-        })?;
-        let array = if array.is_c_contiguous() {
-            array.clone()
-        } else {
-            let numpy = obj.py().import("numpy")?;
-            numpy
-                .call_method1("ascontiguousarray", (array,))?
-                .cast_into::<PyUntypedArray>()
-                .map_err(PyErr::from)?
-        };
-        let shape = array.shape().to_vec();
-        let len = shape.iter().product::<usize>() * dtype.itemsize();
-        // SAFETY: `as_array_ptr` is a valid PyArrayObject for as long as `array` is alive;
-        // reading its `data` field is how numpy's own C macros (PyArray_DATA) read it.
-        let data = unsafe { (*array.as_array_ptr()).fields.data } as usize;
-        Ok(Outgoing::Copy {
-            dtype,
-            shape,
-            data,
-            len,
-            _array: array.into_any().unbind(),
-        })
+/// The frame to send for a numpy array (any dtype numpy_msgpack can carry without pickling, any
+/// shape): a received frame passed back as it is (no copy), or else one copy of the array's
+/// bytes into a buffer laid out for sending, made before this returns and with the GIL held.
+///
+/// So the frame is the array as it was when handed over, as in vidgear (msgpack copies it
+/// then): a task of the same loop or another thread may refill, resize (even with
+/// `refcheck=False`, which frees the memory at once) or drop the array as soon as this returns,
+/// and nothing in Python runs while the bytes are read. A non-contiguous array is made
+/// contiguous first (`numpy.ascontiguousarray`, as vidgear does).
+pub(crate) fn frame_from_array(obj: &Bound<'_, PyAny>) -> PyResult<Frame> {
+    let array = obj.cast::<PyUntypedArray>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "a frame must be a numpy array, not {}",
+            obj.get_type()
+                .name()
+                .map_or_else(|_| "?".into(), |n| n.to_string())
+        ))
+    })?;
+    if let Some(frame) = received_frame(array)? {
+        return Ok(frame);
     }
-
-    /// The frame: made by one copy of the array's bytes for an array, into a buffer laid out
-    /// for sending. Called with the GIL released.
-    pub(crate) fn frame(&self) -> Result<Frame, netgear::FrameError> {
-        match self {
-            Outgoing::Ready(f) => Ok(f.clone()),
-            Outgoing::Copy {
-                dtype,
-                shape,
-                data,
-                len,
-                ..
-            } => Frame::build(*dtype, shape.clone(), |out| {
-                // SAFETY: `data` is the first of `len` bytes of a C-contiguous numpy array (its
-                // shape times its itemsize) that `_array` holds a strong reference to, so the
-                // memory stays allocated until this `Outgoing` is dropped, after this copy: a
-                // numpy array does not reallocate its buffer while other references to it
-                // exist (`resize` refuses). `Frame::build` gives `out` exactly the byte count of
-                // `dtype` and `shape`, which is `len`. A Python thread writing into the array
-                // meanwhile can only change the values copied, as with any numpy copy made
-                // without the GIL.
-                let src = unsafe { std::slice::from_raw_parts(*data as *const u8, *len) };
-                out.copy_from_slice(src);
-            }),
-        }
-    }
+    let dtype_str: String = array.dtype().getattr("str")?.extract()?;
+    let dtype = Dtype::parse(&dtype_str).map_err(|e| {
+        PyTypeError::new_err(format!(
+            "a frame of dtype {dtype_str} cannot be sent: {e} (frames are arrays of \
+             bool, integers or floats; objects would need pickling, which netgear-rs \
+             never does)"
+        ))
+    })?;
+    let array = if array.is_c_contiguous() {
+        array.clone()
+    } else {
+        let numpy = obj.py().import("numpy")?;
+        numpy
+            .call_method1("ascontiguousarray", (array,))?
+            .cast_into::<PyUntypedArray>()
+            .map_err(PyErr::from)?
+    };
+    let shape = array.shape().to_vec();
+    let len = shape.iter().product::<usize>() * dtype.itemsize();
+    // SAFETY: `as_array_ptr` is a valid PyArrayObject for as long as `array` is alive;
+    // reading its `data` field is how numpy's own C macros (PyArray_DATA) read it.
+    let data = unsafe { (*array.as_array_ptr()).fields.data } as *const u8;
+    Frame::build(dtype, shape, |out| {
+        // SAFETY: `data` is the first of `len` bytes of the C-contiguous numpy array `array`
+        // (its shape times its itemsize), which this function holds a reference to. The GIL
+        // is held from reading `data` to the end of this copy, and nothing here calls into
+        // Python, so no Python code (on this thread or another) can resize, refill or free
+        // the array meanwhile. `Frame::build` gives `out` exactly the byte count of `dtype`
+        // and `shape`, which is `len`.
+        let src = unsafe { std::slice::from_raw_parts(data, len) };
+        out.copy_from_slice(src);
+    })
+    .map_err(|e| crate::errors::to_pyerr(e.into()))
 }
 
 /// The frame behind an array that is a full, unchanged view of a received frame (its base a
@@ -234,12 +203,9 @@ pub(crate) fn reducer<'py>(
             )));
         }
     };
-    let outgoing = Outgoing::from_array(frame)?;
+    let frame = frame_from_array(frame)?;
     let reduced = py
-        .detach(|| {
-            let frame = outgoing.frame()?;
-            netgear::media::reducer(&frame, percentage, interpolation)
-        })
+        .detach(|| netgear::media::reducer(&frame, percentage, interpolation))
         .map_err(crate::errors::to_pyerr)?;
     to_numpy(py, reduced)
 }

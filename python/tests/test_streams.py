@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import close_in_loop, listening, stream
+from conftest import GUARD, close_in_loop, end, listening, stream
 from netgear_rs import NetGear_Async
 
 
@@ -124,6 +124,50 @@ def test_non_contiguous_and_big_endian_frames():
     np.testing.assert_array_equal(got[0], sliced)
     assert got[1].dtype == np.dtype(">f4")
     np.testing.assert_array_equal(got[1], big)
+
+
+def test_a_frame_is_sent_as_it_was_yielded():
+    """As in vidgear (msgpack copies the frame when it is sent), the frame sent is the array as
+    the source yielded it: another task of the loop may refill it, resize it (even with
+    refcheck=False, which frees its memory at once) or drop it while the send is under way.
+    Before, the bytes were copied later on the worker thread: such a task made torn frames, and
+    the resize crashed the interpreter (SIGSEGV)."""
+    n, shape = 4, (2048, 4096)  # 8 MiB: a copy long enough for the task to run during it
+    loop_tasks = []
+
+    def spoil(a):
+        a.fill(0)
+        a.resize((1,), refcheck=False)
+
+    async def main():
+        client = end(0, 0, None, True, 30.0).launch()
+        server = end(client.local_port, 0, None, False, 30.0)
+
+        async def source():
+            for k in range(n):
+                a = np.full(shape, k + 1, dtype=np.uint8)
+                # runs at the loop's next turn: while the sender waits for the send to be done
+                loop_tasks.append(asyncio.get_running_loop().call_soon(spoil, a))
+                yield a
+                del a
+
+        got = []
+
+        async def receive():
+            async for f in client.recv_generator():
+                got.append((f.shape, int(f.min()), int(f.max())))
+
+        receiver = asyncio.ensure_future(receive())
+        server.config["generator"] = source()
+        server.launch()
+        await asyncio.wait_for(server.task, GUARD)
+        await asyncio.wait_for(close_in_loop(server), GUARD)
+        await asyncio.wait_for(receiver, GUARD)
+        await close_in_loop(client)
+        return got
+
+    got = asyncio.run(main())
+    assert got == [(shape, k + 1, k + 1) for k in range(n)]
 
 
 @pytest.mark.parametrize("compression", ["jpeg", "lz4", "zstd:5"])
