@@ -320,6 +320,17 @@ impl Certificate {
 /// The largest key file read (a certificate is about 300 bytes).
 pub const MAX_KEY_FILE: u64 = 64 << 10;
 
+/// How many CURVE handshakes one source address (an IPv4 address, or an IPv6 /64 prefix) may
+/// start at once with a secure receiver; past it, [`HANDSHAKE_RATE`] a second. A connection
+/// over the budget is closed as soon as it is accepted, before any cryptography is done for it
+/// (our libzmq patch `curve-handshake-budget`): a handshake costs the receiver about 0.3 ms of
+/// CPU, and a peer can replay one captured HELLO without any cost of its own.
+pub const HANDSHAKE_BURST: u32 = 32;
+
+/// The CURVE handshakes a second one source address may start once it has used
+/// [`HANDSHAKE_BURST`].
+pub const HANDSHAKE_RATE: u32 = 8;
+
 /// Whether `uid` may own key files and directories this process trusts: itself, or root.
 fn trusted_owner(uid: u32) -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.

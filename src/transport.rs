@@ -176,9 +176,10 @@ pub(crate) struct Socket {
 }
 
 /// The events a [`Monitor`] listens to.
-const MONITORED: [zmq::SocketEvent; 6] = [
+const MONITORED: [zmq::SocketEvent; 7] = [
     zmq::SocketEvent::CONNECTED,
     zmq::SocketEvent::ACCEPTED,
+    zmq::SocketEvent::ACCEPT_FAILED,
     zmq::SocketEvent::DISCONNECTED,
     zmq::SocketEvent::HANDSHAKE_SUCCEEDED,
     zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL,
@@ -304,6 +305,10 @@ impl Monitor {
                 continue;
             };
             let event = zmq::SocketEvent::from_raw(u16::from_ne_bytes([head[0], head[1]]));
+            let value = head
+                .get(2..6)
+                .and_then(|v| <[u8; 4]>::try_from(v).ok())
+                .map_or(0, u32::from_ne_bytes);
             match event {
                 zmq::SocketEvent::CONNECTED | zmq::SocketEvent::ACCEPTED => {
                     peers.connections += 1;
@@ -323,14 +328,28 @@ impl Monitor {
                 | zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL
                     if self.log_refusals =>
                 {
-                    let value = head
-                        .get(2..6)
-                        .and_then(|v| <[u8; 4]>::try_from(v).ok())
-                        .map_or(0, u32::from_ne_bytes);
                     let peer = parts.get(1).map(|p| String::from_utf8_lossy(p));
                     let peer = peer.as_deref().unwrap_or("?");
                     peers.refused += 1;
                     crate::secure::log_refusal(peers.refused, peer, &refusal_reason(event, value));
+                }
+                // libzmq (patched) closed a connection unread: its source address has started
+                // too many CURVE handshakes (the endpoint is the listener's; the source is not
+                // told).
+                zmq::SocketEvent::ACCEPT_FAILED
+                    if self.log_refusals && value == libc::ECONNREFUSED as u32 =>
+                {
+                    peers.refused += 1;
+                    crate::secure::log_refusal(
+                        peers.refused,
+                        "a source past its handshake budget",
+                        &format!(
+                            "its address started more than {} CURVE handshakes at once, or more \
+                             than {} a second: closed before any cryptography",
+                            crate::secure::HANDSHAKE_BURST,
+                            crate::secure::HANDSHAKE_RATE
+                        ),
+                    );
                 }
                 _ => {}
             }

@@ -11,13 +11,13 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::net::{is_listening, reset_on_close};
+use common::net::{connect_as_attacker, is_listening, reset_on_close};
 use common::proc::Proc;
 use common::{drain, frame, tcp, towards, within};
 use netgear::secure::KeyFiles;
@@ -41,7 +41,8 @@ struct Scan {
     stopped: Option<std::io::Error>,
 }
 
-/// Opens up to `n` TCP connections to `port` on loopback, one after the other, each closed at
+/// Opens up to `n` TCP connections to `port` on loopback (from [`common::net::ATTACKER`]: a
+/// secure receiver budgets handshakes per source address), one after the other, each closed at
 /// once with a reset (`SO_LINGER` 0, as a port scanner does), until `stop` is set or the port
 /// is no longer listened on; stops at the first that cannot be made within a few seconds while
 /// the port is listened on (a listener that accepts nothing more fills its backlog).
@@ -54,7 +55,7 @@ fn scan(port: u16, n: usize, stop: &AtomicBool) -> Scan {
                 stopped: None,
             };
         }
-        let s = match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
+        let s = match connect_as_attacker(addr, Duration::from_secs(5)) {
             Ok(s) => s,
             // The receiver's stream ended and it closed its port: the flood is over.
             Err(_) if !is_listening(port) => {

@@ -23,6 +23,7 @@ const PATCHES: &[&str] = &[
     "io-error-lingering-engine",
     "handshake-failure-names-peer",
     "monitor-events-never-block",
+    "curve-handshake-budget",
 ];
 
 /// The directories of `libzmq/` that the build reads and the patches may change.

@@ -179,3 +179,19 @@ pub fn reset_on_close(s: &std::net::TcpStream) {
     };
     set_option(s, libc::SOL_SOCKET, libc::SO_LINGER, &off, "SO_LINGER");
 }
+
+/// The loopback address attacking connections come from: a source address other than the
+/// legitimate peers' (127.0.0.1), as on a real network, so that what a receiver budgets per
+/// source (CURVE handshakes) is the attacker's.
+pub const ATTACKER: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 2);
+
+/// A TCP connection to `to` from [`ATTACKER`] (any port), made within `limit`.
+pub fn connect_as_attacker(
+    to: std::net::SocketAddr,
+    limit: Duration,
+) -> std::io::Result<std::net::TcpStream> {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    s.bind(&std::net::SocketAddr::from((ATTACKER, 0)).into())?;
+    s.connect_timeout(&to.into(), limit)?;
+    Ok(s.into())
+}
