@@ -54,6 +54,8 @@ pub struct Client {
     receiving: tokio::sync::Mutex<Owed>,
     terminated: AtomicBool,
     skipped: AtomicU64,
+    /// Queued values dropped, the oldest first, to make room for new ones.
+    dropped: AtomicU64,
     received: AtomicU64,
     codec: CodecTimes,
 }
@@ -89,6 +91,7 @@ impl Client {
             receiving: tokio::sync::Mutex::new(Owed::Nothing),
             terminated: AtomicBool::new(false),
             skipped: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
             received: AtomicU64::new(0),
             codec: CodecTimes::default(),
         })
@@ -420,17 +423,32 @@ impl Client {
     /// Queues a value — any serde-serialisable value, or a [`Frame`] — to be sent back as the
     /// answer to the next frame (vidgear's `await client.transceive_data(data)`).
     ///
-    /// The queue is bounded ([`Options::queue_capacity`]); when values are queued faster than
-    /// frames arrive to carry them, this fails with [`Error::QueueFull`] and the value is not
-    /// queued. Outside bidirectional mode nothing is ever sent back, and this fails with
-    /// [`Error::InvalidOption`].
+    /// The queue is bounded ([`Options::queue_capacity`]): when values are queued faster than
+    /// frames arrive to carry them, the oldest is dropped to make room, counted in
+    /// [`Client::dropped_replies`], with a warning the first time. The stream goes on, as
+    /// vidgear's does (whose queue has no bound). Outside bidirectional mode nothing is ever
+    /// sent back, and this fails with [`Error::InvalidOption`].
     pub fn transceive_data(&self, value: impl IntoReply) -> Result<()> {
         if !self.opts.bidirectional_mode {
             return Err(Error::InvalidOption(
                 "transceive_data() needs bidirectional mode".into(),
             ));
         }
-        self.queue.push(value.into_reply()?)
+        let evicted = self.queue.push_evicting(value.into_reply()?, 0) as u64;
+        if evicted > 0 && self.dropped.fetch_add(evicted, Ordering::Relaxed) == 0 {
+            warn!(
+                capacity = self.opts.queue_capacity,
+                "values are queued with transceive_data() faster than frames come to carry \
+                 them: dropping the oldest (Client::dropped_replies counts them)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Values queued with [`Client::transceive_data`] that were dropped, the oldest first,
+    /// because the queue was full.
+    pub fn dropped_replies(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// The bytes of the messages received so far, as they came on the wire (compressed frames

@@ -105,11 +105,6 @@ pub enum Error {
     /// A value could not be turned into msgpack data, or data into the asked-for type.
     #[error(transparent)]
     Data(#[from] DataError),
-    /// The bounded queue behind `transceive_data` is full.
-    #[error(
-        "the transceive_data queue is full ({0} items): frames are not arriving as fast as data is queued"
-    )]
-    QueueFull(usize),
     /// The end was closed, or has terminated, and cannot be used again.
     #[error("this end is closed")]
     Closed,

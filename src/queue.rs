@@ -4,7 +4,6 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::error::{Error, Result};
 use crate::wire::Reply;
 
 /// A FIFO shared between an end and its users, bounded in items and in bytes.
@@ -37,17 +36,6 @@ impl<T> Queue<T> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Items<T>> {
         self.items.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Adds an item (a value of this end's user: its bytes are not counted), or fails when the
-    /// queue is full.
-    pub(crate) fn push(&self, item: T) -> Result<()> {
-        let mut q = self.lock();
-        if q.queue.len() >= self.capacity {
-            return Err(Error::QueueFull(self.capacity));
-        }
-        q.queue.push_back((item, 0));
-        Ok(())
     }
 
     /// Adds an item that stands for `bytes` bytes (as a peer sent it), dropping the oldest ones
@@ -124,9 +112,8 @@ mod tests {
     #[test]
     fn queue_is_bounded() {
         let q = Queue::new(2, usize::MAX);
-        q.push(1).unwrap();
-        q.push(2).unwrap();
-        assert!(matches!(q.push(3), Err(Error::QueueFull(2))));
+        assert_eq!(q.push_evicting(1, 0), 0);
+        assert_eq!(q.push_evicting(2, 0), 0);
         assert_eq!(q.push_evicting(3, 0), 1);
         assert_eq!(q.pop(), Some(2));
         assert_eq!(q.pop(), Some(3));

@@ -132,6 +132,8 @@ pub struct Server {
     /// The frames sent whose answers have not been received yet, oldest first, each as the
     /// socket's peer mark when it was sent (its answer cannot come once that peer has gone).
     in_flight: std::collections::VecDeque<u32>,
+    /// A [`Server::send`] began and did not end: it was cancelled.
+    interrupted: bool,
 }
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
@@ -183,6 +185,7 @@ impl Server {
             sent: ByteCount::default(),
             codec: CodecTimes::default(),
             in_flight: std::collections::VecDeque::new(),
+            interrupted: false,
         })
     }
 
@@ -361,7 +364,10 @@ impl Server {
     /// After an error the end is closed: a late answer would otherwise be taken for the next
     /// frame's.
     pub async fn send(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
+        // Stays set if this is cancelled (dropped) before it ends.
+        self.interrupted = true;
         let result = self.send_frame(data, frame).await;
+        self.interrupted = false;
         if result.is_err() {
             self.abort().await;
         }
@@ -485,7 +491,9 @@ impl Server {
     }
 
     /// Ends the stream: sends `{"terminate": true}` and, in patterns 0 and 1, waits for the
-    /// client's answer — all bounded by the timeout. Safe to call twice.
+    /// client's answer — all bounded by the timeout. Safe to call twice. When the client has
+    /// left, or none has come and a frame's [`Server::send`] was cancelled waiting for one
+    /// (Ctrl-C), it returns at once: there is nobody to send the end message to.
     ///
     /// Replies not taken yet stay available to [`Server::transceive_data`] (vidgear empties
     /// its queue here, losing the answer to the last frame).
@@ -502,6 +510,18 @@ impl Server {
     async fn terminate(&mut self) -> Result<()> {
         let socket = self.socket()?;
         let timeout = self.timeout;
+        // Nobody to tell: the client has left, or none has come and the stream was interrupted
+        // waiting for one (a frame's send cancelled, as Ctrl-C does). The end message would wait
+        // the whole timeout for a peer to take it; the stream ends now instead. (A stream that
+        // simply ends before its client has come still waits for it, as vidgear's does.)
+        let nobody = match socket.alone() {
+            Some(left) => left || self.interrupted,
+            None => false,
+        };
+        if nobody {
+            debug!("no peer is connected: the stream ends without the end message");
+            return Ok(());
+        }
         let mut msg = Vec::new();
         wire::encode_terminate(&mut msg);
         match self.opts.pattern {

@@ -433,6 +433,22 @@ impl Socket {
         if opts.default_ipc() {
             crate::options::ensure_private_ipc_dir()?;
         }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::NoRuntime);
+        }
+        // The monitor listens before the socket binds or connects: libzmq (patched) drops an
+        // event that no reader is connected for, and a connection made to a peer that is
+        // already listening is reported at once (a lost CONNECTED made a timeout say that no
+        // peer ever connected after a hundred frames had gone through).
+        // A secure receiver logs whom it refuses, and why.
+        let log_refusals = role == Role::Receive && opts.secure.is_some();
+        let monitor = match Monitor::open(ctx, &sock, log_refusals) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::debug!(error = %e, "no socket monitor: timeouts will not say why");
+                None
+            }
+        };
         let endpoint = opts.endpoint(role == Role::Receive);
         let pattern = opts.pattern.number();
         let local_endpoint = match role {
@@ -456,18 +472,6 @@ impl Socket {
                     source,
                 })?;
                 endpoint.clone()
-            }
-        };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return Err(Error::NoRuntime);
-        }
-        // A secure receiver logs whom it refuses, and why.
-        let log_refusals = role == Role::Receive && opts.secure.is_some();
-        let monitor = match Monitor::open(ctx, &sock, log_refusals) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                tracing::debug!(error = %e, "no socket monitor: timeouts will not say why");
-                None
             }
         };
         let raw = sock.get_fd()?;
@@ -503,6 +507,15 @@ impl Socket {
     /// (connecting) socket has gone away so far.
     pub(crate) fn peer_mark(&self) -> u32 {
         self.monitor.as_ref().map_or(0, |m| m.poll(None).lost)
+    }
+
+    /// Whether no peer is connected to this socket now, as far as its monitor has seen:
+    /// `Some(true)` if one was and has left, `Some(false)` if none has come yet, `None` while
+    /// one is connected (or without a monitor, not known). A connection that the kernel
+    /// completed a moment ago may not be reported yet.
+    pub(crate) fn alone(&self) -> Option<bool> {
+        let peers = self.monitor.as_ref()?.poll(None);
+        (peers.connections <= peers.disconnects).then_some(peers.connections > 0)
     }
 
     /// What the monitor has seen of the peers, for a timeout's message.

@@ -22,10 +22,11 @@ import sys
 
 import numpy as np
 
-from . import _core
-from ._core import DecodeError
+from . import _core, capture
+from ._core import DecodeError, PeerGone
+from .capture import Backend
 
-__all__ = ["NetGear_Async", "DecodeError"]
+__all__ = ["NetGear_Async", "Backend", "DecodeError", "PeerGone"]
 __version__ = "0.1.0"
 
 logger = logging.getLogger("netgear_rs")
@@ -140,8 +141,9 @@ class NetGear_Async:
       ``netgear_rs.DecodeError`` (a ``ValueError``) naming what was wrong; object (pickled)
       and structured arrays are refused, and nothing is allocated by a size a peer claims.
     - **Bounded queues**: the ``transceive_data`` queues hold ``queue_capacity`` values (a
-      client queueing faster than frames arrive gets ``RuntimeError``; a server keeps the
-      newest replies) and at most 256 MiB of replies; libzmq queues are bounded too.
+      client queueing faster than frames arrive, and a server, keep the newest and drop the
+      oldest, with a warning; the stream goes on, as in vidgear) and at most 256 MiB of
+      replies; libzmq queues are bounded too.
     - **Compression** (``compression="jpeg"``, ``"lz4"``, ``"zstd"``, ...) for slow links,
       read by any netgear-rs receiver (not by vidgear).
     - **Speed**: frames are encoded, sent, received and decoded in Rust with the GIL released;
@@ -157,12 +159,11 @@ class NetGear_Async:
       construction, and ``local_port`` says which (vidgear cannot say).
 
     netgear-rs options (keyword arguments, like ``bidirectional_mode``): see
-    ``EXTRA_OPTIONS``. vidgear's capture options have their meaning where the ffmpeg-backed
-    source has one (``source`` a file, image sequence, URL or camera index/device;
-    ``source_demuxer``, ``frame_format``, ``custom_ffmpeg`` as in FFGear; ``resolution``,
-    ``framerate`` for cameras; ``time_delay``); the others (PiCamera, stabilizer, OpenCV
-    backends, yt_dlp stream mode, colorspace conversion, CamGear/FFGear tweak options) are
-    refused with a ``ValueError`` that says so.
+    ``EXTRA_OPTIONS``. vidgear's capture parameters and options (VideoGear's, CamGear's
+    ``CAP_PROP_*``, FFGear's, the stabilizer's) are mapped onto the ffmpeg-backed source: see
+    ``netgear_rs.capture.PARAMETERS`` for what each does; one that cannot apply is warned
+    about, as vidgear's capture does, and on a receive-mode end (or without ``source``) they
+    are ignored, as in vidgear. A bad source raises ``RuntimeError`` from the constructor.
     """
 
     def __init__(
@@ -173,7 +174,7 @@ class NetGear_Async:
         pattern=0,
         receive_mode=False,
         timeout=0.0,
-        api=_UNSET,
+        api=None,
         stabilize=False,
         camera_num=0,
         resolution=_UNSET,
@@ -195,10 +196,6 @@ class NetGear_Async:
             logger.setLevel("DEBUG")
             if not logger.handlers:
                 logger.addHandler(_stderr_handler())
-
-        _refuse_capture_options(
-            api, stabilize, camera_num, stream_mode, backend, colorspace, enablePiCamera
-        )
 
         if isinstance(pattern, int) and not isinstance(pattern, bool) and 0 <= pattern <= 3:
             self.__pattern = pattern
@@ -226,6 +223,7 @@ class NetGear_Async:
         self.__sender = None
         self.__receiver = None
         self.__queued = []  # values given to transceive_data before the client is bound
+        self.__dropping = False  # the transceive_data queue has dropped a value (warned)
         self.__close_task = None
         self.__calls = None
 
@@ -259,19 +257,15 @@ class NetGear_Async:
                     value,
                 )
         secure = self.__secure_options(options)
-        extra = {}
-        for key, value in options.items():
-            if key not in EXTRA_OPTIONS:
-                raise ValueError(
-                    _vidgear_error(
-                        "option `{}` is not supported by netgear_rs (vidgear passes such "
-                        "options to its CamGear/FFGear/PiGear capture, which netgear_rs does "
-                        "not have). Supported options: bidirectional_mode, {}.".format(
-                            key, ", ".join(sorted(EXTRA_OPTIONS))
-                        )
-                    )
-                )
-            extra[key] = value
+        extra = {k: v for k, v in options.items() if k in EXTRA_OPTIONS}
+        # The rest are the capture's (vidgear hands them to VideoGear), used only by a send-mode
+        # end with a source; vidgear ignores them everywhere else, and so does this.
+        capture_options = {k: v for k, v in options.items() if k not in EXTRA_OPTIONS}
+        if capture_options and (self.__receive_mode or source is None):
+            self.__logging and logger.debug(
+                "Capture options %s have no use without a source: ignored.",
+                ", ".join(sorted(capture_options)),
+            )
 
         try:
             self.loop = asyncio.get_running_loop()
@@ -307,24 +301,32 @@ class NetGear_Async:
             # recv_generator(), and port 0 would give it a port nobody can learn).
             self.__bind()
 
+        self.__source = None
         if not self.__receive_mode:
             if source is None:
                 self.config = {"generator": None}
                 self.__logging and logger.warning("Given source is of NoneType!")
             else:
-                video = {
-                    "source": _source_name(source),
-                    "demuxer": source_demuxer,
-                    "frame_format": frame_format or "bgr24",
-                    "ffmpeg": custom_ffmpeg or None,
-                }
-                if isinstance(source, int) and not isinstance(source, bool):
-                    video["demuxer"] = source_demuxer or "v4l2"
-                if resolution is not _UNSET:
-                    video["resolution"] = tuple(resolution)
-                if framerate is not _UNSET:
-                    video["framerate"] = float(framerate)
-                self.config = {"generator": self.__frame_generator(video, time_delay)}
+                # As vidgear's VideoGear: opened here, its first frame read; a source that
+                # cannot be raises RuntimeError now.
+                self.__source = capture.Source(
+                    backend=capture.backend_of(api, enablePiCamera),
+                    source=source,
+                    stabilize=stabilize,
+                    camera_num=camera_num,
+                    resolution=resolution,
+                    framerate=framerate,
+                    stream_mode=stream_mode,
+                    opencv_backend=backend,
+                    source_demuxer=source_demuxer,
+                    frame_format=frame_format,
+                    custom_ffmpeg=custom_ffmpeg,
+                    colorspace=colorspace,
+                    time_delay=time_delay,
+                    options=capture_options,
+                    unset=_UNSET,
+                )
+                self.config = {"generator": self.__frame_generator()}
 
     @property
     def local_port(self):
@@ -454,15 +456,19 @@ class NetGear_Async:
                                 "there is none."
                             )
                         )
-                else:
-                    data, frame = None, item
-                if not isinstance(frame, np.ndarray):
-                    raise ValueError(
-                        _vidgear_error(
-                            "Invalid data received from server end: a frame must be a numpy "
-                            "array, not {}.".format(type(frame).__name__)
+                    if not isinstance(frame, np.ndarray):
+                        # vidgear asserts it.
+                        raise AssertionError(
+                            _vidgear_error(
+                                "Invalid data received from server end! (a frame must be a "
+                                "numpy array, not {})".format(type(frame).__name__)
+                            )
                         )
-                    )
+                else:
+                    # As vidgear's np.copy(frame): a list or a numpy scalar becomes an array.
+                    data, frame = None, item
+                    if not isinstance(frame, np.ndarray):
+                        frame = np.asarray(frame)
                 await calls(sender.submit_send, data, frame)
         except asyncio.CancelledError:
             sender.cancel()
@@ -515,19 +521,17 @@ class NetGear_Async:
             self.__queued.clear()
         return self.__receiver
 
-    async def __frame_generator(self, video, time_delay):
-        """The built-in source: frames decoded by ffmpeg (vidgear's `source=`)."""
-        if time_delay and isinstance(time_delay, (int, float)):
-            await asyncio.sleep(time_delay)
-        reader = await self.__call(lambda: _core.VideoReader(**video))
+    async def __frame_generator(self):
+        """The built-in source: frames decoded by ffmpeg (vidgear's `source=`), the first
+        one read in the constructor."""
+        source = self.__source
         try:
-            while not self.__terminate:
-                frame = await self.__call(reader.read)
-                if frame is None:
-                    break
+            frame = source.first
+            while frame is not None and not self.__terminate:
                 yield frame
+                frame = await self.__call(source.read)
         finally:
-            reader.close()
+            source.close()
 
     async def transceive_data(self, data=None):
         """Bidirectional Mode: in receive mode, queues ``data`` (any msgpack value, or a numpy
@@ -544,6 +548,14 @@ class NetGear_Async:
                         self.__queued.append(data)
                     else:
                         self.__receiver.transceive_data(data)
+                        if not self.__dropping and self.__receiver.dropped_replies:
+                            # vidgear's queue has no bound; this one keeps the newest.
+                            self.__dropping = True
+                            logger.warning(
+                                "transceive_data() is called faster than frames come to carry "
+                                "the values: the queue holds %d and is dropping the oldest.",
+                                self.__core_options.get("queue_capacity", 1024),
+                            )
             else:
                 logger.error(
                     "`transceive_data()` function cannot be used when Bidirectional Mode is "
@@ -560,6 +572,9 @@ class NetGear_Async:
                 await task
             except BaseException:  # its outcome was the awaiter's business
                 pass
+        if self.__source is not None:
+            # As vidgear stops its capture: ffmpeg ends (after a read in flight, if any).
+            await self.__call(self.__source.close)
         try:
             if self.__receive_mode:
                 if self.__receiver is not None:
@@ -606,50 +621,3 @@ def _is_port_zero(port):
     if isinstance(port, int):
         return port == 0
     return isinstance(port, str) and port == "0"
-
-
-def _source_name(source):
-    """vidgear's `source` as the ffmpeg source's name: a camera index is /dev/videoN."""
-    if isinstance(source, bool):
-        raise ValueError(_vidgear_error("source must be a path, URL or camera index, not a bool."))
-    if isinstance(source, int):
-        return "/dev/video{}".format(source)
-    if isinstance(source, str):
-        return source
-    if hasattr(source, "__fspath__"):
-        return str(source.__fspath__())
-    raise ValueError(
-        _vidgear_error(
-            "source of type {} is not supported: give a video file, an image sequence, a URL "
-            "or a camera index or device.".format(type(source).__name__)
-        )
-    )
-
-
-def _refuse_capture_options(api, stabilize, camera_num, stream_mode, backend, colorspace, pi):
-    """vidgear's capture parameters that the ffmpeg-backed source has no meaning for: refused,
-    not silently ignored."""
-    refused = []
-    if api is not _UNSET and str(getattr(api, "name", api)).upper() not in (
-        "CAMGEAR",
-        "FFGEAR",
-        "BACKEND.CAMGEAR",
-        "BACKEND.FFGEAR",
-    ):
-        refused.append("api={!r} (only the ffmpeg-backed source exists: CAMGEAR/FFGEAR)".format(api))
-    if stabilize:
-        refused.append("stabilize=True (there is no stabilizer)")
-    if camera_num:
-        refused.append("camera_num (PiCamera only: use source='/dev/videoN')")
-    if stream_mode:
-        refused.append("stream_mode=True (no yt_dlp: give the stream's URL as source)")
-    if backend:
-        refused.append("backend (OpenCV capture backends: use source_demuxer)")
-    if colorspace is not None:
-        refused.append("colorspace (use frame_format, e.g. 'gray' or 'rgb24')")
-    if pi:
-        refused.append("enablePiCamera (there is no PiCamera backend)")
-    if refused:
-        raise ValueError(
-            _vidgear_error("netgear_rs does not support: {}.".format("; ".join(refused)))
-        )

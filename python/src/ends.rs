@@ -486,7 +486,8 @@ impl Receiver {
         }))
     }
 
-    /// Queues a value or a numpy array to answer the next frame with.
+    /// Queues a value or a numpy array to answer the next frame with; a full queue drops its
+    /// oldest value ([`Receiver::dropped_replies`] counts them).
     fn transceive_data(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let reply = if value.hasattr("__array_interface__")? && value.hasattr("shape")? {
             Reply::Frame(frame_from_array(value)?)
@@ -497,6 +498,15 @@ impl Receiver {
         };
         let client = self.inner.client()?;
         client.transceive_data(reply).map_err(to_pyerr)
+    }
+
+    /// Values queued with `transceive_data` and dropped, the oldest first, because the queue
+    /// was full.
+    #[getter]
+    fn dropped_replies(&self) -> u64 {
+        lock(&self.inner.client)
+            .as_ref()
+            .map_or(0, |c| c.dropped_replies())
     }
 
     /// Whether the server has ended the stream.

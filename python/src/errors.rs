@@ -1,9 +1,7 @@
 //! The core's errors as the Python exceptions vidgear raises in the same cases.
 
 use netgear::Error;
-use pyo3::exceptions::{
-    PyConnectionError, PyException, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError,
-};
+use pyo3::exceptions::{PyException, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 pyo3::create_exception!(
@@ -13,6 +11,13 @@ pyo3::create_exception!(
     "A message from the peer could not be decoded (bytes that are not the protocol's, a \
      frame whose shape disagrees with its bytes, a pickled object array, ...). Nothing of it \
      was used, unpickled, or allocated by a size the peer claimed."
+);
+pyo3::create_exception!(
+    _core,
+    PeerGone,
+    PyTimeoutError,
+    "The peer went away while this end waited for it: a TimeoutError, as vidgear raises when \
+     its wait for that peer runs out, raised as soon as the peer is gone and saying so."
 );
 pyo3::create_exception!(
     _core,
@@ -38,7 +43,7 @@ pub(crate) fn to_pyerr(e: Error) -> PyErr {
         | Error::InvalidFrame(_) => PyValueError::new_err(text),
         Error::Data(_) => PyTypeError::new_err(text),
         Error::Decode(_) => DecodeError::new_err(text),
-        Error::PeerGone { .. } => PyConnectionError::new_err(text),
+        Error::PeerGone { .. } => PeerGone::new_err(text),
         _ => PyRuntimeError::new_err(text),
     }
 }

@@ -8,13 +8,15 @@
 //! - `bridge.rs`: that worker thread, and the eventfd that tells asyncio's loop a call is done;
 //! - `frames.rs`: numpy arrays ↔ `Frame`s (received frames without a copy, sent ones with one);
 //! - `data.rs`: Python values ↔ msgpack data;
-//! - `source.rs`: `VideoReader`, the ffmpeg-backed built-in source (vidgear's `source=`);
+//! - `source.rs`: `VideoReader`, the ffmpeg-backed built-in source (vidgear's `source=`), and
+//!   `colorspace.rs`, OpenCV's table-free `colorspace=` conversions;
 //! - `errors.rs`: the core's errors as the exceptions vidgear raises.
 
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod bridge;
+mod colorspace;
 mod data;
 mod ends;
 mod errors;
@@ -52,6 +54,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(pyo3::wrap_pyfunction!(frames::reducer, m)?)?;
     m.add("DecodeError", m.py().get_type::<errors::DecodeError>())?;
     m.add("Cancelled", m.py().get_type::<errors::Cancelled>())?;
+    m.add("PeerGone", m.py().get_type::<errors::PeerGone>())?;
     m.add("DEFAULT_TIMEOUT", netgear::DEFAULT_TIMEOUT.as_secs_f64())?;
     Ok(())
 }

@@ -8,6 +8,7 @@ import subprocess
 import numpy as np
 
 from conftest import GUARD, close_in_loop, end
+from netgear_rs import Backend
 
 
 
@@ -18,7 +19,7 @@ def test_built_in_source_streams_a_video_file(tmp_path):
 
     async def main():
         client = end(0, receive_mode=True)
-        server = end(client.local_port, source=clip, frame_format="gray")
+        server = end(client.local_port, source=clip, frame_format="gray", api=Backend.FFGEAR)
         got = []
 
         async def receive():

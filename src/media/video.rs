@@ -67,6 +67,20 @@ pub struct VideoOptions {
     pub resolution: Option<(u32, u32)>,
     /// Capture rate for cameras (`-framerate`).
     pub framerate: Option<f64>,
+    /// The pixel format or codec asked of a camera (ffmpeg's `-input_format` for `v4l2`:
+    /// `mjpeg`, `yuyv422`, …; OpenCV's `CAP_PROP_FOURCC`).
+    pub input_format: Option<String>,
+    /// Where to start reading a file (ffmpeg's input `-ss`, frame-accurate: frames before it
+    /// are decoded and dropped; OpenCV's `CAP_PROP_POS_MSEC`).
+    pub start: Option<Duration>,
+    /// Frames to drop at the start, after [`VideoOptions::start`] (ffmpeg's `trim` filter;
+    /// OpenCV's `CAP_PROP_POS_FRAMES`).
+    pub skip_frames: u64,
+    /// ffmpeg video filters applied to every frame, in order, before it is converted to
+    /// `frame_format` (`-vf`): `deshake` (stabilisation), `hflip`, `eq=brightness=0.1`, …
+    /// Frames keep the size probed from the source: a filter that changes it is followed by
+    /// a scale back to it.
+    pub filters: Vec<String>,
     /// Read a file at its own frame rate (ffmpeg's `-re`) instead of as fast as it decodes.
     pub realtime: bool,
     /// How long ffprobe may take to probe the source, and ffmpeg to deliver each frame (the
@@ -86,6 +100,10 @@ impl VideoOptions {
             ffmpeg: None,
             resolution: None,
             framerate: None,
+            input_format: None,
+            start: None,
+            skip_frames: 0,
+            filters: Vec::new(),
             realtime: false,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -125,6 +143,23 @@ impl VideoOptions {
             || self.demuxer.as_deref().is_some_and(|d| d != "lavfi")
     }
 
+    /// The `-vf` filter chain, if any, for frames of `width` × `height`: the frames to skip,
+    /// then the filters and a scale back to the size (a no-op unless a filter changed it).
+    fn filter_chain(&self, width: usize, height: usize) -> Option<String> {
+        let mut chain = Vec::new();
+        if self.skip_frames > 0 {
+            chain.push(format!(
+                "trim=start_frame={},setpts=PTS-STARTPTS",
+                self.skip_frames
+            ));
+        }
+        if !self.filters.is_empty() {
+            chain.extend(self.filters.iter().cloned());
+            chain.push(format!("scale={width}:{height}"));
+        }
+        (!chain.is_empty()).then(|| chain.join(","))
+    }
+
     /// The input options shared by ffprobe and ffmpeg, up to and including `-i SOURCE`.
     fn input_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = Vec::new();
@@ -140,6 +175,9 @@ impl VideoOptions {
         }
         if let Some(r) = self.framerate {
             args.extend(["-framerate".into(), r.to_string().into()]);
+        }
+        if let Some(f) = &self.input_format {
+            args.extend(["-input_format".into(), f.into()]);
         }
         args.extend(["-i".into(), ffmpeg_path(&self.source)]);
         args
@@ -272,8 +310,14 @@ impl VideoSource {
         if opts.realtime {
             cmd.arg("-re");
         }
-        cmd.args(opts.input_args())
-            .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"])
+        if let Some(start) = opts.start {
+            cmd.arg("-ss").arg(format!("{:.6}", start.as_secs_f64()));
+        }
+        cmd.args(opts.input_args());
+        if let Some(chain) = opts.filter_chain(width, height) {
+            cmd.arg("-vf").arg(chain);
+        }
+        cmd.args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt"])
             .arg(&opts.frame_format)
             .arg("pipe:1")
             .stdin(Stdio::null())
@@ -499,6 +543,82 @@ mod tests {
         let mut opts = VideoOptions::new("testsrc=size=64x48:rate=25");
         opts.demuxer = Some("lavfi".into());
         opts
+    }
+
+    /// Every frame of `opts`, on a runtime of its own.
+    fn frames_of(opts: VideoOptions) -> Vec<Frame> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let mut source = VideoSource::open(opts).await.expect("opens");
+            let mut frames = Vec::new();
+            while let Some(f) = source.read().await.expect("a frame") {
+                frames.push(f);
+            }
+            frames
+        })
+    }
+
+    /// A 20-frame 64×48 clip at 25 fps, lossless (so that frames compare exactly).
+    fn clip(dir: &std::path::Path) -> String {
+        let path = dir.join("clip.mkv");
+        let status = std::process::Command::new("ffmpeg")
+            .args([
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+            ])
+            .arg("testsrc2=size=64x48:rate=25:duration=0.8")
+            .args(["-c:v", "ffv1"])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg runs (scripts/deps.sh --test installs it)");
+        assert!(status.success());
+        path.to_string_lossy().into_owned()
+    }
+
+    /// `start`, `skip_frames` and `filters` (OpenCV's `CAP_PROP_POS_MSEC`, `CAP_PROP_POS_FRAMES`,
+    /// and what stabilisation and the like go through) start where asked and keep the size.
+    #[test]
+    fn a_source_starts_where_asked_and_filters_keep_its_size() {
+        let dir = std::env::temp_dir().join(format!("netgear-video-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let all = frames_of(VideoOptions::new(clip(&dir)));
+        assert_eq!(all.len(), 20);
+
+        let mut skip = VideoOptions::new(clip(&dir));
+        skip.skip_frames = 5;
+        let skipped = frames_of(skip);
+        assert_eq!(skipped.len(), 15);
+        assert_eq!(skipped[0].as_bytes(), all[5].as_bytes());
+
+        let mut start = VideoOptions::new(clip(&dir));
+        start.start = Some(Duration::from_millis(400));
+        start.skip_frames = 2;
+        let started = frames_of(start);
+        assert_eq!(started.len(), 8);
+        assert_eq!(started[0].as_bytes(), all[12].as_bytes());
+
+        let mut flipped = VideoOptions::new(clip(&dir));
+        flipped.filters = vec!["hflip".into()];
+        let flipped = frames_of(flipped);
+        let row = |f: &Frame, y: usize| f.as_bytes()[y * 64 * 3..(y + 1) * 64 * 3].to_vec();
+        let mirror = |r: Vec<u8>| -> Vec<u8> { r.chunks(3).rev().flatten().copied().collect() };
+        assert_eq!(row(&flipped[3], 10), mirror(row(&all[3], 10)));
+
+        // A filter that halves the size: the frames come back at the source's size.
+        let mut halved = VideoOptions::new(clip(&dir));
+        halved.filters = vec!["scale=32:24".into()];
+        let halved = frames_of(halved);
+        assert_eq!(halved.len(), 20);
+        assert!(halved.iter().all(|f| f.shape() == [48, 64, 3]));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The kernel's parent-death signal fires when the thread that forked the child exits; a

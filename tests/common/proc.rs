@@ -237,11 +237,12 @@ impl Proc {
             if Instant::now() >= deadline {
                 // Where each thread waits, read before the kill: a hang says where it hung.
                 let threads = threads_of(self.child.id());
+                let stacks = stacks_of(self.child.id());
                 let _ = self.child.kill();
                 let _ = self.child.wait();
                 panic!(
                     "{} still running after {limit:?} (hung); its threads (name: kernel wait \
-                     channel, state): {threads}; stderr so far: {:?}",
+                     channel, state): {threads}; stderr so far: {:?}\n{stacks}",
                     self.name,
                     self.stderr_now()
                 );
@@ -431,6 +432,41 @@ fn threads_of(pid: u32) -> String {
         .collect();
     threads.sort();
     threads.join("; ")
+}
+
+/// Every thread's stack of process `pid`, from gdb (attached in batch mode, at most a
+/// minute), or why there are none: what a hang report needs to say where it hung.
+fn stacks_of(pid: u32) -> String {
+    let gdb = std::process::Command::new("gdb")
+        .args([
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-nx",
+            "-ex",
+            "thread apply all bt",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut gdb) = gdb else {
+        return "(no stacks: gdb is not installed)".into();
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while gdb.try_wait().ok().flatten().is_none() {
+        if Instant::now() >= deadline {
+            let _ = gdb.kill();
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let mut out = String::new();
+    if let Some(mut stdout) = gdb.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+    }
+    let _ = gdb.wait();
+    format!("its stacks (gdb):\n{out}")
 }
 
 /// The peak resident memory (`VmHWM`, KiB) of process `pid` (a number, or `self`); `None`
