@@ -6,7 +6,8 @@
 #                            CURVE, is built from the source its crate bundles), pkg-config
 #   scripts/deps.sh --test   and to test: ffmpeg (video sources, recording), Xvfb (the display
 #                            check), python3-venv where Python comes from apt, iproute2
-#                            (the rate-limited link of scripts/link-bench.sh)
+#                            (the rate-limited link of scripts/link-bench.sh), gdb (the
+#                            stacks of a process a test finds hung)
 set -euo pipefail
 
 need=()
@@ -20,6 +21,8 @@ if [ "${1:-}" = --test ]; then
     python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
     # script (a pseudo-terminal for the status line's test).
     command -v script >/dev/null || need+=(bsdutils)
+    # gdb: a test that finds a process hung reports every thread's stack.
+    command -v gdb >/dev/null || need+=(gdb)
     # ip, tc and ss for scripts/link-bench.sh's network namespaces.
     { command -v ip && command -v tc && command -v ss; } >/dev/null || need+=(iproute2)
 fi
