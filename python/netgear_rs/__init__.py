@@ -473,6 +473,8 @@ class NetGear_Async:
         except asyncio.CancelledError:
             sender.cancel()
             raise
+        except PeerGone:
+            raise
         except TimeoutError as e:
             raise _TimeoutError(str(e)) from None
 
@@ -498,6 +500,8 @@ class NetGear_Async:
                 item = await calls(receiver.submit_recv)
             except asyncio.CancelledError:
                 receiver.cancel()
+                raise
+            except PeerGone:
                 raise
             except TimeoutError as e:
                 raise _TimeoutError(str(e)) from None
@@ -531,7 +535,11 @@ class NetGear_Async:
                 yield frame
                 frame = await self.__call(source.read)
         finally:
-            source.close()
+            # On the executor, after a read in flight (a cancelled stream's): never on the loop.
+            try:
+                self.__executor.submit(source.close)
+            except RuntimeError:  # the executor has shut down: no read is in flight
+                source.close()
 
     async def transceive_data(self, data=None):
         """Bidirectional Mode: in receive mode, queues ``data`` (any msgpack value, or a numpy

@@ -31,45 +31,57 @@ class Backend(enum.Enum):
 #: table is made from this).
 PARAMETERS = {
     "api": "Backend.CAMGEAR (default) and Backend.FFGEAR read through ffmpeg with each one's "
-    "rules below; Backend.PIGEAR is refused (no picamera2 backend: give the camera's V4L2 "
-    "device as source)",
+    "rules below; Backend.PIGEAR (and enablePiCamera=True) raise ImportError, as vidgear does "
+    "without picamera2: give the camera's V4L2 device as source",
     "source": "a file, image sequence (img%03d.png or a glob), URL, camera index (/dev/videoN) "
     "or device; opened and its first frame read in the constructor, RuntimeError if it cannot "
     "be, as in vidgear",
-    "stabilize": "ffmpeg's deshake filter (one pass, every frame kept); STABILIZER options: "
-    "BORDER_TYPE maps to its edge mode, the others are warned about",
-    "camera_num": "PiGear only: warned about and ignored, as vidgear's CamGear/FFGear ignore it",
-    "resolution": "a camera's capture size (-video_size); warned about for files",
-    "framerate": "a camera's capture rate (-framerate); warned about for files",
+    "stabilize": "ffmpeg's deshake filter (one pass; every frame kept, where vidgear's "
+    "stabilizer holds back its first SMOOTHING_RADIUS); BORDER_TYPE maps to deshake's edge "
+    "mode, BORDER_SIZE > 0 is refused (it would enlarge the frames), the other stabilizer "
+    "options are warned about",
+    "camera_num, resolution, framerate": "PiGear's: warned about and ignored, as vidgear's "
+    "CamGear and FFGear ignore them (a camera's mode: CAP_PROP_FRAME_WIDTH/HEIGHT, CAP_PROP_FPS)",
     "stream_mode": "refused: no yt_dlp resolution here; give the stream's own URL as source",
     "backend": "OpenCV backends: CAP_ANY and CAP_FFMPEG as is, CAP_V4L2 the v4l2 demuxer, "
     "CAP_IMAGES the image2 demuxer; CAP_GSTREAMER refused (a pipeline is not an ffmpeg "
     "input); others warned about",
-    "source_demuxer": "ffmpeg's input format (-f)",
-    "frame_format": "FFGear only (api=Backend.FFGEAR): bgr24, rgb24, bgra, rgba or gray; with "
+    "source_demuxer": "ffmpeg's input format (-f); deffcode's 'auto' is v4l2",
+    "frame_format": "FFGear only (api=Backend.FFGEAR): bgr24, rgb24, bgra, rgba or gray "
+    "(yuv420p with -enforce_cv_patch: BGR, as FFGear converts it; others refused); with "
     "CamGear frames are BGR, as in vidgear, and a frame_format is warned about",
     "custom_ffmpeg": "the ffmpeg executable (ffprobe beside it)",
     "colorspace": "CamGear: OpenCV's cv2.cvtColor code by name (COLOR_BGR2GRAY, ...), applied "
     "to every frame: BGR2GRAY, RGB2GRAY, BGR2RGB, BGR2BGRA, BGR2RGBA computed in Rust exactly "
-    "as OpenCV does, any other by OpenCV (needs cv2); an unknown name is warned about and "
-    "frames stay BGR, as in vidgear; FFGear: warned about",
+    "as OpenCV does, any other by OpenCV (without cv2: ValueError); a name OpenCV does not "
+    "have is warned about and frames stay BGR, and a code that does not fit a BGR frame fails "
+    "at the first frame, as in vidgear; FFGear: warned about",
     "time_delay": "seconds to wait after opening the source before its first frame is read",
     "THREADED_QUEUE_MODE": "accepted: ffmpeg's pipe is the frame queue either way",
-    "THREAD_TIMEOUT": "seconds ffmpeg may take for a frame before the source fails (default 30)",
+    "THREAD_TIMEOUT": "seconds a frame may take once the source is open (default 30); a source "
+    "that stalls longer, or fails, ends the stream with a warning, as vidgear's does",
     "QUEUE_SIZE": "FFGear: accepted, as THREADED_QUEUE_MODE",
     "CAP_PROP_FRAME_WIDTH, CAP_PROP_FRAME_HEIGHT": "a camera's capture size (both needed); no "
     "effect on a file, as in OpenCV (warned about)",
     "CAP_PROP_FPS": "a camera's capture rate; no effect on a file (warned about)",
     "CAP_PROP_FOURCC": "a camera's pixel format or codec (MJPG, YUYV, H264, GREY, NV12 as "
     "v4l2's -input_format)",
-    "CAP_PROP_POS_MSEC": "a file's start time (-ss, frame-accurate)",
-    "CAP_PROP_POS_FRAMES": "frames of a file to skip at the start",
+    "CAP_PROP_POS_MSEC, CAP_PROP_POS_FRAMES": "where a file or image sequence starts (-ss, "
+    "frame-accurate; frames skipped); the later of the two wins, as OpenCV's seeks do; warned "
+    "about for cameras and streams",
+    "CAP_PROP_POS_AVI_RATIO": "refused for a file (it would start elsewhere than asked): give "
+    "CAP_PROP_POS_MSEC or CAP_PROP_POS_FRAMES",
     "other CAP_PROP_*": "camera controls (brightness, exposure, ...) and the rest: warned "
     "about, not applied (set camera controls with v4l2-ctl)",
     "STREAM_RESOLUTION, STREAM_PARAMS": "stream_mode only (refused)",
-    "other options": "not an OpenCV property (CamGear) or an FFdecoder parameter (FFGear): "
-    "warned about, as vidgear logs them, and ignored",
+    "FFGear's -vf, -ss, -custom_resolution": "-vf applied as filters (frames keep the source's "
+    "size), -ss as where a file starts; -custom_resolution refused (frames keep the source's "
+    "size)",
+    "other options": "not an OpenCV property (CamGear) or another FFdecoder parameter "
+    "(FFGear): warned about, as vidgear logs them, and ignored",
 }
+
+_FRAME_FORMATS = ("bgr24", "rgb24", "bgra", "rgba", "gray")
 
 _NATIVE_COLORSPACES = {
     "COLOR_BGR2BGRA": 0,
@@ -138,6 +150,8 @@ class Source:
         options = dict(options)
         video = {"source": _source_name(source), "ffmpeg": custom_ffmpeg or None}
         demuxer = source_demuxer
+        if demuxer == "auto":  # deffcode's: the platform's camera demuxer
+            demuxer = "v4l2"
         if isinstance(source, int) and not isinstance(source, bool):
             demuxer = demuxer or "v4l2"
         if opencv_backend and isinstance(opencv_backend, int) and backend == "CAMGEAR":
@@ -156,9 +170,19 @@ class Source:
         video["demuxer"] = demuxer
         camera = demuxer in ("v4l2", "video4linux2", "dshow", "avfoundation") or str(
             video["source"]).startswith("/dev/video")
+        # A file or an image sequence: not a camera, not a stream.
+        seekable = not camera and "://" not in str(video["source"])
 
         if backend == "FFGEAR":
-            video["frame_format"] = (frame_format or "bgr24").strip().lower()
+            fmt = (frame_format or "bgr24").strip().lower()
+            if fmt == "yuv420p" and options.pop("-enforce_cv_patch", False):
+                fmt = "bgr24"  # FFGear converts such frames to BGR with OpenCV
+            if fmt not in _FRAME_FORMATS:
+                raise ValueError(
+                    "[NetGear_Async:ERROR] :: frame_format={!r}: netgear_rs's source gives {}."
+                    .format(frame_format, ", ".join(_FRAME_FORMATS))
+                )
+            video["frame_format"] = fmt
         else:
             video["frame_format"] = "bgr24"
             if frame_format and str(frame_format).strip().lower() != "bgr24":
@@ -168,16 +192,12 @@ class Source:
         if camera_num:
             self.__ignored("camera_num", "PiGear's")
 
-        if resolution is not unset:
-            if camera:
-                video["resolution"] = tuple(int(v) for v in resolution)
-            else:
-                self.__ignored("resolution", "a camera's capture size")
-        if framerate is not unset:
-            if camera:
-                video["framerate"] = float(framerate)
-            else:
-                self.__ignored("framerate", "a camera's capture rate")
+        # PiGear's (vidgear hands them to no other backend): a camera's mode is set with
+        # CAP_PROP_FRAME_WIDTH/HEIGHT and CAP_PROP_FPS, as in vidgear.
+        for name, value in (("resolution", resolution), ("framerate", framerate)):
+            if value is not unset:
+                self.__ignored(name, "PiGear's (use CAP_PROP_FRAME_WIDTH/HEIGHT and "
+                               "CAP_PROP_FPS for a camera's mode)")
 
         filters = []
         if stabilize:
@@ -188,15 +208,25 @@ class Source:
                                "reflect_101, replicate): black")
                 edge = "blank"
             filters.append("deshake=edge={}".format(edge))
+            border = options.pop("BORDER_SIZE", 0)
+            if isinstance(border, int) and not isinstance(border, bool) and border > 0:
+                raise ValueError(
+                    "[NetGear_Async:ERROR] :: BORDER_SIZE={} makes vidgear's stabilised frames "
+                    "larger than the source's; ffmpeg's deshake keeps the source's size, so "
+                    "netgear_rs cannot stream what it asks for.".format(border)
+                )
             for key in _STABILIZER_OPTIONS:
                 if key in options:
                     options.pop(key)
                     self.__ignored(key, "vidgear's stabilizer's; ffmpeg's deshake has no "
                                    "counterpart")
 
-        timeout = options.pop("THREAD_TIMEOUT", None)
-        if timeout and isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
-            video["timeout"] = float(timeout)
+        # How long a frame may take once the source is open (vidgear's read timeout); opening
+        # it keeps the reader's own bound.
+        read_timeout = options.pop("THREAD_TIMEOUT", None)
+        if not (read_timeout and isinstance(read_timeout, (int, float))
+                and not isinstance(read_timeout, bool) and read_timeout > 0):
+            read_timeout = None
         options.pop("THREADED_QUEUE_MODE", None)
         if backend == "FFGEAR":
             options.pop("QUEUE_SIZE", None)
@@ -215,6 +245,14 @@ class Source:
             if backend == "FFGEAR":
                 if key == "-vf" and isinstance(value, str):
                     filters.append(value)
+                elif key == "-ss" and seekable:
+                    video["start"] = max(0.0, float(value))
+                elif key == "-custom_resolution" and value not in (None, "null"):
+                    raise ValueError(
+                        "[NetGear_Async:ERROR] :: -custom_resolution resizes FFGear's frames; "
+                        "netgear_rs's frames keep the source's size (resize them in the "
+                        "generator, e.g. with netgear_rs.helper.reducer)."
+                    )
                 else:
                     self.__ignored(key, "an FFdecoder parameter of deffcode's; not applied")
                 continue
@@ -229,10 +267,20 @@ class Source:
                     video["input_format"] = _FOURCC[code]
                 else:
                     self.__ignored(key, "a camera's format: MJPG, YUYV, YUY2, H264, GREY or NV12")
-            elif key == "CAP_PROP_POS_MSEC" and not camera:
-                video["start"] = max(0.0, float(value) / 1000.0)
-            elif key == "CAP_PROP_POS_FRAMES" and not camera:
-                video["skip_frames"] = max(0, int(value))
+            elif key in ("CAP_PROP_POS_MSEC", "CAP_PROP_POS_FRAMES") and seekable:
+                # As OpenCV's seeks: the later one given is where the capture starts.
+                video.pop("start", None)
+                video.pop("skip_frames", None)
+                if key == "CAP_PROP_POS_MSEC":
+                    video["start"] = max(0.0, float(value) / 1000.0)
+                else:
+                    video["skip_frames"] = max(0, int(value))
+            elif key == "CAP_PROP_POS_AVI_RATIO" and seekable and value:
+                raise ValueError(
+                    "[NetGear_Async:ERROR] :: CAP_PROP_POS_AVI_RATIO (where to start, as a "
+                    "fraction of the file) is not applied here: give CAP_PROP_POS_MSEC or "
+                    "CAP_PROP_POS_FRAMES."
+                )
             elif key.startswith("CAP_PROP_"):
                 self.__ignored(key, "an OpenCV capture property ffmpeg does not set (camera "
                                "controls: use v4l2-ctl)")
@@ -257,14 +305,20 @@ class Source:
         try:
             if time_delay and isinstance(time_delay, (int, float)):
                 time.sleep(time_delay)
-            first = self.reader.read()
-        except Exception as e:
+            if read_timeout is not None:
+                self.reader.set_timeout(float(read_timeout))
+            try:
+                first = self.reader.read()
+            except Exception as e:
+                raise RuntimeError(_invalid(gear, e)) from e
+            if first is None:
+                raise RuntimeError(_invalid(gear, "it has no frames"))
+            # As CamGear converts its first frame: a code that does not fit fails here.
+            self.first = first if self.__cv2 is None else self.__cv2[0].cvtColor(
+                first, self.__cv2[1])
+        except BaseException:
             self.reader.close()
-            raise RuntimeError(_invalid(gear, e)) from e
-        if first is None:
-            self.reader.close()
-            raise RuntimeError(_invalid(gear, "it has no frames"))
-        self.first = self.convert(first)
+            raise
 
     def __ignored(self, name, why):
         logger.warning("`%s` does not apply here: %s. Ignored.", name, why)
@@ -282,8 +336,14 @@ class Source:
             return frame
 
     def read(self):
-        """The next frame (blocking; run off the loop), or ``None`` at the end."""
-        frame = self.reader.read()
+        """The next frame (blocking; run off the loop), or ``None`` at the end. A source that
+        fails or stalls (no frame within THREAD_TIMEOUT, or ffmpeg's default of 30 s) ends the
+        stream with a warning, as vidgear's capture ends it."""
+        try:
+            frame = self.reader.read()
+        except Exception as e:
+            logger.warning("The source stopped: %s. Ending the stream.", e)
+            return None
         return None if frame is None else self.convert(frame)
 
     def close(self):

@@ -104,6 +104,24 @@ impl VideoReader {
         }
     }
 
+    /// How long a frame may take from now on, in seconds (vidgear's `THREAD_TIMEOUT`; opening
+    /// the source had its own bound).
+    fn set_timeout(&self, py: Python<'_>, timeout: f64) -> PyResult<()> {
+        let timeout = Duration::try_from_secs_f64(timeout)
+            .map_err(|_| PyValueError::new_err("timeout: a number of seconds, 0 or more"))?;
+        py.detach(|| {
+            if let Some(v) = self
+                .video
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_mut()
+            {
+                v.set_timeout(timeout);
+            }
+        });
+        Ok(())
+    }
+
     /// Stops ffmpeg.
     fn close(&self, py: Python<'_>) {
         py.detach(|| {

@@ -109,6 +109,28 @@ def test_capture_options_and_colorspace_as_in_vidgear(tmp_path, clip, colorspace
     assert "CAP_PROP_FRAME_WIDTH" in said and "frame_format" in said, said
 
 
+def test_a_seek_starts_where_opencvs_does(tmp_path, clip):
+    """CAP_PROP_POS_FRAMES=10 on a file: vidgear's capture (OpenCV's seek) streams from the
+    eleventh frame on; netgear_rs (ffmpeg, frame-accurate) streams the same frames."""
+    got = both_pairs("send_clip.py", "receive_frames.py", tmp_path, (clip, "-", "seek"))
+    vidgear, ours = got["vidgear"][1], got["netgear_rs"][1]
+    assert vidgear["frames"] == 30, vidgear
+    for key in ("frames", "shapes", "dtypes"):
+        assert ours[key] == vidgear[key], (key, ours[key], vidgear[key])
+    assert close_frames(ours["means"], vidgear["means"]), (ours["means"], vidgear["means"])
+
+
+def test_what_would_stream_something_else_is_refused(clip):
+    """Parameters whose effect the ffmpeg source cannot give are refused, saying why, before
+    anything streams: a stabilizer border (larger frames), a seek by fraction of the file."""
+    from netgear_rs import NetGear_Async
+
+    with pytest.raises(ValueError, match="BORDER_SIZE"):
+        NetGear_Async(source=clip, stabilize=True, BORDER_SIZE=20)
+    with pytest.raises(ValueError, match="CAP_PROP_POS_AVI_RATIO"):
+        NetGear_Async(source=clip, CAP_PROP_POS_AVI_RATIO=0.5)
+
+
 def test_native_colorspaces_are_opencvs_byte_for_byte(tmp_path, clip):
     """The conversions done in Rust give exactly what cv2.cvtColor gives on the same frame."""
     import cv2  # vidgear's own dependency, in the test venv
@@ -212,3 +234,11 @@ def test_a_sender_alone_ends_at_once_on_ctrl_c(tmp_path):
     assert outcome == {"interrupted": True, "closed": True, "returncode": 0,
                        "stderr": outcome["stderr"]}, outcome
     assert GUARD < 600
+
+
+def test_the_guides_table_is_the_packages():
+    """The README's table of capture parameters is netgear_rs.capture.PARAMETERS, word for
+    word (scripts/capture-table.py --write README.md makes it)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([sys.executable, os.path.join(root, "scripts", "capture-table.py"), "--check",
+                    os.path.join(root, "README.md")], check=True)

@@ -369,6 +369,11 @@ impl VideoSource {
         self.fps
     }
 
+    /// How long each frame may take from now on (opening had [`VideoOptions::timeout`]).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
     /// The ffmpeg process id (while it runs).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
