@@ -7,6 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Where the time goes (the suite must stay well under CI's 30 minutes): seconds since the start,
+# at each stage.
+stage() { echo "[test.sh] ${SECONDS} s: $*" >&2; }
+
 # Debian packages: cmake and nasm (libjpeg-turbo), make (libsodium, for CURVE), pkg-config, ffmpeg,
 # Xvfb, python3-venv, iproute2.
 scripts/deps.sh --test
@@ -15,11 +19,14 @@ scripts/deps.sh --test
 export NETGEAR_VENV="${NETGEAR_VENV:-$PWD/.venv}"
 scripts/setup-venv.sh >/dev/null
 
+stage lints
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 # The library alone, with its default features (none), as a user builds it.
 cargo clippy --workspace --no-default-features -- -D warnings
+stage tests
 cargo test --workspace --all-features
+stage docs, demo, examples, display
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
 cargo run --quiet --features cli -- demo --frames 60 --port 0 >/dev/null
 # The seed's examples (built with the demo's features: one build), and the display under Xvfb.
@@ -28,30 +35,37 @@ cargo run --quiet --features cli --example variable_parameters >/dev/null
 cargo run --quiet --features cli --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
+stage soak
 cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3 --port 0
 # netgear as a user's crate gets it: a crate outside the workspace that depends on it by path
 # (its own workspace and lock file), against the command built above: CURVE, ironhouse to
 # `netgear recv`, and a never-ending message within the byte budget. It shares the target
 # directory, so it reuses what it can of the release build.
+stage downstream crate
 cargo fmt --check --manifest-path tests/downstream/Cargo.toml
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo run --quiet --release \
     --manifest-path tests/downstream/Cargo.toml -- "${CARGO_TARGET_DIR:-target}/release/netgear"
 # The Python package: built from python/ and installed into the test venv as a user installs
 # it; its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to the netgear command built
 # above), vidgear's three Bidirectional Mode examples on it, and its benchmark, briefly.
+stage Python package
 "$NETGEAR_VENV/bin/pip" install --disable-pip-version-check --no-input -q ./python
 "$NETGEAR_VENV/bin/python" -m pytest -q --timeout 300 python/tests
 python/examples/run.sh "$NETGEAR_VENV/bin/python"
 "$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 \
     --netgear "${CARGO_TARGET_DIR:-target}/release/netgear"
+stage fuzz
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
+stage rate-limited link
 scripts/link-bench.sh --selftest
 scripts/link-bench.sh --rate 100mbit,1gbit --fps 30,60 --sizes 640x480 --frames 20 \
     --plot target/link-bench.svg
 grep -q "frames per second delivered" target/link-bench.svg
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time).
+stage benchmarks
 cargo run --quiet --release --features cli -- bench --frames 300
 cargo bench --quiet -p netgear-wire --features ndarray --bench convert -- --quick
+stage done
 echo "all tests passed"

@@ -1,6 +1,10 @@
 //! The libzmq this project builds has CURVE (through libsodium): `zmq::has("curve")`, and an
 //! encrypted, authenticated exchange on raw sockets — the ground secure mode stands on.
 
+mod common;
+
+use common::raw::curve_client;
+
 #[test]
 fn libzmq_has_curve() {
     assert_eq!(zmq::has("curve"), Some(true));
@@ -24,19 +28,7 @@ fn a_curve_exchange_works_and_a_wrong_key_is_refused() {
         .expect("endpoint")
         .expect("utf-8");
 
-    let client_with = |server_key: &[u8]| {
-        let keys = zmq::CurveKeyPair::new().expect("a key pair");
-        let client = ctx.socket(zmq::PAIR).expect("socket");
-        client.set_curve_serverkey(server_key).expect("server key");
-        client
-            .set_curve_publickey(&keys.public_key)
-            .expect("public key");
-        client
-            .set_curve_secretkey(&keys.secret_key)
-            .expect("secret key");
-        client.set_linger(0).expect("linger");
-        client
-    };
+    let client_with = |server_key: &[u8]| curve_client(&ctx, zmq::PAIR, server_key);
 
     // The wrong server key first: its handshake fails, nothing arrives.
     let stranger = client_with(&zmq::CurveKeyPair::new().expect("keys").public_key);

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use common::net::{connect_as_attacker, reset_on_close};
 use common::proc::Proc;
+use common::raw::curve_client;
 use netgear::secure::{Certificate, HANDSHAKE_BURST, HANDSHAKE_RATE, KeyFiles};
 
 /// How long any one step may take before it counts as a hang.
@@ -47,16 +48,7 @@ fn captured_hello(server: &[u8; 32]) -> Vec<u8> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a listener");
     let port = listener.local_addr().expect("its address").port();
     let ctx = zmq::Context::new();
-    let client = ctx.socket(zmq::PUSH).expect("socket");
-    let keys = zmq::CurveKeyPair::new().expect("a key pair");
-    client.set_curve_serverkey(server).expect("server key");
-    client
-        .set_curve_publickey(&keys.public_key)
-        .expect("public key");
-    client
-        .set_curve_secretkey(&keys.secret_key)
-        .expect("secret key");
-    client.set_linger(0).expect("linger");
+    let client = curve_client(&ctx, zmq::PUSH, server);
     client
         .connect(&format!("tcp://127.0.0.1:{port}"))
         .expect("connects");

@@ -77,10 +77,15 @@ async fn a_host_name_binds_and_connects() {
     let port = client.local_port().expect("a tcp port");
     assert_eq!(client.local_endpoint(), format!("tcp://127.0.0.1:{port}"));
     let mut server = Server::new(named(port)).expect("connects to localhost");
+    three_frames_arrive(&mut server, &client).await;
+}
+
+/// `server` streams three frames and `client` receives them.
+async fn three_frames_arrive(server: &mut Server, client: &Client) {
     let (sent, drained) = within(async {
         tokio::join!(
             server.launch(futures::stream::iter((0..3).map(frame))),
-            drain(&client)
+            drain(client)
         )
     })
     .await;
@@ -99,15 +104,7 @@ async fn port_zero_binds_a_port_the_kernel_picks_and_tells_it() {
     assert_eq!(client.local_endpoint(), format!("tcp://127.0.0.1:{port}"));
     assert!(net::is_listening(port), "nothing listens on {port}");
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 2000)).expect("connects");
-    let (sent, drained) = within(async {
-        tokio::join!(
-            server.launch(futures::stream::iter((0..3).map(frame))),
-            drain(&client)
-        )
-    })
-    .await;
-    assert_eq!(sent.expect("streamed"), 3);
-    assert_eq!(drained.items.len(), 3);
+    three_frames_arrive(&mut server, &client).await;
 
     // Every address (`*`, the default), and a port given: told as bound.
     let any = Client::new(Options {

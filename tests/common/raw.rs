@@ -154,3 +154,19 @@ pub fn zmtp_frame(flags: u8, body: &[u8]) -> Vec<u8> {
     f.extend_from_slice(body);
     f
 }
+
+/// A raw CURVE client socket of `kind` with a key pair of its own, for the server whose public
+/// key is `server_key` (right or wrong), not yet connected; linger 0.
+pub fn curve_client(ctx: &zmq::Context, kind: zmq::SocketType, server_key: &[u8]) -> zmq::Socket {
+    let keys = zmq::CurveKeyPair::new().expect("a key pair");
+    let client = ctx.socket(kind).expect("socket");
+    client.set_curve_serverkey(server_key).expect("server key");
+    client
+        .set_curve_publickey(&keys.public_key)
+        .expect("public key");
+    client
+        .set_curve_secretkey(&keys.secret_key)
+        .expect("secret key");
+    client.set_linger(0).expect("linger");
+    client
+}
