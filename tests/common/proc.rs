@@ -450,22 +450,24 @@ fn stacks_of(pid: u32) -> String {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn();
-    let Ok(mut gdb) = gdb else {
+    let Ok(gdb) = gdb else {
         return "(no stacks: gdb is not installed)".into();
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while gdb.try_wait().ok().flatten().is_none() {
-        if Instant::now() >= deadline {
-            let _ = gdb.kill();
-            break;
+    let pid = gdb.id();
+    let (done, outcome) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done.send(gdb.wait_with_output());
+    });
+    let out = match outcome.recv_timeout(Duration::from_secs(60)) {
+        Ok(Ok(output)) => String::from_utf8_lossy(&output.stdout).into_owned(),
+        Ok(Err(e)) => format!("(gdb failed: {e})"),
+        Err(_) => {
+            // SAFETY: kill has no memory preconditions; `pid` is gdb's, not yet reaped (its
+            // waiting thread has not returned).
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            "(gdb did not finish within a minute)".into()
         }
-        thread::sleep(Duration::from_millis(20));
-    }
-    let mut out = String::new();
-    if let Some(mut stdout) = gdb.stdout.take() {
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
-    }
-    let _ = gdb.wait();
+    };
     format!("its stacks (gdb):\n{out}")
 }
 
