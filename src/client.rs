@@ -8,14 +8,14 @@ use std::time::Duration;
 use futures::Stream;
 use tracing::{debug, warn};
 
-use crate::compress::{self, CodecTimes};
+use crate::codec::{self, CodecTimes, Encoding};
 use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
 use crate::pattern::{Pattern, Protocol};
 use crate::queue::Queue;
 use crate::request::{self, Owed, Request};
-use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Data, End, Frame, IntoReply, Message, Reply};
+use crate::transport::{Link, Role, Transport};
+use crate::wire::{self, Data, End, Frame, IntoReply, Message, Outgoing, Reply};
 
 /// Longest the client waits for room to answer termination (immediate while the server is
 /// connected).
@@ -44,7 +44,7 @@ const ANSWER_LINGER: Duration = Duration::from_secs(2);
 /// # Ok(()) }
 /// ```
 pub struct Client {
-    socket: Socket,
+    link: Link,
     opts: Options,
     timeout: Duration,
     id: String,
@@ -78,11 +78,10 @@ impl Client {
     /// Validates the options and binds. Must be called inside a tokio runtime.
     pub fn new(opts: Options) -> Result<Client> {
         opts.validate_for(End::Client)?;
-        let ctx = zmq::Context::new();
-        let socket = Socket::open(&ctx, &opts, Role::Receive)?;
-        debug!(endpoint = socket.local_endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
+        let link = Link::open(&opts, Role::Receive)?;
+        debug!(endpoint = link.local_endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
         Ok(Client {
-            socket,
+            link,
             timeout: opts.effective_timeout(),
             // This end's own values: bounded by count (their bytes are the user's).
             queue: Queue::new(opts.queue_capacity, usize::MAX),
@@ -100,14 +99,14 @@ impl Client {
     /// The endpoint this end was asked to bind, as [`Options::endpoint`] built it
     /// (`tcp://*:5555`, `tcp://127.0.0.1:0`); [`Client::local_endpoint`] is the one it bound.
     pub fn endpoint(&self) -> &str {
-        self.socket.endpoint()
+        self.link.endpoint()
     }
 
     /// The endpoint this end bound, as libzmq resolved it: the address and the port in
     /// effect (`tcp://0.0.0.0:5555` for `*`, the port the kernel picked for port 0), or the
     /// ipc path.
     pub fn local_endpoint(&self) -> &str {
-        self.socket.local_endpoint()
+        self.link.local_endpoint()
     }
 
     /// The tcp port this end bound: the one asked for, or with [`Options::port`] 0 the one the
@@ -267,11 +266,8 @@ impl Client {
             match (self.opts.bidirectional_mode, bi_mode) {
                 (true, true) => self.answer(self.queue.pop().as_ref(), self.timeout).await?,
                 (false, false) => {
-                    self.send(
-                        [Part::Copy(&wire::confirmation(&self.id))],
-                        "room to confirm",
-                    )
-                    .await?;
+                    self.send(&Outgoing::confirmation(&self.id), "room to confirm")
+                        .await?;
                 }
                 (mine, _) => {
                     return Err(self
@@ -300,16 +296,17 @@ impl Client {
         }
         loop {
             let decoded = match self
-                .socket
+                .link
                 .recv(self.timeout, "a frame from the server")
                 .await
             {
                 Ok(parts) => {
-                    let bytes: usize = parts.iter().map(|p| p.len()).sum();
-                    self.received.fetch_add(bytes as u64, Ordering::Relaxed);
-                    let limits = self.opts.limits();
-                    compress::decode(parts, &self.codec, move |p| wire::decode_message(p, limits))
-                        .await?
+                    self.received
+                        .fetch_add(parts.wire_len() as u64, Ordering::Relaxed);
+                    match wire::parse_message(&parts, self.opts.limits()) {
+                        Ok(parsed) => codec::decode(parsed, &self.codec).await?,
+                        Err(e) => Err(e),
+                    }
                 }
                 // Too many parts: refused by the transport, answered here like any bad message.
                 Err(Error::Decode(e)) => Err(e),
@@ -324,25 +321,24 @@ impl Client {
                 Ok(Message::Terminate) => {
                     self.terminated.store(true, Ordering::Release);
                     if self.opts.pattern.has_replies() {
-                        let mut answer = Vec::new();
-                        wire::encode_terminated(&mut answer, &self.id);
+                        let answer = Outgoing::terminated(&self.id);
                         // Best effort: the stream is complete either way. A server that left right
                         // after its terminate leaves a PAIR socket no room for the answer.
                         let wait = self.timeout.min(ANSWER_WAIT);
                         let sent = self
-                            .socket
-                            .send([Part::Copy(&answer)], wait, "room to answer termination")
+                            .link
+                            .send(&answer, wait, "room to answer termination")
                             .await;
                         if let Err(e) = sent {
                             debug!(error = %e, "the termination answer was not sent");
                         }
-                        self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+                        self.link.set_linger(self.timeout.min(ANSWER_LINGER))?;
                     }
                     if self.opts.pattern == Pattern::PubSub {
                         // Tell a netgear-rs publisher that this subscriber has its end message,
                         // so it stops repeating it.
-                        self.socket.unsubscribe_all()?;
-                        self.socket.set_linger(self.timeout.min(ANSWER_LINGER))?;
+                        self.link.unsubscribe()?;
+                        self.link.set_linger(self.timeout.min(ANSWER_LINGER))?;
                     }
                     debug!("server terminated the stream");
                     return Ok(None);
@@ -352,13 +348,11 @@ impl Client {
                         // Answer anyway, so that a REP socket can go on and the peer is not
                         // left waiting for its timeout.
                         let empty = if self.opts.bidirectional_mode {
-                            let mut head = Vec::new();
-                            wire::encode_reply_data(&mut head, None);
-                            head
+                            Outgoing::reply_data(None)
                         } else {
-                            wire::confirmation(&self.id)
+                            Outgoing::confirmation(&self.id)
                         };
-                        let _ = self.send([Part::Copy(&empty)], "room to reply").await;
+                        let _ = self.send(&empty, "room to reply").await;
                     }
                     match self.opts.on_bad_message {
                         OnBadMessage::Stop => return Err(e.into()),
@@ -379,45 +373,28 @@ impl Client {
     /// Answers a frame from a server whose bidirectional mode differs from ours, ending the
     /// stream; returns the error to report.
     async fn mismatch(&self, missing_on: End) -> Error {
-        let mut report = Vec::new();
-        wire::encode_mismatch(&mut report, missing_on);
         // Best effort: tell a netgear-rs server too; a vidgear one ignores it.
-        let _ = self.send([Part::Copy(&report)], "room to report").await;
+        let report = Outgoing::mismatch(missing_on);
+        let _ = self.send(&report, "room to report").await;
         self.terminated.store(true, Ordering::Release);
         Error::BidirectionalMismatch { missing_on }
     }
 
     /// Answers a frame in bidirectional mode: with data, a frame, or nothing.
     async fn answer(&self, reply: Option<&Reply>, wait: Duration) -> Result<()> {
-        let mut head = Vec::with_capacity(32);
-        match reply {
+        let msg = match reply {
             Some(Reply::Frame(f)) => {
-                let part = compress::frame_part(f, self.opts.compression, &self.codec).await?;
-                wire::encode_reply_frame_head(&mut head);
-                let parts = [Part::Copy(&head), Part::Share(part)];
-                self.socket.send(parts, wait, "room to reply").await
+                let part = Encoding::start(f, self.opts.compression, &self.codec);
+                Outgoing::reply_frame(part.finish().await?)
             }
-            Some(Reply::Data(d)) => {
-                wire::encode_reply_data(&mut head, Some(d));
-                self.socket
-                    .send([Part::Copy(&head)], wait, "room to reply")
-                    .await
-            }
-            None => {
-                wire::encode_reply_data(&mut head, None);
-                self.socket
-                    .send([Part::Copy(&head)], wait, "room to reply")
-                    .await
-            }
-        }
+            Some(Reply::Data(d)) => Outgoing::reply_data(Some(d)),
+            None => Outgoing::reply_data(None),
+        };
+        self.link.send(&msg, wait, "room to reply").await
     }
 
-    async fn send(
-        &self,
-        parts: impl IntoIterator<Item = Part<'_>>,
-        what: &'static str,
-    ) -> Result<()> {
-        self.socket.send(parts, self.timeout, what).await
+    async fn send(&self, msg: &Outgoing, what: &'static str) -> Result<()> {
+        self.link.send(msg, self.timeout, what).await
     }
 
     /// Queues a value — any serde-serialisable value, or a [`Frame`] — to be sent back as the
@@ -487,7 +464,7 @@ impl Client {
             let wait = self.timeout.min(ANSWER_WAIT);
             match self.answer(answer.as_ref(), wait).await {
                 Ok(()) => {
-                    let _ = self.socket.set_linger(self.timeout.min(ANSWER_LINGER));
+                    let _ = self.link.set_linger(self.timeout.min(ANSWER_LINGER));
                 }
                 Err(e) => debug!(error = %e, "the answer owed to the last request was not sent"),
             }

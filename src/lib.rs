@@ -7,11 +7,15 @@
 //! - [`wire`] (the `netgear-wire` crate): the vidgear message formats — msgpack maps and the
 //!   msgpack_numpy frame codec, [`Frame`] and [`Data`]. Pure functions, no sockets; decoding is
 //!   total and never unpickles. It imports nothing from this crate and owns its errors.
-//! - `transport`: async ZeroMQ sockets on tokio — patterns, endpoints, socket options, timeouts.
+//! - `transport`: the seam between the ends and the bytes' journey — a transport sends and
+//!   receives whole messages with bounded waits and tells of its peers; libzmq (async ZeroMQ
+//!   sockets on tokio: patterns, endpoints, socket options, secure mode) is the first.
+//! - `codec.rs`: where the library runs the wire layer's codecs, off the async reactor.
 //! - [`Server`] (send mode, connects) and [`Client`] (receive mode, binds): the peers, the
 //!   bidirectional queues behind `transceive_data`, each frame's own answer through a
-//!   [`Request`]'s [`Responder`] ([`Client::requests`]), the termination handshake. They decode
-//!   every message with [`wire::decode_message`] and [`wire::decode_reply_message`].
+//!   [`Request`]'s [`Responder`] ([`Client::requests`]), the termination handshake. They
+//!   encode every message they send as a [`wire::Outgoing`] and decode every one they receive
+//!   with [`wire::parse_message`] and [`wire::parse_reply_message`]: no bytes by hand.
 //! - [`media`]: where frames come from and go — the built-in [`media::TestPattern`], video
 //!   files, image sequences, streams and cameras through ffmpeg ([`media::VideoSource`]), the
 //!   reducer, a window (`media::Display`, feature `display`) and a recorder.
@@ -32,7 +36,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod client;
-mod compress;
+mod codec;
 mod error;
 pub mod media;
 mod options;
@@ -51,7 +55,7 @@ pub use wire::ndarray;
 pub use wire::{bytes, rmpv};
 
 pub use client::{Client, ClientStream};
-pub use compress::{CodecTime, CodecTimes};
+pub use codec::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result, error_chain};
 pub use media::Source;
 pub use options::{
@@ -65,7 +69,8 @@ pub use secure::{Secure, SecureMode};
 pub use server::{ByteCount, Server, SourceItem};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
-    Dtype, Element, End, Frame, FrameError, IntoReply, PEER_TEXT_LIMIT, Reply, Scalar, Size,
+    Dtype, DtypeError, Element, End, Frame, FrameError, IntoReply, PEER_TEXT_LIMIT, Reply, Scalar,
+    Size,
 };
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 use futures::{Stream, StreamExt};
 use tracing::{debug, warn};
 
-use crate::compress::{self, CodecTimes, Encoding};
+use crate::codec::{self, CodecTimes, Encoding};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::queue::{Queue, Transceiver};
-use crate::transport::{Part, Role, Socket};
-use crate::wire::{self, Compression, Data, End, Frame, Reply, ReplyMessage};
+use crate::transport::{Link, Role, Transport};
+use crate::wire::{self, Compression, Data, End, Frame, Outgoing, Reply, ReplyMessage};
 
 /// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
 #[derive(Debug, Clone)]
@@ -43,13 +43,13 @@ impl From<(Data, Frame)> for SourceItem {
 }
 
 /// A frame on its way out: its data, capture time and frame part (maybe still being encoded).
-struct Outgoing {
+struct Upcoming {
     data: Option<Data>,
     captured: Option<SystemTime>,
     part: Encoding,
 }
 
-impl Outgoing {
+impl Upcoming {
     /// Takes the source's next item and starts making its frame part; `None` at the source's
     /// end, and when the source fails (its error put in `failed`).
     async fn next<S, I, E>(
@@ -58,7 +58,7 @@ impl Outgoing {
         times: &CodecTimes,
         bidirectional: bool,
         failed: &mut Option<Error>,
-    ) -> Result<Option<Outgoing>>
+    ) -> Result<Option<Upcoming>>
     where
         S: Stream<Item = std::result::Result<I, E>>,
         I: Into<SourceItem>,
@@ -77,7 +77,7 @@ impl Outgoing {
             SourceItem::Frame(_) if bidirectional => return Err(Error::ExpectedDataFramePair),
             SourceItem::Frame(f) => (None, f),
         };
-        Ok(Some(Outgoing {
+        Ok(Some(Upcoming {
             data,
             captured: frame.captured(),
             part: Encoding::start(&frame, compression, times),
@@ -119,11 +119,10 @@ const PUBSUB_TERMINATE_WINDOW: Duration = Duration::from_millis(500);
 ///
 /// There is no `recv_generator` on this type: receiving is [`crate::Client`]'s job.
 pub struct Server {
-    socket: Option<Socket>,
+    link: Option<Link>,
     opts: Options,
     timeout: Duration,
     replies: Transceiver,
-    header: Vec<u8>,
     subscribed: bool,
     state: State,
     evictions: u64,
@@ -168,17 +167,15 @@ impl Server {
     /// Validates the options and connects. Must be called inside a tokio runtime.
     pub fn new(opts: Options) -> Result<Server> {
         opts.validate_for(End::Server)?;
-        let ctx = zmq::Context::new();
-        let socket = Socket::open(&ctx, &opts, Role::Send)?;
-        debug!(endpoint = socket.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "send mode connected");
+        let link = Link::open(&opts, Role::Send)?;
+        debug!(endpoint = link.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "send mode connected");
         Ok(Server {
-            socket: Some(socket),
+            link: Some(link),
             timeout: opts.effective_timeout(),
             replies: Transceiver {
                 queue: Arc::new(Queue::new(opts.queue_capacity, opts.queue_max_bytes)),
             },
             opts,
-            header: Vec::with_capacity(64),
             subscribed: false,
             state: State::Open,
             evictions: 0,
@@ -191,7 +188,7 @@ impl Server {
 
     /// The endpoint this end connected to.
     pub fn endpoint(&self) -> Option<&str> {
-        self.socket.as_ref().map(Socket::endpoint)
+        self.link.as_ref().map(|l| l.endpoint())
     }
 
     /// The options in effect.
@@ -224,8 +221,8 @@ impl Server {
         self.replies.transceive_data()
     }
 
-    fn socket(&self) -> Result<&Socket> {
-        match (self.state, &self.socket) {
+    fn link(&self) -> Result<&Link> {
+        match (self.state, &self.link) {
             (State::Open, Some(s)) => Ok(s),
             _ => Err(Error::Closed),
         }
@@ -296,10 +293,10 @@ impl Server {
         let mut failed = None;
         let streamed: Result<()> = async {
             let mut upcoming =
-                Outgoing::next(&mut source, compression, &codec, bidirectional, &mut failed)
+                Upcoming::next(&mut source, compression, &codec, bidirectional, &mut failed)
                     .await?;
             while let Some(outgoing) = upcoming {
-                let Outgoing {
+                let Upcoming {
                     data,
                     captured,
                     part,
@@ -311,7 +308,7 @@ impl Server {
                 // queued behind it on this thread: take part in tokio's cooperative budget.
                 tokio::task::consume_budget().await;
                 upcoming = if overlap {
-                    let next = Outgoing::next(
+                    let next = Upcoming::next(
                         &mut source,
                         compression,
                         &codec,
@@ -321,7 +318,7 @@ impl Server {
                     futures::future::try_join(self.settle(), next).await?.1
                 } else {
                     self.settle().await?;
-                    Outgoing::next(&mut source, compression, &codec, bidirectional, &mut failed)
+                    Upcoming::next(&mut source, compression, &codec, bidirectional, &mut failed)
                         .await?
                 };
             }
@@ -388,27 +385,22 @@ impl Server {
         part: Encoding,
     ) -> Result<()> {
         let timeout = self.timeout;
-        let socket = self.socket()?;
+        let link = self.link()?;
         if self.opts.pattern == Pattern::PubSub && !self.subscribed {
-            Self::await_subscriber(socket, timeout).await?;
+            link.await_subscriber(timeout).await?;
             self.subscribed = true;
         }
         let part = part.finish().await?;
-        self.header.clear();
-        let bi_mode = self.opts.bidirectional_mode;
-        if self.opts.timestamps {
-            let captured = captured.unwrap_or_else(SystemTime::now);
-            wire::encode_header_stamped(&mut self.header, bi_mode, data, captured);
-        } else {
-            wire::encode_header(&mut self.header, bi_mode, data);
-        }
-        let bytes = self.header.len() + part.len();
-        let parts = [Part::Copy(&self.header), Part::Share(part)];
-        let socket = self.socket()?;
-        // Only an answered frame needs the mark (and its look at the socket's events).
-        let mark = self.opts.pattern.has_replies().then(|| socket.peer_mark());
-        socket.send(parts, timeout, "room to send a frame").await?;
-        self.sent.add(bytes);
+        let stamp = self
+            .opts
+            .timestamps
+            .then(|| captured.unwrap_or_else(SystemTime::now));
+        let msg = Outgoing::frame(self.opts.bidirectional_mode, data, stamp, part);
+        let link = self.link()?;
+        // Only an answered frame needs the mark (and its look at the peers).
+        let mark = self.opts.pattern.has_replies().then(|| link.peer_mark());
+        link.send(&msg, timeout, "room to send a frame").await?;
+        self.sent.add(msg.len());
         if let Some(mark) = mark {
             self.in_flight.push_back(mark);
         }
@@ -424,15 +416,6 @@ impl Server {
         Ok(())
     }
 
-    async fn await_subscriber(socket: &Socket, timeout: Duration) -> Result<()> {
-        loop {
-            let msg = socket.recv(timeout, "a subscriber").await?;
-            if msg.first().and_then(|m| m.first()) == Some(&1) {
-                return Ok(());
-            }
-        }
-    }
-
     /// Receives answers, oldest first, until at most `keep` frames are unanswered.
     async fn take_answers(&mut self, keep: usize) -> Result<()> {
         while self.in_flight.len() > keep {
@@ -445,27 +428,21 @@ impl Server {
 
     async fn receive_reply(&mut self, mark: u32) -> Result<()> {
         let parts = self
-            .socket()?
+            .link()?
             .recv_answer(self.timeout, "the client's reply", mark)
             .await?;
-        let (bidirectional, limits) = (self.opts.bidirectional_mode, self.opts.limits());
-        let wire_bytes: usize = parts.iter().map(|p| p.len()).sum();
-        let decoded = compress::decode(parts, &self.codec, move |p| {
-            let reply = wire::decode_reply_message(p, bidirectional, limits);
-            // The peer's text, cut short for the log.
-            let first = p
-                .first()
-                .map(|f| f.slice(..f.len().min(80)))
-                .unwrap_or_default();
-            (reply, first)
-        });
-        let (reply, first) = decoded.await?;
+        let wire_bytes = parts.wire_len();
+        let parsed =
+            wire::parse_reply_message(&parts, self.opts.bidirectional_mode, self.opts.limits())?;
+        let reply = codec::decode(parsed, &self.codec).await?;
         let reply = match reply? {
             ReplyMessage::Mismatch(missing_on) => {
                 return Err(Error::BidirectionalMismatch { missing_on });
             }
             ReplyMessage::Confirmation => {
-                debug!(confirmation = %String::from_utf8_lossy(&first), "reply");
+                // The peer's text, cut short for the log.
+                let first = parts.first().map(|f| f.slice(..f.len().min(80)));
+                debug!(confirmation = %String::from_utf8_lossy(&first.unwrap_or_default()), "reply");
                 return Ok(());
             }
             ReplyMessage::Data(d) => d.map(Reply::Data),
@@ -508,13 +485,13 @@ impl Server {
     }
 
     async fn terminate(&mut self) -> Result<()> {
-        let socket = self.socket()?;
+        let link = self.link()?;
         let timeout = self.timeout;
         // Nobody to tell: the client has left, or none has come and the stream was interrupted
         // waiting for one (a frame's send cancelled, as Ctrl-C does). The end message would wait
         // the whole timeout for a peer to take it; the stream ends now instead. (A stream that
         // simply ends before its client has come still waits for it, as vidgear's does.)
-        let nobody = match socket.alone() {
+        let nobody = match link.alone() {
             Some(left) => left || self.interrupted,
             None => false,
         };
@@ -522,42 +499,37 @@ impl Server {
             debug!("no peer is connected: the stream ends without the end message");
             return Ok(());
         }
-        let mut msg = Vec::new();
-        wire::encode_terminate(&mut msg);
+        let end = Outgoing::terminate();
         match self.opts.pattern {
             Pattern::Pair | Pattern::ReqRep => {
                 // The answers still on their way belong to frames sent: take them first.
                 self.take_answers(0).await?;
-                let socket = self.socket()?;
-                let mark = socket.peer_mark();
-                socket
-                    .send([Part::Copy(&msg)], timeout, "room to terminate")
-                    .await?;
-                let answer = socket
+                let link = self.link()?;
+                let mark = link.peer_mark();
+                link.send(&end, timeout, "room to terminate").await?;
+                let answer = link
                     .recv_answer(timeout, "the termination answer", mark)
                     .await?;
-                let text = wire::decode_terminated(answer.first().map_or(&[][..], |p| &p[..]))?;
+                let text = wire::decode_terminated_message(&answer)?;
                 debug!(%text, "client confirmed termination");
             }
             Pattern::PubSub => {
                 // With no frame sent yet, a subscriber may still be on its way: wait for it
                 // (a timeout here means there is nobody to tell).
                 let subscribed = self.subscribed
-                    || match Self::await_subscriber(socket, timeout).await {
+                    || match link.await_subscriber(timeout).await {
                         Ok(()) => true,
                         Err(Error::Timeout { .. }) => false,
                         Err(e) => return Err(e),
                     };
                 if subscribed {
-                    Self::terminate_subscribers(socket, &msg, timeout).await?;
+                    Self::terminate_subscribers(link, &end, timeout).await?;
                 }
             }
             Pattern::PushPull => {
-                socket
-                    .send([Part::Copy(&msg)], timeout, "room to terminate")
-                    .await?;
+                link.send(&end, timeout, "room to terminate").await?;
                 // Let the queued frames and the end message drain when the socket closes.
-                socket.set_linger(timeout)?;
+                link.set_linger(timeout)?;
             }
         }
         Ok(())
@@ -566,16 +538,12 @@ impl Server {
     /// PUB/SUB drops what a slow subscriber has no room for, so the end message is repeated
     /// until the subscribers leave (they stop at the first one; a netgear-rs subscriber
     /// unsubscribes) or for half a second (bounded by the timeout).
-    async fn terminate_subscribers(socket: &Socket, msg: &[u8], timeout: Duration) -> Result<()> {
+    async fn terminate_subscribers(link: &Link, end: &Outgoing, timeout: Duration) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout.min(PUBSUB_TERMINATE_WINDOW);
         loop {
-            socket
-                .send([Part::Copy(msg)], timeout, "room to terminate")
-                .await?;
-            match socket.recv(PUBSUB_TERMINATE_INTERVAL, "").await {
-                Ok(m) if m.first().and_then(|p| p.first()) == Some(&0) => return Ok(()),
-                Ok(_) | Err(Error::Timeout { .. }) => {}
-                Err(e) => return Err(e),
+            link.send(end, timeout, "room to terminate").await?;
+            if link.subscriber_left(PUBSUB_TERMINATE_INTERVAL).await? {
+                return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
                 debug!("the end of the stream was repeated; no subscriber said it left");
@@ -587,16 +555,16 @@ impl Server {
     /// Drops the connection without the handshake.
     async fn abort(&mut self) {
         self.state = State::Closed;
-        if let Some(s) = &self.socket {
-            let _ = s.set_linger(Duration::ZERO);
+        if let Some(link) = &self.link {
+            let _ = link.set_linger(Duration::ZERO);
         }
         self.release().await;
     }
 
     /// Closes the socket off the event loop: closing waits for the linger period.
     async fn release(&mut self) {
-        if let Some(socket) = self.socket.take() {
-            let _ = tokio::task::spawn_blocking(move || drop(socket)).await;
+        if let Some(link) = self.link.take() {
+            let _ = tokio::task::spawn_blocking(move || drop(link)).await;
         }
     }
 }

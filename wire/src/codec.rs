@@ -28,10 +28,12 @@
 
 use bytes::Bytes;
 
+use crate::dtype::Dtype;
 use crate::error::DecodeError;
-use crate::frame::{self, Dtype, Frame};
+use crate::frame::Frame;
 use crate::msgpack::{infallible, put_bin, put_str};
 use crate::numpy::frame_header;
+use crate::shape::byte_len;
 
 /// The largest frame a compressed frame may decode into by default: what an uncompressed frame
 /// can carry in the default largest message (64 MiB).
@@ -146,20 +148,6 @@ impl Codec {
     }
 }
 
-/// The codec of a frame part, if it is a compressed frame: a look at the map's keys, nothing
-/// decoded or allocated. Lets a receiver move the decoding of a compressed frame (milliseconds
-/// of CPU) off its async reactor and keep raw frames (microseconds) where they are.
-pub fn frame_codec(part: &[u8]) -> Option<Codec> {
-    let mut r = crate::reader::Reader::new(part, "frame");
-    for _ in 0..r.map_len().ok()? {
-        if r.str_or_bin().ok()? == b"type" {
-            return Codec::from_type(r.str_or_bin().ok()?);
-        }
-        r.skip().ok()?;
-    }
-    None
-}
-
 /// Why a frame could not be compressed (local input, not peer input).
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -188,17 +176,22 @@ fn jpeg_format(dtype: Dtype, shape: &[usize]) -> Option<turbojpeg::PixelFormat> 
     }
 }
 
-/// The frame part for `frame` under `compression`: the compressed map, or the plain
-/// msgpack_numpy part ([`crate::frame_part`], no copy) when the frame goes as it is.
+/// `frame` compressed under `compression`: the compressed frame map (see the module doc), or
+/// `None` when the frame goes as it is (no compression, a frame JPEG cannot carry, compressed
+/// bytes that do not fit one msgpack bin — an incompressible frame near 4 GiB grows a little
+/// under lz4).
 ///
 /// This is CPU work (about 5–15 ms for a 1080p JPEG): run it off an async reactor.
-pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<Bytes, CodecError> {
+pub(crate) fn compress(
+    frame: &Frame,
+    compression: Compression,
+) -> Result<Option<Bytes>, CodecError> {
     let pixels = frame.as_bytes();
     let (codec, data) = match compression {
-        Compression::None => return Ok(crate::frame_part(frame)),
+        Compression::None => return Ok(None),
         Compression::Jpeg { quality } => {
             let Some(format) = jpeg_format(frame.dtype(), frame.shape()) else {
-                return Ok(crate::frame_part(frame));
+                return Ok(None);
             };
             (Codec::Jpeg, jpeg(frame, format, quality)?)
         }
@@ -209,10 +202,7 @@ pub fn compressed_frame_part(frame: &Frame, compression: Compression) -> Result<
         ),
     };
     let shape = frame.shape().iter().map(|&d| d as u64);
-    // Compressed bytes that do not fit one msgpack bin (an incompressible frame near 4 GiB
-    // grows a little under lz4): the frame goes as it is, which always fits.
-    Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data)
-        .unwrap_or_else(|| crate::frame_part(frame)))
+    Ok(compressed_part(codec, shape, frame.dtype().as_str(), &data))
 }
 
 /// `frame` (of a shape [`jpeg_format`] gave `format` for) as JPEG, with this thread's
@@ -355,7 +345,7 @@ pub(crate) fn decompress(
     max_frame_size: usize,
 ) -> Result<Frame, DecodeError> {
     let shape64 = || shape.iter().map(|&d| d as u64).collect::<Vec<_>>();
-    let expected = frame::byte_len(dtype, &shape)
+    let expected = byte_len(dtype, &shape)
         .filter(|&n| u32::try_from(n).is_ok())
         .ok_or_else(|| DecodeError::ShapeOverflow(shape64()))?;
     if expected > max_frame_size {
@@ -472,8 +462,8 @@ pub(crate) fn decompress(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::{ByteOrder, Scalar};
-    use crate::{decode_frame, decode_frame_limited};
+    use crate::dtype::{ByteOrder, Scalar};
+    use crate::{compressed_frame_part, decode_frame, decode_frame_limited, frame_codec};
 
     /// A smooth, image-like `h × w × c` `|u1` frame.
     fn image(h: usize, w: usize, c: usize) -> Frame {
@@ -530,7 +520,7 @@ mod tests {
             for order in [ByteOrder::Little, ByteOrder::Big] {
                 let dtype = Dtype::with_order(scalar, order);
                 let shape = vec![5, 7, 2];
-                let n = frame::byte_len(dtype, &shape).unwrap();
+                let n = byte_len(dtype, &shape).unwrap();
                 let bytes: Vec<u8> = (0..n).map(|i| (i * 7 % 13) as u8).collect();
                 let f = Frame::new(dtype, shape, bytes).unwrap();
                 for c in [Compression::Lz4, Compression::ZSTD] {

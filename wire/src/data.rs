@@ -82,8 +82,8 @@ impl Data {
         // The path and the message can hold the peer's keys and strings: cut short.
         serde_path_to_error::deserialize(&mut de).map_err(|e| DataError::Decode {
             ty: std::any::type_name::<T>(),
-            path: crate::error::cut_detail(path_of(e.path())),
-            detail: crate::error::cut_detail(decode_detail(e.inner())),
+            path: crate::text::cut_detail(path_of(e.path())),
+            detail: crate::text::cut_detail(decode_detail(e.inner())),
         })
     }
 

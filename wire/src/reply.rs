@@ -214,7 +214,7 @@ pub fn decode_terminated(part: &[u8]) -> Result<String, DecodeError> {
             b"terminated" => {
                 r.key = "terminated";
                 // The peer's text, cut short: it is only ever logged.
-                text = Some(crate::error::peer_text(r.str_or_bin()?));
+                text = Some(crate::text::peer_text(r.str_or_bin()?));
             }
             _ => r.skip()?,
         }

@@ -1,68 +1,22 @@
 //! The msgpack_numpy frame codec: a frame as the map `{b"nd", b"type", b"kind", b"shape",
-//! b"data"}` that Python's `msgpack_numpy` writes and reads.
+//! b"data"}` that Python's `msgpack_numpy` writes and reads. Writing a raw frame, and reading
+//! any frame map (raw, or compressed: see `codec.rs`) up to its bytes.
+
+use std::ops::Range;
 
 use bytes::Bytes;
 
-use crate::codec::{self, Codec, DEFAULT_MAX_FRAME_SIZE};
-use crate::error::{DecodeError, FrameError};
-use crate::frame::{self, Dtype, Frame, MAX_DIMS};
-use crate::msgpack::infallible;
+use crate::dtype::Dtype;
+use crate::error::DecodeError;
+use crate::frame::Frame;
 use crate::reader::Reader;
+use crate::shape::{MAX_DIMS, byte_len};
+use crate::text::peer_text;
 
-/// The longest msgpack_numpy header: the fixed keys and values, and up to [`MAX_DIMS`]
-/// dimensions of at most 9 bytes each.
-const FRAME_HEADER_MAX: usize = 64 + 9 * MAX_DIMS;
+mod prefix;
 
-/// The two sizes a msgpack_numpy header carries, as msgpack writes them: the number of
-/// dimensions (at most [`MAX_DIMS`]) and the byte count of `data` (one msgpack bin: under
-/// 4 GiB). Checked, never cast: a 32768 × 32768 × 4 frame is 2³² bytes, which a `u32` cast
-/// would write as 0.
-fn header_sizes(shape: &[usize], len: usize) -> Result<(u32, u32), FrameError> {
-    let dims = u32::try_from(shape.len())
-        .ok()
-        .filter(|_| shape.len() <= MAX_DIMS)
-        .ok_or(FrameError::TooManyDims(shape.len()))?;
-    let len = u32::try_from(len).map_err(|_| FrameError::TooLarge(shape.to_vec()))?;
-    Ok((dims, len))
-}
-
-/// Writes the msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to
-/// and including the bin header of its `data`.
-fn put_frame_header<W: rmp::encode::RmpWrite>(
-    out: &mut W,
-    dtype: Dtype,
-    shape: &[usize],
-    len: usize,
-) -> Result<(), FrameError> {
-    let (dims, len) = header_sizes(shape, len)?;
-    infallible(out.write_u8(0x85));
-    infallible(rmp::encode::write_bin(out, b"nd"));
-    infallible(out.write_u8(0xc3));
-    infallible(rmp::encode::write_bin(out, b"type"));
-    infallible(rmp::encode::write_str(out, dtype.as_str()));
-    infallible(rmp::encode::write_bin(out, b"kind"));
-    infallible(rmp::encode::write_bin(out, b""));
-    infallible(rmp::encode::write_bin(out, b"shape"));
-    infallible(rmp::encode::write_array_len(out, dims));
-    for &d in shape {
-        infallible(rmp::encode::write_uint(out, d as u64));
-    }
-    infallible(rmp::encode::write_bin(out, b"data"));
-    infallible(rmp::encode::write_bin_len(out, len));
-    Ok(())
-}
-
-/// The msgpack_numpy map that precedes `len` bytes of a `dtype` frame of `shape`, up to and
-/// including the bin header of its `data`: write the frame's bytes right behind it and
-/// [`decode_frame`] gives a frame that is sent again without a copy.
-///
-/// Fails with [`FrameError::TooManyDims`] past [`MAX_DIMS`] dimensions and with
-/// [`FrameError::TooLarge`] when `len` does not fit one msgpack bin (4 GiB or more).
-pub fn frame_header(dtype: Dtype, shape: &[usize], len: usize) -> Result<Vec<u8>, FrameError> {
-    let mut out = Vec::with_capacity(48 + shape.len().min(MAX_DIMS) * 9);
-    put_frame_header(&mut out, dtype, shape, len)?;
-    Ok(out)
-}
+pub use prefix::frame_header;
+use prefix::{FRAME_HEADER_MAX, put_frame_header};
 
 /// The frame as msgpack_numpy encodes it: `{b"nd": true, b"type": "<dtype>", b"kind": b"",
 /// b"shape": [...], b"data": <bytes>}`. Shared without a copy when the frame still has the
@@ -102,17 +56,24 @@ pub fn encode_frame(frame: &Frame) -> Vec<u8> {
     frame_part(frame).into()
 }
 
-/// Decodes a msgpack_numpy frame. The frame's bytes are a slice of `part` (no copy).
-///
-/// Object dtypes (pickles) and structured dtypes are refused; the shape must match the byte
-/// count exactly. A compressed frame (see [`Codec`](crate::Codec)) is decompressed into at most
-/// [`DEFAULT_MAX_FRAME_SIZE`] bytes; [`decode_frame_limited`] sets another limit.
-pub fn decode_frame(part: &Bytes) -> Result<Frame, DecodeError> {
-    decode_frame_limited(part, DEFAULT_MAX_FRAME_SIZE)
+/// A frame map as read: what its `type` names (a numpy dtype, or for a compressed frame a codec
+/// `C` with the decoded dtype), its shape, and where its `data` lies in the part.
+pub(crate) struct Map<C> {
+    /// The codec, for a compressed frame.
+    pub(crate) codec: Option<C>,
+    /// The frame's dtype (a compressed frame's decoded dtype).
+    pub(crate) dtype: Dtype,
+    pub(crate) shape: Vec<usize>,
+    /// The `data` bin's bytes, as a range of the part.
+    pub(crate) data: Range<usize>,
 }
 
-/// [`decode_frame`], with a compressed frame decoded into at most `max_frame_size` bytes.
-pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame, DecodeError> {
+/// Reads a frame map, every key checked; `codec_of` says whether a `type` names a codec (then
+/// the decoded dtype is under `dtype`). Object (pickled) and structured dtypes are refused.
+pub(crate) fn parse<C>(
+    part: &[u8],
+    codec_of: impl Fn(&[u8]) -> Option<C>,
+) -> Result<Map<C>, DecodeError> {
     const WHAT: &str = "frame";
     let mut r = Reader::new(part, WHAT);
     let mut nd = None;
@@ -178,7 +139,7 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
         other => {
             return Err(DecodeError::UnsupportedDtype(format!(
                 "kind {}",
-                crate::error::peer_text(other)
+                peer_text(other)
             )));
         }
     }
@@ -189,7 +150,7 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
         return Err(DecodeError::NotAnArray);
     }
     let type_str = type_str.ok_or_else(|| missing("type"))?;
-    let codec = Codec::from_type(type_str);
+    let codec = codec_of(type_str);
     let dtype = parse_dtype(match codec {
         Some(_) => decoded_dtype.ok_or_else(|| missing("dtype"))?,
         None => type_str,
@@ -201,37 +162,48 @@ pub fn decode_frame_limited(part: &Bytes, max_frame_size: usize) -> Result<Frame
         .map(|&d| usize::try_from(d).ok())
         .collect::<Option<_>>()
         .ok_or_else(|| DecodeError::ShapeOverflow(shape64.to_vec()))?;
-    if let Some(codec) = codec {
-        return codec::decompress(codec, dtype, shape, &part[range], max_frame_size);
-    }
-    let expected = frame::byte_len(dtype, &shape)
-        .ok_or_else(|| DecodeError::ShapeOverflow(shape64.to_vec()))?;
-    if expected != range.len() {
+    Ok(Map {
+        codec,
+        dtype,
+        shape,
+        data: range,
+    })
+}
+
+/// The raw (msgpack_numpy) frame a map read by [`parse`] describes: its bytes are a slice of
+/// `part` (no copy), and must be exactly as many as the shape says.
+pub(crate) fn raw_frame<C>(part: &Bytes, map: Map<C>) -> Result<Frame, DecodeError> {
+    let Map {
+        dtype, shape, data, ..
+    } = map;
+    let expected = byte_len(dtype, &shape)
+        .ok_or_else(|| DecodeError::ShapeOverflow(shape.iter().map(|&d| d as u64).collect()))?;
+    if expected != data.len() {
         return Err(DecodeError::SizeMismatch {
             expected,
-            got: range.len(),
+            got: data.len(),
         });
     }
-    if range.end != part.len() {
+    if data.end != part.len() {
         // Only a trailing `data` makes the part re-sendable as it is; keep just the bytes.
-        return Frame::new(dtype, shape, part.slice(range))
+        return Frame::new(dtype, shape, part.slice(data))
             .map_err(|e| DecodeError::Unexpected(e.to_string()));
     }
-    Ok(Frame::from_wire(dtype, shape, part.clone(), range.start))
+    Ok(Frame::from_wire(dtype, shape, part.clone(), data.start))
 }
 
 /// A numpy dtype string from the peer (at most `PEER_TEXT_LIMIT` bytes of it quoted in an
 /// error).
 fn parse_dtype(s: &[u8]) -> Result<Dtype, DecodeError> {
-    Dtype::parse(
-        std::str::from_utf8(s)
-            .map_err(|_| DecodeError::UnsupportedDtype(crate::error::peer_text(s)))?,
-    )
+    let s = std::str::from_utf8(s).map_err(|_| DecodeError::UnsupportedDtype(peer_text(s)))?;
+    Ok(Dtype::parse(s)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode_frame;
+    use crate::error::FrameError;
     use crate::msgpack::{put_bin, put_str};
 
     #[test]

@@ -1,5 +1,8 @@
-//! Compressed frames off the async reactor: encoding ([`Options::compression`]) and decoding a
-//! 1080p JPEG take milliseconds of CPU, which would stall every other task of the runtime.
+//! Codec work off the async reactor: the one place the library schedules the wire layer's pure
+//! codecs. Compressing a frame part ([`Options::compression`]) and decompressing a received one
+//! take milliseconds of CPU for a 1080p JPEG, which would stall every other task of the runtime:
+//! they run on tokio's blocking pool, timed ([`CodecTimes`]); raw frames cost microseconds and
+//! stay where they are.
 //!
 //! [`Options::compression`]: crate::Options::compression
 
@@ -10,18 +13,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::transport;
-use crate::wire::{self, Compression, Frame};
-
-/// The frame part for `frame`: as it is (no copy) when `compression` leaves it alone, else
-/// compressed on tokio's blocking pool.
-pub(crate) async fn frame_part(
-    frame: &Frame,
-    compression: Compression,
-    times: &CodecTimes,
-) -> Result<Bytes> {
-    Encoding::start(frame, compression, times).finish().await
-}
+use crate::wire::{self, Compression, Frame, Parsed};
 
 /// A frame part being made: ready at once for a raw frame, or being compressed on tokio's
 /// blocking pool while the caller does something else (sends the previous frame).
@@ -57,20 +49,25 @@ impl Encoding {
     }
 }
 
-/// Runs `decode` over a received message: on the blocking pool when its second part is a
-/// compressed frame, right here otherwise (a raw frame decodes in microseconds, without a copy).
-pub(crate) async fn decode<T: Send + 'static>(
-    parts: transport::Message,
+/// Finishes decoding a message read by [`wire::parse_message`] or
+/// [`wire::parse_reply_message`]: on the blocking pool when its frame is compressed, right here
+/// otherwise (a raw frame is decoded already: a slice of the message, no copy). The map of each
+/// part is read once, by the parse.
+pub(crate) async fn decode<P>(
+    parsed: P,
     times: &CodecTimes,
-    decode: impl FnOnce(&[Bytes]) -> T + Send + 'static,
-) -> Result<T> {
-    if parts.get(1).and_then(|p| wire::frame_codec(p)).is_none() {
-        return Ok(decode(&parts));
+) -> Result<std::result::Result<P::Decoded, wire::DecodeError>>
+where
+    P: Parsed + Send + 'static,
+    P::Decoded: Send + 'static,
+{
+    if parsed.codec().is_none() {
+        return Ok(parsed.decode());
     }
     let times = times.clone();
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        let decoded = decode(&parts);
+        let decoded = parsed.decode();
         times.0.decode.add(started.elapsed());
         decoded
     })
