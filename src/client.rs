@@ -80,7 +80,12 @@ impl Client {
         opts.validate_for(End::Client)?;
         let link = Link::open(&opts, Role::Receive)?;
         debug!(endpoint = link.local_endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "receive mode bound");
-        Ok(Client {
+        Ok(Client::over(link, opts))
+    }
+
+    /// A receive-mode end over `link`, with options already validated.
+    pub(crate) fn over(link: Link, opts: Options) -> Client {
+        Client {
             link,
             timeout: opts.effective_timeout(),
             // This end's own values: bounded by count (their bytes are the user's).
@@ -93,7 +98,7 @@ impl Client {
             dropped: AtomicU64::new(0),
             received: AtomicU64::new(0),
             codec: CodecTimes::default(),
-        })
+        }
     }
 
     /// The endpoint this end was asked to bind, as [`Options::endpoint`] built it

@@ -37,6 +37,8 @@
 
 mod client;
 mod codec;
+#[cfg(test)]
+mod ends_in_memory;
 mod error;
 pub mod media;
 mod options;

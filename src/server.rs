@@ -169,7 +169,12 @@ impl Server {
         opts.validate_for(End::Server)?;
         let link = Link::open(&opts, Role::Send)?;
         debug!(endpoint = link.endpoint(), pattern = %opts.pattern, bidirectional = opts.bidirectional_mode, "send mode connected");
-        Ok(Server {
+        Ok(Server::over(link, opts))
+    }
+
+    /// A send-mode end over `link`, with options already validated.
+    pub(crate) fn over(link: Link, opts: Options) -> Server {
+        Server {
             link: Some(link),
             timeout: opts.effective_timeout(),
             replies: Transceiver {
@@ -183,7 +188,7 @@ impl Server {
             codec: CodecTimes::default(),
             in_flight: std::collections::VecDeque::new(),
             interrupted: false,
-        })
+        }
     }
 
     /// The endpoint this end connected to.

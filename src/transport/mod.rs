@@ -7,6 +7,8 @@
 //!   [`Received`].
 //! - `libzmq/`: the first transport, async ZeroMQ sockets on tokio (tcp and ipc, the four
 //!   patterns, secure mode).
+//! - `memory.rs` (tests only): two ends joined by channels, to test the ends' protocol without
+//!   sockets — and a second implementation, which keeps the interface honest.
 //!
 //! [`Link`] is the transport an end holds: an enum with a variant per transport (static
 //! dispatch: the ends' futures stay `Send` and their types plain, where a `dyn` transport could
@@ -15,10 +17,14 @@
 
 mod interface;
 mod libzmq;
+#[cfg(test)]
+mod memory;
 
 use std::time::Duration;
 
 pub(crate) use interface::{Received, Role, Transport};
+#[cfg(test)]
+pub(crate) use memory::pair as memory_pair;
 
 use crate::error::Result;
 use crate::options::Options;
@@ -28,6 +34,9 @@ use crate::wire::Outgoing;
 pub(crate) enum Link {
     /// libzmq: tcp or ipc.
     Zmq(libzmq::ZmqSocket),
+    /// In memory, for the ends' own tests.
+    #[cfg(test)]
+    Memory(memory::MemoryLink),
 }
 
 impl Link {
@@ -43,6 +52,8 @@ macro_rules! dispatch {
     ($link:expr, $t:ident => $call:expr) => {
         match $link {
             Link::Zmq($t) => $call,
+            #[cfg(test)]
+            Link::Memory($t) => $call,
         }
     };
 }
