@@ -97,7 +97,7 @@ async fn a_request_answers_its_own_frame() {
         while let Some(request) = requests.next().await {
             let request = request?;
             let n: u8 = request.data().expect("data").deserialize()?;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 request.reply(u64::from(n) + 100)?;
             } else {
                 request.reply(frame(n + 100))?;
