@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the Python guide's table of vidgear's capture parameters from
 python/netgear_rs/capture.py's PARAMETERS (read as text: nothing is imported), or, with
---check README.md, fails if the README's table is not that one."""
+--check docs/python.md, fails if the guide's table is not that one (--write docs/python.md
+puts it there)."""
 
 import os
 import sys

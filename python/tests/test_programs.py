@@ -237,8 +237,8 @@ def test_a_sender_alone_ends_at_once_on_ctrl_c(tmp_path):
 
 
 def test_the_guides_table_is_the_packages():
-    """The README's table of capture parameters is netgear_rs.capture.PARAMETERS, word for
-    word (scripts/capture-table.py --write README.md makes it)."""
+    """The Python guide's table of capture parameters is netgear_rs.capture.PARAMETERS, word
+    for word (scripts/capture-table.py --write docs/python.md makes it)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     subprocess.run([sys.executable, os.path.join(root, "scripts", "capture-table.py"), "--check",
-                    os.path.join(root, "README.md")], check=True)
+                    os.path.join(root, "docs", "python.md")], check=True)
