@@ -32,7 +32,7 @@ use crate::dtype::Dtype;
 use crate::error::DecodeError;
 use crate::frame::Frame;
 use crate::msgpack::{infallible, put_bin, put_str};
-use crate::numpy::frame_header;
+use crate::numpy::prefix::frame_header;
 use crate::shape::byte_len;
 
 /// The largest frame a compressed frame may decode into by default: what an uncompressed frame

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::dtype::Dtype;
 use crate::element::Elements;
 use crate::error::FrameError;
-use crate::numpy::frame_header;
+use crate::numpy::prefix::frame_header;
 use crate::shape::{MAX_DIMS, byte_len};
 
 /// The alignment of the elements of a frame this crate lays out: that of the largest element

@@ -13,7 +13,7 @@ use crate::reader::Reader;
 use crate::shape::{MAX_DIMS, byte_len};
 use crate::text::peer_text;
 
-mod prefix;
+pub(crate) mod prefix;
 
 pub use prefix::frame_header;
 use prefix::{FRAME_HEADER_MAX, put_frame_header};
