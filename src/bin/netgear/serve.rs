@@ -9,6 +9,7 @@ use netgear::media::{Interpolation, Live, LiveCounts, TestPattern, reducer};
 use netgear::{Error, Frame, Server, Source, SourceItem};
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
+use crate::error::{CliError, FlagError};
 use crate::stats::{Percentiles, ReplyTally, StreamStats};
 use crate::status::{Snapshot, Status};
 
@@ -47,22 +48,24 @@ pub(crate) struct ServeArgs {
     pub(crate) max_in_flight: usize,
 }
 
-pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
+pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
     let mut opts = args.conn.options(netgear::End::Server)?;
     opts.max_in_flight = args.max_in_flight;
     let bidirectional = opts.bidirectional_mode;
     if data.is_some() && !bidirectional {
-        return Err(Error::InvalidOption(
-            "--data and --data-json need --bidirectional".into(),
-        ));
+        return Err(FlagError::Needs {
+            flags: "--data and --data-json",
+            needs: "--bidirectional",
+        }
+        .into());
     }
     let period = match args.fps {
         Some(fps) if fps.is_finite() && fps > 0.0 => Some(Duration::from_secs_f64(1.0 / fps)),
         Some(fps) => {
-            return Err(Error::InvalidOption(format!(
-                "--fps {fps}: must be a positive number"
-            )));
+            return Err(
+                FlagError::value(format!("--fps {fps}"), "must be a positive number").into(),
+            );
         }
         None => None,
     };

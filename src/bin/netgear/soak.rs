@@ -11,7 +11,7 @@ use futures::StreamExt;
 use netgear::media::TestPattern;
 use netgear::{Client, Data, Options, Pattern, Reply, Result, Server, SourceItem};
 
-use crate::CliError;
+use crate::error::CliError;
 use crate::proc::rss_kb;
 
 #[derive(Args)]
@@ -143,7 +143,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         let mut first: Option<Instant> = None;
         let mut frames = std::pin::pin!(client.recv_generator());
         while let Some(item) = frames.next().await {
-            let (data, _) = item.map_err(|e| crate::chain(&e))?;
+            let (data, _) = item.map_err(|e| netgear::error_chain(&e))?;
             first.get_or_insert_with(Instant::now);
             let n = data
                 .and_then(|d| d.deserialize::<u64>().ok())
@@ -162,7 +162,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
             if bidirectional {
                 client
                     .transceive_data(Reply::Data(Data::from("ok")))
-                    .map_err(|e| crate::chain(&e))?;
+                    .map_err(|e| netgear::error_chain(&e))?;
             }
         }
         let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
