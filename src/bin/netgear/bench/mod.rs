@@ -7,7 +7,7 @@
 //! waited for under a deadline and their reports collected (`supervise.rs`, with `process.rs`,
 //! `port.rs` and `pin.rs` for `--pin`), and the results printed (`results.rs`; `report.rs`
 //! turns the rounds into medians and the table, `crypto.rs` times CURVE's cipher beside the
-//! secure rows). [`peer`] (`peer.rs`, `raw.rs`, `peer_report.rs`) is one end of a case, for
+//! secure rows). [`peer()`] (`peer.rs`, `raw.rs`, `peer_report.rs`) is one end of a case, for
 //! netgear-rs (the library's `Server` and `Client`) or for the raw baseline (blocking `zmq`
 //! sockets, the same message shapes, no serialisation, zero-copy sends); the vidgear peer is
 //! `tests/interop/vg_bench.py`, run with the venv's python.
