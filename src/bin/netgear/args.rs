@@ -11,6 +11,8 @@ use netgear::{
 };
 use serde_json::Value as Json;
 
+use crate::error::{CliError, FlagError};
+
 #[derive(Args, Clone)]
 pub(crate) struct Conn {
     /// Address to connect (serve; default localhost) or bind (recv; default *).
@@ -51,21 +53,22 @@ pub(crate) struct Conn {
 
 impl Conn {
     /// The options of a send-mode (`End::Server`) or receive-mode (`End::Client`) end.
-    pub(crate) fn options(&self, end: End) -> Result<Options, Error> {
+    pub(crate) fn options(&self, end: End) -> Result<Options, CliError> {
         if !self.timeout.is_finite() || self.timeout < 0.0 {
-            return Err(Error::InvalidOption(format!(
-                "timeout {}: must be 0 or more seconds",
-                self.timeout
-            )));
+            return Err(FlagError::value(
+                format!("timeout {}", self.timeout),
+                "must be 0 or more seconds",
+            )
+            .into());
         }
         Ok(Options {
             address: self.address.clone(),
             port: self.port,
-            protocol: self.protocol.parse::<Protocol>()?,
-            pattern: Pattern::try_from(self.pattern)?,
+            protocol: self.protocol.parse::<Protocol>().map_err(Error::from)?,
+            pattern: Pattern::try_from(self.pattern).map_err(Error::from)?,
             timeout: Duration::from_secs_f64(self.timeout),
             bidirectional_mode: self.bidirectional,
-            compression: self.compress.parse::<Compression>()?,
+            compression: self.compress.parse::<Compression>().map_err(Error::from)?,
             secure: self.secure(end)?,
             ..Options::default()
         })
@@ -144,12 +147,12 @@ pub(crate) fn text_or_json(
     text: &Option<String>,
     json: &Option<String>,
     json_flag: &str,
-) -> Result<Option<Data>, Error> {
+) -> Result<Option<Data>, FlagError> {
     match (text, json) {
         (Some(t), _) => Ok(Some(Data::from(t.as_str()))),
         (None, Some(j)) => serde_json::from_str::<Json>(j)
             .map(|j| Some(Data::from_json(&j)))
-            .map_err(|e| Error::InvalidOption(format!("{json_flag}: not JSON: {e}"))),
+            .map_err(|e| FlagError::value(json_flag, format!("not JSON: {e}"))),
         (None, None) => Ok(None),
     }
 }

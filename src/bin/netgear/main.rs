@@ -2,25 +2,34 @@
 //! `serve` (send mode), `recv` (receive mode), `demo` (both ends in one process), `soak` (a long
 //! run that accounts for every frame), `bench` (netgear-rs, raw libzmq and vidgear side by
 //! side) and `plot` (the link benchmark's chart). Everything it streams goes through the `netgear` library.
+//! Its own errors (`error`: a bad flag, a failed soak or benchmark) are told apart from the
+//! library's.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod args;
 mod bench;
 mod demo;
+mod error;
 mod keygen;
 mod plot;
+mod preview;
 mod proc;
 mod quality;
 mod recv;
+mod saving;
 mod serve;
 mod soak;
 mod stats;
 mod status;
+mod stop;
+mod window;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use error::CliError;
 
 /// Real-time video frames over ZeroMQ, wire-compatible with vidgear's NetGear_Async.
 #[derive(Parser)]
@@ -45,7 +54,9 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Both ends in one process on loopback, bidirectional, data both ways.
     Demo(demo::DemoArgs),
-    /// Measure netgear-rs, a raw-libzmq baseline and vidgear side by side (tcp loopback).
+    /// Measure netgear-rs, a raw-libzmq baseline and vidgear side by side (tcp loopback). The
+    /// vidgear column needs its peer script, `--vidgear-peer tests/interop/vg_bench.py` (or
+    /// NETGEAR_VG_BENCH), and the vidgear venv (`--venv` or NETGEAR_VENV).
     Bench(bench::BenchArgs),
     /// Stream for a long while on loopback and account for every frame and for memory.
     Soak(soak::SoakArgs),
@@ -56,23 +67,6 @@ enum Command {
     #[command(hide = true)]
     BenchPeer(bench::PeerArgs),
 }
-
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-enum CliError {
-    /// The library's error: bad options, a peer that went away, a bad message, media.
-    #[error(transparent)]
-    Netgear(#[from] netgear::Error),
-    /// `netgear soak` found frames lost, reordered, errors or memory growth.
-    #[error("the soak failed in pattern(s) {0:?} (see the report above)")]
-    SoakFailed(Vec<u8>),
-    /// `netgear plot` could not read its results or write its chart.
-    #[error(transparent)]
-    Plot(#[from] plot::PlotError),
-}
-
-/// An error and its causes on one line, each said once.
-pub(crate) use netgear::error_chain as chain;
 
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
 /// storm per frame, about 10 % of a receiver's time at 640x480), and returns freed memory late.
@@ -112,20 +106,20 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(a) => serve::serve(a).await.map_err(CliError::from),
-            Command::Recv(a) => recv::recv(a).await.map_err(CliError::from),
+            Command::Serve(a) => serve::serve(a).await,
+            Command::Recv(a) => recv::recv(a).await,
             Command::Keygen(a) => keygen::keygen(&a).map_err(CliError::from),
             Command::Demo(a) => demo::demo(a).await.map_err(CliError::from),
             Command::Soak(a) => soak::soak(a).await,
             Command::Plot(a) => plot::plot(&a).map_err(CliError::from),
-            Command::Bench(a) => bench::run(&a).map_err(CliError::from),
-            Command::BenchPeer(a) => bench::peer(a).await.map_err(CliError::from),
+            Command::Bench(a) => bench::run(&a),
+            Command::BenchPeer(a) => bench::peer(a).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", chain(&e));
+            eprintln!("error: {}", netgear::error_chain(&e));
             ExitCode::FAILURE
         }
     }

@@ -6,11 +6,16 @@ use clap::Args;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use netgear::media::{Interpolation, Live, LiveCounts, TestPattern, reducer};
-use netgear::{Error, Frame, Server, Source, SourceItem};
+use netgear::{Data, Error, Frame, Options, Server, Source, SourceItem};
+use tokio::time::Interval;
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
+use crate::error::{CliError, FlagError};
 use crate::stats::{Percentiles, ReplyTally, StreamStats};
 use crate::status::{Snapshot, Status};
+
+/// The frames of an opened source.
+type Frames = BoxStream<'static, Result<Frame, Error>>;
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
@@ -47,55 +52,17 @@ pub(crate) struct ServeArgs {
     pub(crate) max_in_flight: usize,
 }
 
-pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
-    let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
-    let mut opts = args.conn.options(netgear::End::Server)?;
-    opts.max_in_flight = args.max_in_flight;
+/// Streams the source until its end (or `--frames`), then prints the summary.
+pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let (opts, data, period) = check(&args)?;
     let bidirectional = opts.bidirectional_mode;
-    if data.is_some() && !bidirectional {
-        return Err(Error::InvalidOption(
-            "--data and --data-json need --bidirectional".into(),
-        ));
-    }
-    let period = match args.fps {
-        Some(fps) if fps.is_finite() && fps > 0.0 => Some(Duration::from_secs_f64(1.0 / fps)),
-        Some(fps) => {
-            return Err(Error::InvalidOption(format!(
-                "--fps {fps}: must be a positive number"
-            )));
-        }
-        None => None,
-    };
     let mut server = Server::new(opts)?;
     let source = args
         .media
         .source(&args.media.source, args.width, args.height);
     let default_count = matches!(source, Source::TestPattern(_)).then_some(300);
     let limit = args.frames.or(default_count).unwrap_or(u64::MAX);
-    // A live source (a camera, a stream, the test pattern at --fps) is captured on its own
-    // clock and the newest frame goes out; a file is read at the pace the link allows (or
-    // --fps), and nothing is dropped.
-    let (mut frames, live, mut pace): (BoxStream<'static, Result<Frame, Error>>, _, _) =
-        match (source, period) {
-            (Source::TestPattern(pattern), Some(period)) => {
-                let live = Live::new(camera(pattern, period));
-                let counts = live.counts();
-                (live.boxed(), Some(counts), None)
-            }
-            (Source::Video(video), _) if video.is_live() => {
-                let live = Live::new(Source::Video(video).open().await?);
-                let counts = live.counts();
-                (live.boxed(), Some(counts), None)
-            }
-            (source, period) => {
-                let pace = period.map(|p| {
-                    let mut i = tokio::time::interval(p);
-                    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                    i
-                });
-                (source.open().await?, None, pace)
-            }
-        };
+    let (mut frames, live, mut pace) = open(source, period).await?;
     let reduce = args.reduce;
     let replies = server.transceiver();
     let mut stats = StreamStats::new(!args.out.no_hash);
@@ -152,7 +119,91 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
         tally.add(&r);
     }
     result?;
-    if let Some(counts) = &live {
+    report(&args, &server, &stats, &tally, &rtts, live.as_ref());
+    Ok(())
+}
+
+/// The source's frames, opened. A live source (a camera, a stream, the test pattern at --fps) is
+/// captured on its own clock and the newest frame goes out (its counts are returned); a file is
+/// read at the pace the link allows (or --fps: the interval returned), and nothing is dropped.
+async fn open(
+    source: Source,
+    period: Option<Duration>,
+) -> Result<(Frames, Option<LiveCounts>, Option<Interval>), Error> {
+    Ok(match (source, period) {
+        (Source::TestPattern(pattern), Some(period)) => {
+            let live = Live::new(camera(pattern, period));
+            let counts = live.counts();
+            (live.boxed(), Some(counts), None)
+        }
+        (Source::Video(video), _) if video.is_live() => {
+            let live = Live::new(Source::Video(video).open().await?);
+            let counts = live.counts();
+            (live.boxed(), Some(counts), None)
+        }
+        (source, period) => {
+            let pace = period.map(|p| {
+                let mut i = tokio::time::interval(p);
+                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                i
+            });
+            (source.open().await?, None, pace)
+        }
+    })
+}
+
+/// The test pattern as a camera: a frame captured on every tick of its own clock, whether or
+/// not the sender is ready for it (a late tick is skipped, as a camera would).
+fn camera(
+    pattern: TestPattern,
+    period: Duration,
+) -> impl futures::Stream<Item = Result<Frame, Error>> + Send + 'static {
+    let mut clock = tokio::time::interval(period);
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    futures::stream::unfold((clock, 0u64), move |(mut clock, n)| {
+        let pattern = pattern.clone();
+        async move {
+            clock.tick().await;
+            Some((Ok(pattern.frame(n)), (clock, n + 1)))
+        }
+    })
+}
+
+/// The server's options, the data sent with every frame and the pace, once the flags agree.
+fn check(args: &ServeArgs) -> Result<(Options, Option<Data>, Option<Duration>), CliError> {
+    let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
+    let mut opts = args.conn.options(netgear::End::Server)?;
+    opts.max_in_flight = args.max_in_flight;
+    if data.is_some() && !opts.bidirectional_mode {
+        return Err(FlagError::Needs {
+            flags: "--data and --data-json",
+            needs: "--bidirectional",
+        }
+        .into());
+    }
+    let period = match args.fps {
+        Some(fps) if fps.is_finite() && fps > 0.0 => Some(Duration::from_secs_f64(1.0 / fps)),
+        Some(fps) => {
+            return Err(
+                FlagError::value(format!("--fps {fps}"), "must be a positive number").into(),
+            );
+        }
+        None => None,
+    };
+    Ok((opts, data, period))
+}
+
+/// Tells what was served on stderr, and prints the summary.
+fn report(
+    args: &ServeArgs,
+    server: &Server,
+    stats: &StreamStats,
+    tally: &ReplyTally,
+    rtts: &Percentiles,
+    live: Option<&LiveCounts>,
+) {
+    let bidirectional = server.options().bidirectional_mode;
+    if let Some(counts) = live {
         eprintln!(
             "live source: {} frames captured, {} dropped (the newest goes out)",
             counts.captured(),
@@ -175,27 +226,9 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), Error> {
     // The last frame's round trip ends inside `launch`, after the source: not counted.
     rtts.write_json("rtt", &mut summary);
     // Frames a live source made that the link had no time for (0 for a file).
-    let dropped = live.as_ref().map_or(0, LiveCounts::dropped);
+    let dropped = live.map_or(0, LiveCounts::dropped);
     summary.insert("dropped".into(), dropped.into());
     stats.write_wire_json(server.bytes_sent().get(), &mut summary);
     StreamStats::write_codec_json(&server.codec_times(), &mut summary);
     print_summary(&args.out, summary);
-    Ok(())
-}
-
-/// The test pattern as a camera: a frame captured on every tick of its own clock, whether or
-/// not the sender is ready for it (a late tick is skipped, as a camera would).
-fn camera(
-    pattern: TestPattern,
-    period: Duration,
-) -> impl futures::Stream<Item = Result<Frame, Error>> + Send + 'static {
-    let mut clock = tokio::time::interval(period);
-    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    futures::stream::unfold((clock, 0u64), move |(mut clock, n)| {
-        let pattern = pattern.clone();
-        async move {
-            clock.tick().await;
-            Some((Ok(pattern.frame(n)), (clock, n + 1)))
-        }
-    })
 }

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use netgear::media::TestPattern;
 use netgear::{Client, Data, Options, Pattern, Reply, Result, Server, SourceItem};
 
-use crate::CliError;
+use crate::error::CliError;
 use crate::proc::rss_kb;
 
 #[derive(Args)]
@@ -136,38 +136,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         }
     };
     let mut rss_start = 0;
-    let receiver = async {
-        let mut received = 0u64;
-        let mut out_of_order = 0u64;
-        let mut next = 0u64;
-        let mut first: Option<Instant> = None;
-        let mut frames = std::pin::pin!(client.recv_generator());
-        while let Some(item) = frames.next().await {
-            let (data, _) = item.map_err(|e| crate::chain(&e))?;
-            first.get_or_insert_with(Instant::now);
-            let n = data
-                .and_then(|d| d.deserialize::<u64>().ok())
-                .ok_or("a frame without its sequence number")?;
-            if n < next {
-                out_of_order += 1;
-            } else {
-                next = n + 1;
-            }
-            received += 1;
-            // Sampled after the warm-up (or at the first frame, for PUB/SUB, which may never
-            // deliver that many).
-            if received == 1 || received == opts.warmup {
-                rss_start = rss_kb();
-            }
-            if bidirectional {
-                client
-                    .transceive_data(Reply::Data(Data::from("ok")))
-                    .map_err(|e| crate::chain(&e))?;
-            }
-        }
-        let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        Ok::<_, String>((received, out_of_order, secs))
-    };
+    let receiver = receive(&client, bidirectional, opts.warmup, &mut rss_start);
     let (sent, got) = tokio::join!(server.launch(source), receiver);
     while server.transceive_data().is_some() {
         answered += 1;
@@ -197,6 +166,47 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         },
         errors,
     })
+}
+
+/// The receiving end of a soak: every frame's sequence number checked, each answered in the
+/// lock-step patterns, the RSS sampled after the warm-up into `rss_start`. What it counted:
+/// frames, frames out of order, seconds from the first frame to the end.
+async fn receive(
+    client: &Client,
+    bidirectional: bool,
+    warmup: u64,
+    rss_start: &mut u64,
+) -> std::result::Result<(u64, u64, f64), String> {
+    let mut received = 0u64;
+    let mut out_of_order = 0u64;
+    let mut next = 0u64;
+    let mut first: Option<Instant> = None;
+    let mut frames = std::pin::pin!(client.recv_generator());
+    while let Some(item) = frames.next().await {
+        let (data, _) = item.map_err(|e| netgear::error_chain(&e))?;
+        first.get_or_insert_with(Instant::now);
+        let n = data
+            .and_then(|d| d.deserialize::<u64>().ok())
+            .ok_or("a frame without its sequence number")?;
+        if n < next {
+            out_of_order += 1;
+        } else {
+            next = n + 1;
+        }
+        received += 1;
+        // Sampled after the warm-up (or at the first frame, for PUB/SUB, which may never
+        // deliver that many).
+        if received == 1 || received == warmup {
+            *rss_start = rss_kb();
+        }
+        if bidirectional {
+            client
+                .transceive_data(Reply::Data(Data::from("ok")))
+                .map_err(|e| netgear::error_chain(&e))?;
+        }
+    }
+    let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    Ok((received, out_of_order, secs))
 }
 
 /// `netgear soak`: each pattern in turn; fails unless every one passed.

@@ -132,7 +132,9 @@ impl ReplyTally {
     pub(crate) fn add(&mut self, r: &Reply) {
         self.replies += 1;
         match r {
-            Reply::Data(d) if self.data.len() < 5 => self.data.push(crate::recv::data_preview(d)),
+            Reply::Data(d) if self.data.len() < 5 => {
+                self.data.push(crate::preview::data_preview(d))
+            }
             Reply::Data(_) => {}
             Reply::Frame(f) => {
                 self.frames += 1;

@@ -6,6 +6,9 @@
 use std::ffi::c_int;
 use std::time::{Duration, Instant};
 
+use netgear::media::TestPattern;
+use netgear::wire;
+
 // libsodium is linked into this executable with libzmq (statically, for CURVE).
 unsafe extern "C" {
     fn sodium_init() -> c_int;
@@ -51,6 +54,16 @@ pub fn box_time(len: usize) -> Option<Duration> {
         .collect::<Option<_>>()?;
     times.sort();
     Some(times[times.len() / 2])
+}
+
+/// The bytes of the frame part of a test-pattern frame's message (what CURVE boxes per frame).
+pub fn frame_part_len(width: usize, height: usize) -> usize {
+    wire::frame_part(&TestPattern::new(width, height).frame(0)).len()
+}
+
+/// The median time to box one `width` × `height` test-pattern frame's part.
+pub fn frame_box_time(width: usize, height: usize) -> Option<Duration> {
+    box_time(frame_part_len(width, height))
 }
 
 #[cfg(test)]

@@ -1,9 +1,18 @@
 //! The raw-libzmq baseline: blocking `zmq` sockets, netgear's message shapes built once,
 //! zero-copy sends, no serialisation.
 
-use super::peer::{PeerReport, record_frame, stamp};
-use super::*;
-use netgear::PeerStatus;
+use std::time::{Duration, Instant};
+
+use netgear::media::TestPattern;
+use netgear::wire::{self, Data, Frame};
+use netgear::{Error, Pattern, PeerStatus, Result};
+
+use super::args::PeerArgs;
+use super::case::ReplyKind;
+use super::peer_report::{PeerReport, record_frame, stamp};
+
+/// How long the raw PUB/SUB receiver waits after a frame before it takes the stream as ended.
+const RAW_SILENCE: Duration = Duration::from_secs(1);
 
 /// A blocking raw-libzmq socket for the baseline.
 struct RawSocket {
@@ -81,10 +90,23 @@ fn raw_frames(width: usize, height: usize) -> Vec<&'static [u8]> {
 /// The 1-part end marker of the baseline's pipelined streams.
 const RAW_END: &[u8] = b"\x00";
 
+/// The raw end's timeout error: what it waited for.
+fn timed_out(after: Duration, waiting_for: &'static str) -> Error {
+    Error::Timeout {
+        after,
+        waiting_for,
+        peer: PeerStatus::Unknown,
+    }
+}
+
 /// Raw send side: 2-part messages (netgear's header bytes + the pre-encoded frame), zero-copy;
 /// lock-step in patterns 0 and 1 (the reply's parts received without a copy).
-pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
-    let (pattern, timeout) = args.check()?;
+pub(super) fn raw_serve(
+    args: &PeerArgs,
+    pattern: Pattern,
+    timeout: Duration,
+    report: &mut PeerReport,
+) -> Result<()> {
     let frames = raw_frames(args.width, args.height);
     let mut header = Vec::new();
     let data = args.bidirectional().then(|| Data::from("hi"));
@@ -100,20 +122,7 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
     let mut raw = RawSocket::open(kind, pattern, timeout)?;
     raw.sock.connect(&endpoint(args.port))?;
     if pattern == Pattern::PubSub {
-        // XPUB hears the subscription: stream only once the subscriber is there.
-        loop {
-            match raw.recv_parts()? {
-                Some(m) if m[0].first() == Some(&1) => break,
-                Some(_) => {}
-                None => {
-                    return Err(Error::Timeout {
-                        after: timeout,
-                        waiting_for: "a subscriber",
-                        peer: PeerStatus::Unknown,
-                    });
-                }
-            }
-        }
+        wait_for_subscriber(&raw, timeout)?;
     }
     let lock_step = pattern.has_replies();
     let mut rtts = Vec::with_capacity(if lock_step { args.frames as usize } else { 0 });
@@ -123,17 +132,29 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
         raw.send_static(header, zmq::SNDMORE)?;
         raw.send_static(frames[(n % frames.len() as u64) as usize], 0)?;
         if lock_step && raw.recv_parts()?.is_none() {
-            return Err(Error::Timeout {
-                after: timeout,
-                waiting_for: "the reply",
-                peer: PeerStatus::Unknown,
-            });
+            return Err(timed_out(timeout, "the reply"));
         }
         record_frame(&mut span, &mut rtts, start, Instant::now(), lock_step);
         report.frames += 1;
         report.bytes += pixels;
     }
     report.finish(span, &mut rtts);
+    end_stream(&mut raw, pattern, timeout)
+}
+
+/// XPUB hears the subscription: stream only once the subscriber is there.
+fn wait_for_subscriber(raw: &RawSocket, timeout: Duration) -> Result<()> {
+    loop {
+        match raw.recv_parts()? {
+            Some(m) if m[0].first() == Some(&1) => return Ok(()),
+            Some(_) => {}
+            None => return Err(timed_out(timeout, "a subscriber")),
+        }
+    }
+}
+
+/// Sends the end marker of the pipelined patterns (the lock-step ones end with their count).
+fn end_stream(raw: &mut RawSocket, pattern: Pattern, timeout: Duration) -> Result<()> {
     match pattern {
         Pattern::PushPull => raw.send_static(RAW_END, 0)?, // drained by the linger on close
         Pattern::PubSub => {
@@ -155,27 +176,39 @@ pub(super) fn raw_serve(args: &PeerArgs, report: &mut PeerReport) -> Result<()> 
     Ok(())
 }
 
+/// The bytes of netgear's frame part for a `width` × `height` BGR frame: the prefix is the same
+/// for every frame of a size.
+fn frame_part_len(width: usize, height: usize) -> Result<usize> {
+    let probe = Frame::from_bgr(
+        netgear::Size { width, height },
+        vec![0u8; width * height * 3],
+    )?;
+    Ok(wire::frame_part(&probe).len())
+}
+
+/// The answer of the raw receive side to each frame: netgear's reply with `"ok"`, the head of
+/// a frame reply (the frame part follows it), or vidgear's plain confirmation.
+fn reply_bytes(reply: ReplyKind) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    match reply {
+        ReplyKind::Text => wire::encode_reply_data(&mut bytes, Some(&Data::from("ok"))),
+        ReplyKind::Frame => wire::encode_reply_frame_head(&mut bytes),
+        ReplyKind::None => bytes = wire::confirmation(&wire::new_id()),
+    }
+    bytes
+}
+
 /// Raw receive side: receives the parts without a copy, answers in patterns 0 and 1 with a
 /// small reply of netgear's size or with the received frame part itself (zero-copy echo).
-pub(super) fn raw_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
-    let (pattern, timeout) = args.check()?;
+pub(super) fn raw_recv(
+    args: &PeerArgs,
+    pattern: Pattern,
+    timeout: Duration,
+    report: &mut PeerReport,
+) -> Result<()> {
     let pixels = args.width * args.height * 3;
-    // netgear's frame part for this size: the prefix is the same for every frame.
-    let probe = Frame::from_bgr(
-        netgear::Size {
-            width: args.width,
-            height: args.height,
-        },
-        vec![0u8; pixels],
-    )?;
-    let frame_part_len = wire::frame_part(&probe).len();
-    drop(probe);
-    let mut reply = Vec::new();
-    match args.reply {
-        ReplyKind::Text => wire::encode_reply_data(&mut reply, Some(&Data::from("ok"))),
-        ReplyKind::Frame => wire::encode_reply_frame_head(&mut reply),
-        ReplyKind::None => reply = wire::confirmation(&wire::new_id()),
-    }
+    let frame_part_len = frame_part_len(args.width, args.height)?;
+    let reply = reply_bytes(args.reply);
     let kind = match pattern {
         Pattern::Pair => zmq::PAIR,
         Pattern::ReqRep => zmq::REP,
@@ -194,18 +227,14 @@ pub(super) fn raw_recv(args: &PeerArgs, report: &mut PeerReport) -> Result<()> {
                 break; // silence: the rest of the stream, end markers included, was dropped
             }
             report.finish(span, &mut []);
-            return Err(Error::Timeout {
-                after: timeout,
-                waiting_for: "a frame",
-                peer: PeerStatus::Unknown,
-            });
+            return Err(timed_out(timeout, "a frame"));
         };
         if parts.len() == 1 && &parts[0][..] == RAW_END {
             break;
         }
         if parts.len() != 2 || parts[1].len() != frame_part_len {
             let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-            return Err(Error::InvalidOption(format!(
+            return Err(Error::InvalidFrame(format!(
                 "unexpected message: parts of {sizes:?} bytes, expected a header and {frame_part_len}"
             )));
         }

@@ -1,7 +1,12 @@
 //! Rounds, medians and the table: what `netgear bench` reports.
 
-use super::peer::PeerReport;
-use super::*;
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+
+use super::case::{Case, Impl, ReplyKind};
+use super::crypto;
+use super::peer_report::PeerReport;
 
 /// One run of a case: the two peers' reports, or why it failed.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +93,23 @@ pub(super) struct Row {
 }
 
 impl Row {
+    /// The row of `case`, with room for `repeat` rounds; a secure row has the time to box one
+    /// of its frames.
+    pub fn new(case: &Case, repeat: u32) -> Row {
+        Row {
+            implementation: case.implementation,
+            pattern: case.pattern,
+            reply: case.reply,
+            width: case.width,
+            height: case.height,
+            frames: case.frames,
+            rounds: Vec::with_capacity(repeat as usize),
+            box_time: (case.implementation == Impl::Secure)
+                .then(|| crypto::frame_box_time(case.width, case.height))
+                .flatten(),
+        }
+    }
+
     /// Whether every round finished without error.
     pub fn ok(&self) -> bool {
         self.rounds.iter().all(Round::ok)
@@ -262,43 +284,78 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
     v.map_or("-".into(), |v| format!("{v:.decimals$}"))
 }
 
+/// The table's columns: heading and width.
+const LAYOUT: [(&str, usize); 17] = [
+    ("impl", 8),
+    ("pat", 3),
+    ("reply", 5),
+    ("size", 9),
+    ("frames", 11),
+    ("rnd", 3),
+    ("fps", 9),
+    ("MB/s", 8),
+    ("p50 us", 9),
+    ("p99 us", 9),
+    ("rss tx", 7),
+    ("rss rx", 7),
+    ("xraw", 6),
+    ("xraw/r", 6),
+    ("xvg", 6),
+    ("xplain", 6),
+    ("ceil", 5),
+];
+
+/// One line of the table, each cell in its column.
+fn line(cells: &[String]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, (cell, (_, width))) in cells.iter().zip(LAYOUT).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // The three text columns are left-aligned, the numbers right-aligned.
+        if i == 0 || i == 2 {
+            let _ = write!(out, "{cell:<width$}");
+        } else {
+            let _ = write!(out, "{cell:>width$}");
+        }
+    }
+    out
+}
+
+/// The cells of `r`'s line (its ratios to the other rows of its case).
+fn cells(r: &Row, rows: &[Row]) -> [String; 17] {
+    let (got, sent) = r.frame_counts();
+    let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
+    let netgear = matches!(r.implementation, Impl::Netgear | Impl::Secure);
+    let secure = r.implementation == Impl::Secure;
+    let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
+    [
+        r.implementation.name().into(),
+        r.pattern.to_string(),
+        r.reply.name().into(),
+        format!("{}x{}", r.width, r.height),
+        format!("{}/{}", count(got), count(sent)),
+        r.rounds.len().to_string(),
+        opt(r.fps(), 0),
+        opt(r.mbps(), 0),
+        opt(r.rtt_us(50), 0),
+        opt(r.rtt_us(99), 0),
+        opt(r.rss_mib(|r| r.serve.as_ref()), 1),
+        opt(r.rss_mib(|r| r.recv.as_ref()), 1),
+        ratio(Impl::Raw),
+        opt(netgear.then(|| r.round_ratio(rows, Impl::Raw)).flatten(), 2),
+        ratio(Impl::Vidgear),
+        opt(
+            secure.then(|| r.round_ratio(rows, Impl::Netgear)).flatten(),
+            2,
+        ),
+        opt(r.ceiling(rows), 2),
+    ]
+}
+
 /// The results as a text table, one row per implementation × case × size.
 pub(super) fn table(rows: &[Row]) -> String {
-    use std::fmt::Write;
-    const LAYOUT: [(&str, usize); 17] = [
-        ("impl", 8),
-        ("pat", 3),
-        ("reply", 5),
-        ("size", 9),
-        ("frames", 11),
-        ("rnd", 3),
-        ("fps", 9),
-        ("MB/s", 8),
-        ("p50 us", 9),
-        ("p99 us", 9),
-        ("rss tx", 7),
-        ("rss rx", 7),
-        ("xraw", 6),
-        ("xraw/r", 6),
-        ("xvg", 6),
-        ("xplain", 6),
-        ("ceil", 5),
-    ];
-    let line = |cells: &[String]| {
-        let mut out = String::new();
-        for (i, (cell, (_, width))) in cells.iter().zip(LAYOUT).enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            // The three text columns are left-aligned, the numbers right-aligned.
-            if i == 0 || i == 2 {
-                let _ = write!(out, "{cell:<width$}");
-            } else {
-                let _ = write!(out, "{cell:>width$}");
-            }
-        }
-        out
-    };
     let mut out = line(&LAYOUT.map(|(name, _)| name.to_owned()));
     out.push('\n');
     let mut previous: Option<&Row> = None;
@@ -307,39 +364,9 @@ pub(super) fn table(rows: &[Row]) -> String {
             out.push('\n');
         }
         previous = Some(r);
-        let (got, sent) = r.frame_counts();
-        let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
-        let netgear = matches!(r.implementation, Impl::Netgear | Impl::Secure);
-        let secure = r.implementation == Impl::Secure;
-        let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
-        let _ = write!(
-            out,
-            "{}",
-            line(&[
-                r.implementation.name().into(),
-                r.pattern.to_string(),
-                r.reply.name().into(),
-                format!("{}x{}", r.width, r.height),
-                format!("{}/{}", count(got), count(sent)),
-                r.rounds.len().to_string(),
-                opt(r.fps(), 0),
-                opt(r.mbps(), 0),
-                opt(r.rtt_us(50), 0),
-                opt(r.rtt_us(99), 0),
-                opt(r.rss_mib(|r| r.serve.as_ref()), 1),
-                opt(r.rss_mib(|r| r.recv.as_ref()), 1),
-                ratio(Impl::Raw),
-                opt(netgear.then(|| r.round_ratio(rows, Impl::Raw)).flatten(), 2),
-                ratio(Impl::Vidgear),
-                opt(
-                    secure.then(|| r.round_ratio(rows, Impl::Netgear)).flatten(),
-                    2
-                ),
-                opt(r.ceiling(rows), 2),
-            ])
-        );
+        out.push_str(&line(&cells(r, rows)));
         if let Some(e) = r.error() {
-            let _ = write!(out, "  FAILED: {e}");
+            out.push_str(&format!("  FAILED: {e}"));
         }
         out.push('\n');
     }
