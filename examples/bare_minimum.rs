@@ -6,7 +6,7 @@
 
 use futures::StreamExt;
 use netgear::media::{VideoOptions, VideoSource};
-use netgear::{Client, Data, Options, Server};
+use netgear::{Client, Data, MediaError, Options, Server};
 
 #[tokio::main]
 async fn main() -> netgear::Result<()> {
@@ -61,11 +61,17 @@ fn make_clip() -> netgear::Result<String> {
         .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
         .arg(&path)
         .status()
-        .map_err(|e| netgear::Error::Media(format!("ffmpeg: {e}")))?;
+        .map_err(|error| MediaError::Spawn {
+            program: "ffmpeg".into(),
+            error,
+        })?;
     if !status.success() {
-        return Err(netgear::Error::Media(
-            "ffmpeg could not make the clip".into(),
-        ));
+        return Err(MediaError::Finish {
+            said: status.to_string(),
+            path,
+            status,
+        }
+        .into());
     }
     println!("no video given: streaming {}", path.display());
     Ok(path.to_string_lossy().into_owned())

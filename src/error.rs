@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::media::MediaError;
 use crate::pattern::{ParseError, Pattern};
 use crate::wire::{CodecError, DataError, DecodeError, End, FrameError};
 
@@ -96,9 +97,6 @@ pub enum Error {
     /// A frame was built with inconsistent parts (local input, not peer input).
     #[error("invalid frame")]
     Frame(#[from] FrameError),
-    /// A frame that a media operation cannot take (the reducer, the display, the recorder).
-    #[error("invalid frame: {0}")]
-    InvalidFrame(String),
     /// A frame could not be compressed, or a compression name is not known.
     #[error(transparent)]
     Codec(#[from] CodecError),
@@ -111,9 +109,10 @@ pub enum Error {
     /// An invalid option value (parsed at the edge, e.g. from the CLI).
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// A media part (ffmpeg source or recorder, reducer, display) failed.
-    #[error("{0}")]
-    Media(String),
+    /// A media part (ffmpeg source or recorder, reducer, display) failed, or a frame that a
+    /// media operation cannot take ([`MediaError::is_invalid_frame`]).
+    #[error(transparent)]
+    Media(#[from] MediaError),
     /// An end was created outside a tokio runtime.
     #[error("netgear ends must be created inside a tokio runtime")]
     NoRuntime,

@@ -59,7 +59,7 @@ pub use wire::{bytes, rmpv};
 pub use client::{Client, ClientStream};
 pub use codec::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result, error_chain};
-pub use media::Source;
+pub use media::{MediaError, Source};
 pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
     OnBadMessage, Options,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{TEST_LIMIT, tcp, within};
 use futures::StreamExt;
 use netgear::media::TestPattern;
-use netgear::{Client, Error, Frame, Pattern, Server};
+use netgear::{Client, Error, Frame, MediaError, Pattern, Server};
 
 /// Longer than the hang guard: a client that ends did not wait it out.
 const LONG: u64 = 120_000;
@@ -121,11 +121,16 @@ async fn a_source_failing_with_a_netgear_error_gets_it_back() {
     let mut server = Server::new(tcp(Pattern::Pair, port, false, 5000)).expect("connects");
     let source = futures::stream::iter([
         Ok(Frame::zeros(netgear::Dtype::U8, [4, 4]).expect("a frame")),
-        Err(Error::Media("the file ended early".into())),
+        Err(Error::Media(MediaError::NoVideoStream {
+            input: "clip.mp4".into(),
+        })),
     ]);
     let result = within(server.launch_try(source)).await;
     assert!(
-        matches!(&result, Err(Error::Media(m)) if m == "the file ended early"),
+        matches!(
+            &result,
+            Err(Error::Media(MediaError::NoVideoStream { input })) if input == "clip.mp4"
+        ),
         "{result:?}"
     );
     let (got, error, _) = within(receiver).await.expect("the client task");

@@ -39,8 +39,10 @@ pub(crate) fn to_pyerr(e: Error) -> PyErr {
         | Error::ConnectPortZero
         | Error::InvalidOption(_)
         | Error::Codec(_)
-        | Error::Frame(_)
-        | Error::InvalidFrame(_) => PyValueError::new_err(text),
+        | Error::Frame(_) => PyValueError::new_err(text),
+        // A frame a media operation cannot take (what was `Error::InvalidFrame`): ValueError;
+        // a media part that failed: RuntimeError, below.
+        Error::Media(m) if m.is_invalid_frame() => PyValueError::new_err(text),
         Error::Data(_) => PyTypeError::new_err(text),
         Error::Decode(_) => DecodeError::new_err(text),
         Error::PeerGone { .. } => PeerGone::new_err(text),

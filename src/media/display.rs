@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use minifb::{Key, Scale, ScaleMode, Window, WindowOptions};
 
+use super::error::{MediaError, WindowFailure};
 use crate::error::{Error, Result};
 use crate::wire::{Dtype, Frame};
 
@@ -81,9 +82,9 @@ impl std::fmt::Debug for Display {
 impl Display {
     /// Opens a window titled `title` (it takes the size of the first frame).
     ///
-    /// Waits until the window thread has created the window; fails with [`Error::Media`]
-    /// (`cannot open a window: ...`) when there is no X server (`DISPLAY` unset or unreachable)
-    /// or the X11 libraries cannot be loaded.
+    /// Waits until the window thread has created the window; fails with
+    /// [`MediaError::Window`] (`cannot open a window: ...`) when there is no X server
+    /// (`DISPLAY` unset or unreachable) or the X11 libraries cannot be loaded.
     pub fn open(title: &str) -> Result<Display> {
         let shared = Arc::new(Shared {
             slot: Mutex::new(Slot::default()),
@@ -92,16 +93,14 @@ impl Display {
             shown: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         });
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<std::result::Result<(), String>>(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<std::result::Result<(), WindowFailure>>(1);
         let thread_shared = Arc::clone(&shared);
         let title = title.replace('\0', " ");
         let thread = std::thread::Builder::new()
             .name("netgear-display".into())
             .spawn(move || window_thread(&title, &thread_shared, ready_tx))
-            .map_err(|e| Error::Media(format!("cannot open a window: no thread: {e}")))?;
-        let outcome = ready_rx
-            .recv()
-            .unwrap_or_else(|_| Err("the window thread stopped before creating the window".into()));
+            .map_err(|error| MediaError::Window(WindowFailure::NoThread { error }))?;
+        let outcome = ready_rx.recv().unwrap_or(Err(WindowFailure::ThreadStopped));
         match outcome {
             Ok(()) => Ok(Display {
                 shared,
@@ -109,7 +108,7 @@ impl Display {
             }),
             Err(why) => {
                 let _ = thread.join();
-                Err(Error::Media(format!("cannot open a window: {why}")))
+                Err(MediaError::Window(why).into())
             }
         }
     }
@@ -119,8 +118,9 @@ impl Display {
     /// The frame is handed over without a copy (frames share their bytes). If the window has
     /// not yet drawn the previous frame, that frame is dropped in favour of this one.
     ///
-    /// Fails with [`Error::Closed`] once the window is closed, and with [`Error::Media`] for a
-    /// frame that is not a `u8` image of 1, 3 (BGR) or 4 (BGRA) channels.
+    /// Fails with [`Error::Closed`] once the window is closed, and with
+    /// [`MediaError::Unshowable`] for a frame that is not a `u8` image of 1, 3 (BGR) or 4 (BGRA)
+    /// channels.
     pub fn show(&self, frame: &Frame) -> Result<()> {
         if !self.is_open() {
             return Err(Error::Closed);
@@ -173,12 +173,11 @@ fn check_showable(frame: &Frame) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Media(format!(
-            "cannot show a {} frame of shape {:?}: the display takes uint8 images of \
-             height × width × 1, 3 (BGR) or 4 (BGRA) channels",
-            frame.dtype().numpy_name(),
-            frame.shape()
-        )))
+        Err(MediaError::Unshowable {
+            dtype: frame.dtype(),
+            shape: frame.shape().to_vec(),
+        }
+        .into())
     }
 }
 
@@ -207,7 +206,11 @@ fn to_0rgb(frame: &Frame, buf: &mut Vec<u32>) {
     }
 }
 
-fn new_window(title: &str, width: usize, height: usize) -> std::result::Result<Window, String> {
+fn new_window(
+    title: &str,
+    width: usize,
+    height: usize,
+) -> std::result::Result<Window, WindowFailure> {
     let options = WindowOptions {
         resize: true,
         scale: Scale::X1,
@@ -234,15 +237,12 @@ fn new_window(title: &str, width: usize, height: usize) -> std::result::Result<W
     let mut window = match created {
         Ok(Ok(window)) => window,
         Ok(Err(e)) => {
-            let e = e.to_string();
-            let hint = match std::env::var("DISPLAY") {
-                Err(_) => " (DISPLAY is not set: no X server to show the window on)".to_string(),
-                Ok(d) if e.contains("XOpenDisplay") => format!(" (no X server at DISPLAY={d})"),
-                Ok(_) => String::new(),
-            };
-            return Err(format!("{e}{hint}"));
+            return Err(WindowFailure::Refused {
+                message: e.to_string(),
+                display: std::env::var("DISPLAY").ok(),
+            });
         }
-        Err(_) => return Err("the window library panicked while creating the window".into()),
+        Err(_) => return Err(WindowFailure::Panicked),
     };
     // The thread paces updates itself; minifb must not sleep inside update().
     window.set_target_fps(0);
@@ -263,7 +263,7 @@ fn full_title(title: &str, size: Option<(usize, usize)>, fps: Option<f64>) -> St
 fn window_thread(
     title: &str,
     shared: &Shared,
-    ready: mpsc::SyncSender<std::result::Result<(), String>>,
+    ready: mpsc::SyncSender<std::result::Result<(), WindowFailure>>,
 ) {
     let mut window = match new_window(title, INITIAL_SIZE.0, INITIAL_SIZE.1) {
         Ok(window) => window,
@@ -397,7 +397,10 @@ mod tests {
     #[test]
     fn refuses_frames_it_cannot_draw() {
         let f32_frame = Frame::from_elements(&[0.5f32; 6], [1, 2, 3]).unwrap();
-        assert!(matches!(check_showable(&f32_frame), Err(Error::Media(_))));
+        assert!(matches!(
+            check_showable(&f32_frame),
+            Err(Error::Media(MediaError::Unshowable { .. }))
+        ));
         let two_channels = Frame::zeros(Dtype::U8, [2, 2, 2]).unwrap();
         assert!(check_showable(&two_channels).is_err());
         let flat = Frame::zeros(Dtype::U8, [6]).unwrap();
@@ -454,7 +457,8 @@ mod tests {
             (!display.is_empty()).then_some(display)
         );
         match Display::open("netgear test") {
-            Err(Error::Media(msg)) => {
+            Err(Error::Media(e @ MediaError::Window(_))) => {
+                let msg = e.to_string();
                 assert!(msg.starts_with("cannot open a window: "), "{msg}");
                 assert!(msg.contains(why), "{msg}");
             }

@@ -182,6 +182,7 @@ impl std::fmt::Debug for Live {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::MediaError;
     use crate::wire::Dtype;
 
     fn numbered(n: u8) -> Result<Frame> {
@@ -218,11 +219,15 @@ mod tests {
         let mut live = Live::new(rx);
         let counts = live.counts();
         tx.unbounded_send(numbered(1)).unwrap();
-        tx.unbounded_send(Err(crate::Error::Media("the camera went away".into())))
+        let gone = std::io::Error::other("the camera went away");
+        tx.unbounded_send(Err(MediaError::Read { error: gone }.into()))
             .unwrap();
         tx.unbounded_send(numbered(2)).unwrap();
         let item = live.next().await.unwrap();
-        assert!(matches!(item, Err(crate::Error::Media(_))), "{item:?}");
+        assert!(
+            matches!(item, Err(crate::Error::Media(MediaError::Read { .. }))),
+            "{item:?}"
+        );
         assert!(live.next().await.is_none(), "ends after the error");
         assert_eq!((counts.captured(), counts.dropped()), (1, 1));
     }

@@ -9,6 +9,7 @@
 //! - [`reducer`]: vidgear's `reducer()`, on a SIMD resizer.
 //! - [`Recorder`]: frames into a video file through an ffmpeg encoder process; every way out
 //!   finishes the file, and frames of another shape are refused without harming it.
+//! - [`MediaError`]: what can go wrong in any of them ([`Error::Media`](crate::Error::Media)).
 //!
 //! Every wait on ffmpeg or ffprobe is bounded ([`DEFAULT_TIMEOUT`], [`VideoOptions::timeout`],
 //! [`Recorder::with_timeout`]): a source or encoder that hangs fails with
@@ -18,6 +19,7 @@
 
 #[cfg(feature = "display")]
 mod display;
+mod error;
 mod live;
 mod record;
 mod reducer;
@@ -27,6 +29,7 @@ mod video;
 
 #[cfg(feature = "display")]
 pub use display::Display;
+pub use error::{MediaError, WindowFailure};
 pub use live::{Live, LiveCounts};
 pub use record::Recorder;
 pub use reducer::{Interpolation, reducer};

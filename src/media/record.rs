@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::task::JoinHandle;
 
+use super::error::MediaError;
 use super::video::{DEFAULT_TIMEOUT, hung, keep_tail};
 use crate::error::{Error, Result};
 use crate::wire::{Dtype, Frame};
@@ -80,15 +81,18 @@ impl Recorder {
         ffmpeg: Option<&Path>,
     ) -> Result<Recorder> {
         if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
-            return Err(Error::Media(format!(
-                "cannot record {width}x{height} frames: H.264 takes 1 to {MAX_SIDE} pixels a side"
-            )));
+            return Err(MediaError::RecordSize {
+                width,
+                height,
+                max_side: MAX_SIDE,
+            }
+            .into());
         }
         let pix_fmt = match channels {
             1 => "gray",
             3 => "bgr24",
             4 => "bgra",
-            c => return Err(Error::Media(format!("cannot record {c}-channel frames"))),
+            channels => return Err(MediaError::RecordChannels { channels }.into()),
         };
         let fps = if fps.is_finite() && fps > 0.0 {
             fps
@@ -122,14 +126,12 @@ impl Recorder {
         // finishes the recording, and not to ffmpeg, which would stop writing at once.
         #[cfg(unix)]
         cmd.process_group(0);
-        let mut child = cmd.spawn().map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Error::Media(format!(
-                    "{} not found: install ffmpeg to record",
-                    program.display()
-                ))
+        let mut child = cmd.spawn().map_err(|error| {
+            let program = program.clone();
+            if error.kind() == std::io::ErrorKind::NotFound {
+                MediaError::NotFoundToRecord { program }
             } else {
-                Error::Media(format!("cannot start {}: {e}", program.display()))
+                MediaError::Spawn { program, error }
             }
         })?;
         let stdin = child.stdin.take();
@@ -164,13 +166,12 @@ impl Recorder {
     ) -> Result<Recorder> {
         match recordable(frame) {
             Some((w, h, c)) => Recorder::create(path, w, h, c, fps, ffmpeg),
-            None => Err(Error::InvalidFrame(format!(
-                "cannot record a {} frame of shape {:?}: a recording takes uint8 images \
-                 (height × width, or height × width × 1, 3 or 4 channels) of 1 to {MAX_SIDE} \
-                 pixels a side",
-                frame.dtype().numpy_name(),
-                frame.shape()
-            ))),
+            None => Err(MediaError::Unrecordable {
+                dtype: frame.dtype(),
+                shape: frame.shape().to_vec(),
+                max_side: MAX_SIDE,
+            }
+            .into()),
         }
     }
 
@@ -200,17 +201,17 @@ impl Recorder {
     /// Appends a frame.
     ///
     /// A frame the recorder does not [accept](Recorder::accepts) is refused with
-    /// [`Error::InvalidFrame`] and the recording goes on unharmed. ffmpeg not taking the frame
-    /// within the timeout gives [`Error::Timeout`]; its input is closed then, and
+    /// [`MediaError::RecordShape`] and the recording goes on unharmed. ffmpeg not taking the
+    /// frame within the timeout gives [`Error::Timeout`]; its input is closed then, and
     /// [`Recorder::finish`] still tries to finish the file.
     pub async fn write(&mut self, frame: &Frame) -> Result<()> {
         if !self.accepts(frame) {
-            return Err(Error::InvalidFrame(format!(
-                "recording uint8 frames of shape {:?}, got a {} frame of shape {:?}",
-                self.shape,
-                frame.dtype().numpy_name(),
-                frame.shape()
-            )));
+            return Err(MediaError::RecordShape {
+                expected: self.shape.clone(),
+                dtype: frame.dtype(),
+                shape: frame.shape().to_vec(),
+            }
+            .into());
         }
         let stdin = self.stdin.as_mut().ok_or(Error::Closed)?;
         match tokio::time::timeout(self.timeout, stdin.write_all(frame.as_bytes())).await {
@@ -218,7 +219,7 @@ impl Recorder {
                 self.frames += 1;
                 Ok(())
             }
-            Ok(Err(e)) => Err(self.failure(format!("writing to ffmpeg: {e}")).await),
+            Ok(Err(error)) => Err(self.failure(error).await),
             Err(_) => {
                 self.stdin = None;
                 Err(hung(self.timeout, "ffmpeg to take a frame to record"))
@@ -226,13 +227,15 @@ impl Recorder {
         }
     }
 
-    /// ffmpeg stopped taking frames: it has exited, or is stopped now; what it said.
-    async fn failure(&mut self, what: String) -> Error {
+    /// ffmpeg stopped taking frames (writing to it failed with `error`): it has exited, or is
+    /// stopped now; what it said.
+    async fn failure(&mut self, error: std::io::Error) -> Error {
         self.stdin = None;
         if let Some(child) = self.child.as_mut() {
             let _ = child.kill().await;
         }
-        Error::Media(format!("{what}: {}", self.said().await))
+        let said = self.said().await;
+        MediaError::Write { error, said }.into()
     }
 
     /// ffmpeg's last error output, once it has exited (at most the timeout for its stderr to
@@ -263,7 +266,7 @@ impl Recorder {
             return Err(Error::Closed);
         };
         let status = match tokio::time::timeout(self.timeout, child.wait()).await {
-            Ok(status) => status.map_err(|e| Error::Media(format!("waiting for ffmpeg: {e}")))?,
+            Ok(status) => status.map_err(|error| MediaError::Wait { error })?,
             Err(_) => {
                 let _ = child.kill().await;
                 return Err(hung(self.timeout, "ffmpeg to finish the recording"));
@@ -271,10 +274,12 @@ impl Recorder {
         };
         if !status.success() {
             let said = self.said().await;
-            return Err(Error::Media(format!(
-                "ffmpeg could not write {}: {said}",
-                self.path.display()
-            )));
+            return Err(MediaError::Finish {
+                path: self.path.clone(),
+                status,
+                said,
+            }
+            .into());
         }
         Ok(self.frames)
     }

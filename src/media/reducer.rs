@@ -21,6 +21,7 @@ use std::cell::{Cell, RefCell};
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{Filter, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
+use super::error::MediaError;
 use crate::error::{Error, Result};
 use crate::wire::{Dtype, Frame};
 
@@ -52,8 +53,8 @@ pub enum Interpolation {
 /// # Errors
 ///
 /// [`Error::InvalidOption`] when `percentage` is not in (0, 90) (NaN included) or when the
-/// reduced frame would have a zero dimension; [`Error::InvalidFrame`] for frames of another
-/// dtype or shape.
+/// reduced frame would have a zero dimension; [`Error::Media`] for frames of another dtype or
+/// shape ([`MediaError::ReducerDtype`], [`MediaError::ReducerShape`], ...).
 pub fn reducer(frame: &Frame, percentage: f64, interpolation: Interpolation) -> Result<Frame> {
     // `!(p > 0 && p < 90)`, as vidgear writes it, so that NaN is refused too.
     if !(percentage > 0.0 && percentage < 90.0) {
@@ -62,18 +63,19 @@ pub fn reducer(frame: &Frame, percentage: f64, interpolation: Interpolation) -> 
         )));
     }
     if frame.dtype() != Dtype::U8 {
-        return Err(Error::InvalidFrame(format!(
-            "reducer supports uint8 frames only, got {}",
-            frame.dtype().numpy_name()
-        )));
+        return Err(MediaError::ReducerDtype {
+            dtype: frame.dtype(),
+        }
+        .into());
     }
     let shape = frame.shape();
     let (height, width) = match shape {
         [h, w] | [h, w, _] => (*h, *w),
         _ => {
-            return Err(Error::InvalidFrame(format!(
-                "reducer needs a height × width or height × width × channels frame, got shape {shape:?}"
-            )));
+            return Err(MediaError::ReducerShape {
+                shape: shape.to_vec(),
+            }
+            .into());
         }
     };
     let channels = frame.channels().unwrap_or(0);
@@ -83,9 +85,10 @@ pub fn reducer(frame: &Frame, percentage: f64, interpolation: Interpolation) -> 
         3 => PixelType::U8x3,
         4 => PixelType::U8x4,
         _ => {
-            return Err(Error::InvalidFrame(format!(
-                "reducer supports 1 to 4 channels, got shape {shape:?}"
-            )));
+            return Err(MediaError::ReducerChannels {
+                shape: shape.to_vec(),
+            }
+            .into());
         }
     };
 
@@ -97,8 +100,8 @@ pub fn reducer(frame: &Frame, percentage: f64, interpolation: Interpolation) -> 
         )));
     }
     let dim = |n: usize| {
-        u32::try_from(n).map_err(|_| {
-            Error::InvalidFrame(format!("reducer: frame shape {shape:?} is too large"))
+        u32::try_from(n).map_err(|_| MediaError::ReducerTooLarge {
+            shape: shape.to_vec(),
         })
     };
     let (src_w, src_h, dst_w, dst_h) =
@@ -182,8 +185,9 @@ fn reduced_size(width: usize, height: usize, percentage: f64) -> (usize, usize) 
     (reduction as usize, (height as f64 * ratio) as usize)
 }
 
-fn resize_error(e: impl std::fmt::Display) -> Error {
-    Error::Media(format!("reducer: {e}"))
+/// The resizer's failure.
+fn resize_error(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    MediaError::Resize { error: Box::new(e) }.into()
 }
 
 /// Per-thread resizer (its internal buffers are reused across calls) and scratch image.

@@ -12,6 +12,7 @@ use futures::Stream;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, ChildStdout, Command};
 
+use super::error::MediaError;
 use crate::error::{Error, PeerStatus, Result};
 use crate::wire::{self, Dtype, Frame};
 
@@ -217,14 +218,13 @@ impl std::fmt::Debug for VideoSource {
     }
 }
 
-fn spawn_error(program: &std::path::Path, e: std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::NotFound {
-        Error::Media(format!(
-            "{} not found: install ffmpeg (e.g. apt-get install ffmpeg) or give its path",
-            program.display()
-        ))
+/// ffmpeg or ffprobe, to read a source, did not start.
+fn spawn_error(program: &std::path::Path, error: std::io::Error) -> Error {
+    let program = program.to_path_buf();
+    if error.kind() == std::io::ErrorKind::NotFound {
+        MediaError::NotFound { program }.into()
     } else {
-        Error::Media(format!("cannot start {}: {e}", program.display()))
+        MediaError::Spawn { program, error }.into()
     }
 }
 
@@ -287,9 +287,10 @@ impl VideoSource {
     /// Probes the source with ffprobe and starts decoding it.
     ///
     /// A missing ffmpeg, a missing or undecodable source gives one [`Error::Media`] naming the
-    /// source and what ffmpeg said; ffprobe silent for longer than [`VideoOptions::timeout`]
-    /// (a URL that never answers) gives [`Error::Timeout`]; frames too large for one
-    /// message (4 GiB or more) give [`Error::Frame`].
+    /// source and what ffmpeg said ([`MediaError::NotFound`], [`MediaError::Probe`], ...);
+    /// ffprobe silent for longer than [`VideoOptions::timeout`] (a URL that never answers)
+    /// gives [`Error::Timeout`]; frames too large for one message (4 GiB or more) give
+    /// [`Error::Frame`].
     pub async fn open(opts: VideoOptions) -> Result<VideoSource> {
         let channels = opts.channels()?;
         let (width, height, fps) = probe(&opts).await?;
@@ -331,10 +332,7 @@ impl VideoSource {
         let mut child = spawn_tied_to_process(cmd)
             .await
             .map_err(|e| spawn_error(&opts.ffmpeg(), e))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| Error::Media("ffmpeg has no stdout".into()))?;
+        let stdout = child.stdout.take().ok_or(MediaError::NoStdout)?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         if let Some(err) = child.stderr.take() {
             tokio::spawn(keep_tail(err, stderr.clone()));
@@ -410,7 +408,7 @@ impl VideoSource {
             Ok(Ok(false)) => return self.finish(buf.len() - head).await,
             Ok(Err(e)) => {
                 self.stop().await;
-                return Err(Error::Media(format!("reading from ffmpeg: {e}")));
+                return Err(MediaError::Read { error: e }.into());
             }
             Err(_) => {
                 self.stop().await;
@@ -422,8 +420,8 @@ impl VideoSource {
         }
         self.frames += 1;
         // Decoding the header just written costs a few dozen bytes of parsing, no copy.
-        let frame = wire::decode_frame(&buf.freeze())
-            .map_err(|e| Error::Media(format!("a frame from ffmpeg: {e}")))?;
+        let frame =
+            wire::decode_frame(&buf.freeze()).map_err(|error| MediaError::Decode { error })?;
         Ok(Some(frame.with_captured(std::time::SystemTime::now())))
     }
 
@@ -431,7 +429,7 @@ impl VideoSource {
     async fn finish(&mut self, partial: usize) -> Result<Option<Frame>> {
         self.done = true;
         let status = match tokio::time::timeout(self.timeout, self.child.wait()).await {
-            Ok(status) => status.map_err(|e| Error::Media(format!("waiting for ffmpeg: {e}")))?,
+            Ok(status) => status.map_err(|error| MediaError::Wait { error })?,
             Err(_) => {
                 self.stop().await;
                 return Err(hung(
@@ -449,10 +447,12 @@ impl VideoSource {
             String::from_utf8_lossy(&self.stderr.lock().map(|s| s.clone()).unwrap_or_default())
                 .trim()
                 .to_owned();
-        Err(Error::Media(format!(
-            "ffmpeg failed after {} frame(s) ({status}): {said}",
-            self.frames
-        )))
+        Err(MediaError::Failed {
+            frames: self.frames,
+            status,
+            said,
+        }
+        .into())
     }
 
     /// Stops ffmpeg for good (the source has failed) and reaps it.
@@ -508,12 +508,20 @@ async fn probe(opts: &VideoOptions) -> Result<(usize, usize, Option<f64>)> {
         .await
         .map_err(|_| hung(opts.timeout, "ffprobe to probe the video source"))?
         .map_err(|e| spawn_error(&program, e))?;
-    let fail = |why: String| Error::Media(format!("cannot open {:?}: {why}", opts.source));
+    let input = || opts.source.clone();
     if !out.status.success() {
-        return Err(fail(String::from_utf8_lossy(&out.stderr).trim().to_owned()));
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        return Err(MediaError::Probe {
+            input: input(),
+            said,
+        }
+        .into());
     }
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| fail(format!("unreadable ffprobe output: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| MediaError::ProbeOutput {
+            input: input(),
+            error: Box::new(e),
+        })?;
     let stream = &json["streams"][0];
     let dim = |k: &str| {
         stream[k]
@@ -522,7 +530,7 @@ async fn probe(opts: &VideoOptions) -> Result<(usize, usize, Option<f64>)> {
             .map(|d| d as usize)
     };
     let (Some(width), Some(height)) = (dim("width"), dim("height")) else {
-        return Err(fail("no video stream".into()));
+        return Err(MediaError::NoVideoStream { input: input() }.into());
     };
     let rate = |k: &str| {
         let s = stream[k].as_str()?;
