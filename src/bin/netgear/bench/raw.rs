@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use netgear::media::TestPattern;
 use netgear::wire::{self, Data, Frame};
-use netgear::{Error, Pattern, PeerStatus, Result};
+use netgear::{DecodeError, Error, Pattern, PeerStatus, Result};
 
 use super::args::PeerArgs;
 use super::case::ReplyKind;
@@ -234,9 +234,9 @@ pub(super) fn raw_recv(
         }
         if parts.len() != 2 || parts[1].len() != frame_part_len {
             let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
-            return Err(Error::InvalidFrame(format!(
-                "unexpected message: parts of {sizes:?} bytes, expected a header and {frame_part_len}"
-            )));
+            return Err(Error::Decode(DecodeError::Unexpected(format!(
+                "parts of {sizes:?} bytes, expected a header and {frame_part_len}"
+            ))));
         }
         stamp(&mut span, Instant::now());
         report.frames += 1;
