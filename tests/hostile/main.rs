@@ -1,5 +1,5 @@
 //! Hostile and broken peers, one module per attack: bytes no netgear end would send
-//! ([`bad_bytes`], [`peer_text`]), messages without end ([`parts_flood`],
+//! ([`bad_bytes`], [`part_counts`], [`peer_text`]), messages without end ([`parts_flood`],
 //! [`message_limit`]), floods of frames and replies and other local users ([`limits`]),
 //! connection floods ([`connect_flood`]), replayed CURVE handshakes ([`handshake_flood`]), and
 //! peers that hold more connections than a receiver has file descriptors for
@@ -33,6 +33,7 @@ mod connect_flood;
 mod handshake_flood;
 mod limits;
 mod message_limit;
+mod part_counts;
 mod parts_flood;
 mod peer_text;
 
