@@ -7,8 +7,8 @@ numpy scalars, raw-string packing). Run it with the project's venv (scripts/setu
 
     .venv/bin/python fuzz/seeds.py
 
-The files are committed; rerun only to change the seeds. tests/corpus.rs runs every seed
-through the same checks as the fuzz targets.
+The files are committed; rerun only to change the seeds. wire/tests/corpus.rs runs every
+seed through the same checks as the fuzz targets.
 """
 
 import os

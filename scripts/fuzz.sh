@@ -8,7 +8,7 @@
 # crash (panic, failed property, timeout, oversized allocation or out-of-memory). A crashing
 # input is kept in fuzz/artifacts/<target>/; replay it with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run <target> fuzz/artifacts/<target>/<file>
-# and add it to tests/corpus.rs.
+# and add it to wire/tests/corpus.rs.
 #
 # Stable Rust only: cargo-fuzz needs nightly's -Z flags (sanitizer, coverage instrumentation),
 # which RUSTC_BOOTSTRAP=1 unlocks on a stable toolchain. No clang needed: libfuzzer-sys builds

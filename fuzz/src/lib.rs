@@ -1,5 +1,6 @@
-//! The properties the fuzz targets check, shared with `tests/corpus.rs` (which includes this
-//! file as a module and runs the same checks over the seed corpus and the hostile cases).
+//! The properties the fuzz targets check, shared with `wire/tests/corpus.rs` (which includes
+//! this file as a module and runs the same checks over the seed corpus and the hostile cases,
+//! with `cargo test -p netgear-wire`).
 //!
 //! Every check takes arbitrary bytes and panics only when a decoder breaks its contract:
 //! - it panics, or allocates more in one request than the input can justify ([`budget`]);
@@ -133,7 +134,7 @@ pub fn bounded<R>(what: &str, len: usize, f: impl FnOnce() -> R) -> R {
 /// Whether re-encoding a value may turn `a` into `b` without loss: equal, floats compared by their
 /// bits (NaN is sent as it came), and a str holding invalid UTF-8 equal to a bin of the same bytes
 /// (rmpv writes such a str back as a bin; see `invalid_utf8_str_data_round_trips` in
-/// tests/corpus.rs). Set [`STRICT_STR`] to check that case too.
+/// wire/tests/corpus.rs). Set [`STRICT_STR`] to check that case too.
 pub fn same_value(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::F32(x), Value::F32(y)) => x.to_bits() == y.to_bits(),

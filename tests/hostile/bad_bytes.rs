@@ -1,11 +1,10 @@
 //! Bytes a hostile or broken peer sends: each gives a typed error, nothing panics, and the
 //! receive end stays usable.
 
-mod common;
-
-use common::proc::peak_rss_kib;
-use common::raw::{self, Side, good_message, is_confirmation, sevens};
-use common::{tcp, within};
+use crate::common::proc::peak_rss_kib;
+use crate::common::raw::{self, Side, good_message, is_confirmation, sevens};
+use crate::common::{tcp, within};
+use crate::{alone, shared};
 use futures::StreamExt;
 use netgear::wire;
 use netgear::{Client, DecodeError, Error, Pattern};
@@ -13,6 +12,7 @@ use netgear::{Client, DecodeError, Error, Pattern};
 /// After a bad message a REP client answers anyway, so both it and the peer can go on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_client_recovers_after_garbage() {
+    let _turn = shared();
     let client = Client::new(tcp(Pattern::ReqRep, 0, false, 2000)).expect("binds");
     let port = client.local_port().expect("a tcp port");
     let peer = std::thread::spawn(move || {
@@ -41,6 +41,7 @@ async fn rep_client_recovers_after_garbage() {
 /// Data beyond `max_data_size`, and data nested too deep, are refused before decoding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_and_deep_data_are_refused() {
+    let _turn = shared();
     let mut opts = tcp(Pattern::ReqRep, 0, false, 2000);
     opts.max_data_size = 1024;
     let client = Client::new(opts).expect("binds");
@@ -87,6 +88,7 @@ async fn oversized_and_deep_data_are_refused() {
 /// intact; the default stops at the first one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skip_policy_keeps_the_stream_intact() {
+    let _turn = shared();
     let mut opts = tcp(Pattern::ReqRep, 0, false, 2000);
     opts.on_bad_message = netgear::OnBadMessage::Skip;
     let client = Client::new(opts).expect("binds");
@@ -131,6 +133,7 @@ async fn skip_policy_keeps_the_stream_intact() {
 /// gets its answer to the garbage (REQ/REP and PAIR), so it is not left waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_policy_stops_at_the_first_bad_message() {
+    let _turn = shared();
     for (pattern, kind) in [(Pattern::ReqRep, zmq::REQ), (Pattern::Pair, zmq::PAIR)] {
         let opts = tcp(pattern, 0, false, 2000);
         assert_eq!(
@@ -196,12 +199,22 @@ fn jpeg_part(jpeg: &[u8], shape: &[u64]) -> Vec<u8> {
     out
 }
 
+/// Starts this process's peak memory (`VmHWM`, which [`peak_rss_kib`] reads) afresh from what it
+/// holds now: the tests that ran before in this process leave no peak behind that would hide
+/// the next one's (`/proc/PID/clear_refs`, Linux 4.0).
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak memory");
+}
+
 /// A raw peer sends a progressive three-component JPEG as a 4096×4096 gray frame (16 MiB): a
 /// decoder holds every coefficient of all three components of a progressive image (96 MiB
 /// here) and reads them once per scan. The receiver refuses it before decoding, naming why,
 /// and grows by less than the frame it claims.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_progressive_colour_jpeg_is_refused_before_decoding() {
+    // Alone: what this process's peak memory grows by is this test's, and nobody else's.
+    let _turn = alone();
+    reset_peak_rss();
     const SIDE: usize = 4096;
     let pixels = vec![0u8; SIDE * SIDE * 3];
     let mut compressor = turbojpeg::Compressor::new().expect("a compressor");

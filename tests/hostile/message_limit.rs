@@ -5,6 +5,7 @@
 //! part always was. These tests pin that rule at its edges, on raw sockets, and show that
 //! libzmq's default (no limit) is unchanged.
 
+use crate::shared;
 use std::time::Duration;
 
 /// How long a step may take before it counts as a hang.
@@ -88,6 +89,7 @@ fn received(sizes: &[usize]) -> Outcome {
 /// A single-part message is limited exactly as before: up to the limit, inclusive.
 #[test]
 fn a_single_part_fits_up_to_the_limit() {
+    let _turn = shared();
     assert_eq!(offer(Some(1000), &[1000]), received(&[1000]));
     assert_eq!(offer(Some(1000), &[1001]), Outcome::Dropped);
 }
@@ -97,6 +99,7 @@ fn a_single_part_fits_up_to_the_limit() {
 /// limit, which was all that unpatched libzmq checked).
 #[test]
 fn the_parts_of_a_message_add_up_with_64_bytes_each_after_the_first() {
+    let _turn = shared();
     assert_eq!(
         offer(Some(1000), &[290, 290, 292]),
         received(&[290, 290, 292])
@@ -114,6 +117,7 @@ fn the_parts_of_a_message_add_up_with_64_bytes_each_after_the_first() {
 /// 1024 and do not.
 #[test]
 fn empty_parts_reach_the_limit_too() {
+    let _turn = shared();
     assert_eq!(offer(Some(1000), &[0; 16]), received(&[0; 16]));
     assert_eq!(offer(Some(1000), &[0; 17]), Outcome::Dropped);
 }
@@ -121,6 +125,7 @@ fn empty_parts_reach_the_limit_too() {
 /// The limit is per message: after a message that fills it, the next one starts from zero.
 #[test]
 fn each_message_has_the_whole_limit() {
+    let _turn = shared();
     let ctx = zmq::Context::new();
     let receiver = ctx.socket(zmq::PULL).expect("socket");
     receiver.set_linger(0).expect("linger");
@@ -149,6 +154,7 @@ fn each_message_has_the_whole_limit() {
 /// size.
 #[test]
 fn no_limit_by_default() {
+    let _turn = shared();
     for limit in [None, Some(-1)] {
         assert_eq!(offer(limit, &[400, 400, 400]), received(&[400, 400, 400]));
         assert_eq!(offer(limit, &[0; 1000]), received(&[0; 1000]));

@@ -2,13 +2,13 @@
 //! long gives an error of a few hundred bytes, in the library and on the command line, however
 //! many such messages come.
 
-mod common;
-
 use std::time::Duration;
 
-use common::proc::Proc;
-use common::raw::{Side, socket};
-use common::{tcp, within};
+use crate::common;
+use crate::common::proc::Proc;
+use crate::common::raw::{Side, socket};
+use crate::common::{tcp, within};
+use crate::shared;
 use netgear::{Client, DecodeError, Error, OnBadMessage, Options, PEER_TEXT_LIMIT, Pattern};
 
 const HANG: Duration = Duration::from_secs(60);
@@ -38,6 +38,7 @@ fn long_kind_message(len: usize) -> Vec<Vec<u8>> {
 /// and says how long the peer's text was; skipped messages keep the stream going.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_megabyte_kind_gives_a_short_error() {
+    let _turn = shared();
     let client = Client::new(tcp(Pattern::PushPull, 0, false, 5000)).expect("binds");
     let port = client.local_port().expect("a tcp port");
     let raw = socket(zmq::PUSH, port, Side::Connect);
@@ -65,6 +66,7 @@ async fn a_megabyte_kind_gives_a_short_error() {
 /// them arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn skipped_long_kinds_leave_the_stream_intact() {
+    let _turn = shared();
     let client = Client::new(Options {
         on_bad_message: OnBadMessage::Skip,
         ..tcp(Pattern::PushPull, 0, false, 5000)
@@ -94,6 +96,7 @@ async fn skipped_long_kinds_leave_the_stream_intact() {
 /// short summary (before, the `kind` was escaped twice into 25 MB of stderr).
 #[test]
 fn the_command_prints_a_short_error() {
+    let _turn = shared();
     let args: Vec<String> = [
         "recv",
         "--json",

@@ -10,8 +10,6 @@
 //! listener of the test's, is replayed from another source address (127.0.0.2) while a
 //! legitimate sender streams from 127.0.0.1.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -19,9 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::net::{connect_as_attacker, reset_on_close};
-use common::proc::Proc;
-use common::raw::curve_client;
+use crate::alone;
+use crate::common::net::{connect_as_attacker, reset_on_close};
+use crate::common::proc::Proc;
+use crate::common::raw::curve_client;
 use netgear::secure::{Certificate, HANDSHAKE_BURST, HANDSHAKE_RATE, KeyFiles};
 
 /// How long any one step may take before it counts as a hang.
@@ -150,6 +149,8 @@ fn args(dir: &std::path::Path) -> Vec<String> {
 /// meanwhile; the receiver says why it refused.
 #[test]
 fn a_replayed_hello_is_answered_only_within_its_sources_budget() {
+    // Alone: the receiver's CPU time a connection is measured.
+    let _turn = alone();
     let dir = keys("replay");
     let server = Certificate::load(&KeyFiles::new(&dir).public("server"))
         .expect("the server's public key")

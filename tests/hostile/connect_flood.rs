@@ -9,17 +9,16 @@
 //! `zmq-sys/patches/monitor-events-never-block.patch` an event that finds the monitor's queue
 //! full is dropped instead, and every receiver drains its monitor whenever it waits.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::net::{connect_as_attacker, is_listening, reset_on_close};
-use common::proc::Proc;
-use common::{drain, frame, tcp, towards, within};
+use crate::common::net::{connect_as_attacker, is_listening, reset_on_close};
+use crate::common::proc::Proc;
+use crate::common::{drain, frame, tcp, towards, within};
+use crate::shared;
 use netgear::secure::KeyFiles;
 use netgear::{Client, Options, Pattern, Secure, SecureMode, Server};
 
@@ -162,41 +161,49 @@ fn the_command_serves_through_a_flood(pattern: u8, keys: Option<PathBuf>) {
 
 #[test]
 fn pattern0_pair_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(0, None);
 }
 
 #[test]
 fn pattern1_req_rep_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(1, None);
 }
 
 #[test]
 fn pattern2_pub_sub_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(2, None);
 }
 
 #[test]
 fn pattern3_push_pull_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(3, None);
 }
 
 #[test]
 fn secure_pattern0_pair_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(0, Some(keys("p0")));
 }
 
 #[test]
 fn secure_pattern1_req_rep_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(1, Some(keys("p1")));
 }
 
 #[test]
 fn secure_pattern2_pub_sub_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(2, Some(keys("p2")));
 }
 
 #[test]
 fn secure_pattern3_push_pull_serves_through_a_flood() {
+    let _turn = shared();
     the_command_serves_through_a_flood(3, Some(keys("p3")));
 }
 
@@ -241,10 +248,12 @@ async fn a_busy_receiver_survives_a_flood(pattern: Pattern, secure: Option<PathB
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_pair_receiver_survives_a_flood() {
+    let _turn = shared();
     a_busy_receiver_survives_a_flood(Pattern::Pair, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_secure_pull_receiver_survives_a_flood() {
+    let _turn = shared();
     a_busy_receiver_survives_a_flood(Pattern::PushPull, Some(keys("busy"))).await;
 }

@@ -8,8 +8,6 @@
 //! The receiver runs under a low `RLIMIT_NOFILE`; the peers are raw TCP connections that send a
 //! ZMTP 3.0 PUSH greeting and READY, and then nothing.
 
-mod common;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -17,8 +15,9 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::proc::{NETGEAR, Proc};
-use common::raw::{self, Side};
+use crate::alone;
+use crate::common::proc::{NETGEAR, Proc};
+use crate::common::raw::{self, Side};
 
 /// The receiver's `RLIMIT_NOFILE`: enough for it to start (about 20 descriptors), far fewer than
 /// [`MAX_PEERS`].
@@ -139,6 +138,8 @@ fn exhaust(port: u16) -> (Vec<TcpStream>, usize) {
 
 #[test]
 fn a_receiver_out_of_descriptors_stays_idle_and_serves_once_they_are_freed() {
+    // Alone: the receiver's CPU time is measured, and this process holds the peers.
+    let _turn = alone();
     let (recv, port) = receiver();
     let (peers, accepted) = exhaust(port);
 
@@ -178,6 +179,8 @@ fn a_receiver_out_of_descriptors_stays_idle_and_serves_once_they_are_freed() {
 /// listener, and nothing fires on a listener that is gone.
 #[test]
 fn a_receiver_out_of_descriptors_ends_cleanly_on_sigterm() {
+    // Alone: this process holds the peers, and each must be greeted within a second.
+    let _turn = alone();
     let (recv, port) = receiver();
     // `exhaust` returns once a peer got no greeting: the listener has failed to accept and
     // is backing off.

@@ -5,19 +5,20 @@
 //! decode here runs under `checks::bounded`, which measures the largest single allocation).
 //!
 //! Part counts are checked outside the pure decoders, so those cases run end to end against a
-//! real `Client` (and `Server`) with a raw ZeroMQ peer.
-
-mod common;
+//! real `Client` (and `Server`) with a raw ZeroMQ peer: in `tests/hostile/part_counts.rs` of the
+//! `netgear` crate. Everything here is pure: it builds and runs without libzmq
+//! (`cargo test -p netgear-wire`).
 
 #[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use std::path::PathBuf;
 
 use bytes::Bytes;
-use netgear::wire::{self, Data, Frame, Header, MAX_DIMS, ReplyHead};
-use netgear::{DecodeError, Dtype, End};
+use netgear_wire::{
+    self as wire, Data, DecodeError, Dtype, End, Frame, Header, MAX_DIMS, ReplyHead,
+};
 use rmpv::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -1023,7 +1024,7 @@ fn termination_answer_hostile_cases() {
 
 fn valid_frames() -> Vec<Bytes> {
     let bgr = Frame::from_bgr(
-        netgear::Size {
+        wire::Size {
             width: 4,
             height: 2,
         },
@@ -1141,7 +1142,7 @@ fn random_bit_flips_of_valid_encodings() {
 
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("../fuzz/corpus")
         .join(target);
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -1231,189 +1232,4 @@ fn message_splitting_round_trips() {
     assert_eq!(split, parts.map(Bytes::copy_from_slice).to_vec());
     assert_eq!(checks::split_parts(b""), vec![Bytes::new()]);
     assert_eq!(checks::split_parts(&[0xff; 40]).len(), 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Part counts, end to end
-// ---------------------------------------------------------------------------------------------
-
-mod parts {
-    use super::common::raw::{self, good_message as frame_message, is_confirmation};
-    use super::common::{tcp, within};
-    use super::*;
-    use netgear::{Client, Error, Pattern, Server};
-
-    /// A REP client refuses a one-part and a three-part frame message with `PartCount`, answers
-    /// each anyway, and takes the good message after them.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn client_refuses_wrong_part_counts_and_goes_on() {
-        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
-        let port = client.local_port().expect("a tcp port");
-        let peer = std::thread::spawn(move || {
-            let s = raw::req(port);
-            let good = frame_message();
-            let mut answers = Vec::new();
-            let one = vec![good[0].clone()];
-            let three = vec![good[0].clone(), good[1].clone(), b"extra".to_vec()];
-            for msg in [one, three, good] {
-                s.send_multipart(msg, 0).expect("send");
-                answers.push(s.recv_bytes(0).expect("an answer"));
-            }
-            answers
-        });
-        let one = within(client.recv()).await;
-        assert!(
-            matches!(
-                one,
-                Err(Error::Decode(DecodeError::PartCount {
-                    expected: 2,
-                    got: 1,
-                    ..
-                }))
-            ),
-            "{one:?}"
-        );
-        let three = within(client.recv()).await;
-        assert!(
-            matches!(
-                three,
-                Err(Error::Decode(DecodeError::PartCount {
-                    expected: 2,
-                    got: 3,
-                    ..
-                }))
-            ),
-            "{three:?}"
-        );
-        let (_, f) = within(client.recv())
-            .await
-            .expect("the good message decodes")
-            .expect("not terminated");
-        assert_eq!(f.as_bytes(), &[7u8; 12]);
-        let answers = peer.join().expect("peer");
-        assert!(answers.iter().all(|a| is_confirmation(a)), "{answers:?}");
-    }
-
-    /// A frame message whose frame is an object array with a pickle: refused, the client goes on.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn client_refuses_a_pickled_frame_and_goes_on() {
-        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
-        let port = client.local_port().expect("a tcp port");
-        let peer = std::thread::spawn(move || {
-            let s = raw::req(port);
-            let mut bad = frame_message();
-            bad[1] = object_array(PICKLE_RUNS_CODE).to_vec();
-            for msg in [bad, frame_message()] {
-                s.send_multipart(msg, 0).expect("send");
-                s.recv_bytes(0).expect("an answer");
-            }
-        });
-        let bad = within(client.recv()).await;
-        assert!(
-            matches!(bad, Err(Error::Decode(DecodeError::PickledObject))),
-            "{bad:?}"
-        );
-        assert!(within(client.recv()).await.expect("good").is_some());
-        peer.join().expect("peer");
-    }
-
-    /// A terminate is one part; with more parts it is a malformed message like any other.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn client_refuses_a_terminate_with_extra_parts() {
-        let client = Client::new(tcp(Pattern::ReqRep, 0, false, 3000)).expect("binds");
-        let port = client.local_port().expect("a tcp port");
-        let peer = std::thread::spawn(move || {
-            let s = raw::req(port);
-            s.send_multipart([raw::terminate(), b"extra".to_vec()], 0)
-                .expect("send");
-            s.recv_bytes(0).expect("an answer");
-        });
-        let r = within(client.recv()).await;
-        assert!(
-            matches!(
-                r,
-                Err(Error::Decode(DecodeError::PartCount {
-                    expected: 1,
-                    got: 2,
-                    ..
-                }))
-            ),
-            "{r:?}"
-        );
-        peer.join().expect("peer");
-    }
-
-    /// A bidirectional server gets `reply` (as parts) from a raw REP client for its one frame.
-    async fn server_gets(reply_parts: Vec<Vec<u8>>) -> netgear::Result<()> {
-        let (rep, port) = raw::bound(zmq::REP);
-        let peer = std::thread::spawn(move || {
-            rep.recv_multipart(0).expect("the frame message");
-            rep.send_multipart(reply_parts, 0).expect("reply");
-            // Handed back open: it is closed once the server has read the reply.
-            rep
-        });
-        let mut server = Server::new(tcp(Pattern::ReqRep, port, true, 3000)).expect("connects");
-        let f = Frame::from_bgr(
-            netgear::Size {
-                width: 2,
-                height: 2,
-            },
-            vec![1u8; 12],
-        )
-        .expect("frame");
-        let result = within(server.send(Some(&Data::from("hi")), &f)).await;
-        let _rep = peer.join().expect("peer");
-        result
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn server_refuses_an_ndarray_reply_without_its_frame() {
-        let mut head = Vec::new();
-        wire::encode_reply_frame_head(&mut head);
-        let r = server_gets(vec![head]).await;
-        assert!(
-            matches!(
-                r,
-                Err(Error::Decode(DecodeError::PartCount {
-                    what: "frame reply",
-                    expected: 2,
-                    got: 1
-                }))
-            ),
-            "{r:?}"
-        );
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn server_refuses_a_data_reply_with_an_extra_part() {
-        let mut head = Vec::new();
-        wire::encode_reply_data(&mut head, Some(&Data::from(1)));
-        let r = server_gets(vec![head, b"extra".to_vec()]).await;
-        assert!(
-            matches!(
-                r,
-                Err(Error::Decode(DecodeError::PartCount {
-                    what: "data reply",
-                    expected: 1,
-                    got: 2
-                }))
-            ),
-            "{r:?}"
-        );
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn server_refuses_a_frame_message_as_reply() {
-        let r = server_gets(frame_message()).await;
-        assert!(
-            matches!(
-                r,
-                Err(Error::Decode(DecodeError::MissingKey {
-                    what: "reply",
-                    key: "return_type"
-                }))
-            ),
-            "{r:?}"
-        );
-    }
 }

@@ -5,12 +5,12 @@
 //! attacker runs as `nobody`). A peer that never finishes the ZeroMQ handshake is dropped; the
 //! replies a sender keeps are bounded in bytes.
 
-mod common;
-
 use std::time::Duration;
 
-use common::proc::Proc;
-use common::raw::{Side, socket};
+use crate::common;
+use crate::common::proc::Proc;
+use crate::common::raw::{Side, socket};
+use crate::{alone, shared};
 use netgear::{Dtype, Frame};
 
 const HANG: Duration = Duration::from_secs(60);
@@ -43,6 +43,8 @@ fn recv_args(pattern: u8) -> Vec<String> {
 /// messages it took hundreds of MiB and more).
 #[test]
 fn a_flood_of_large_frames_is_held_a_few_at_a_time() {
+    // Alone: a bound of a few frames, which a receiver short of CPU can go past.
+    let _turn = alone();
     for (pattern, kind) in [(0u8, zmq::PAIR), (3, zmq::PUSH)] {
         let mut rx = Proc::netgear("recv", &recv_args(pattern));
         let port = rx.await_bound_port(HANG);
@@ -75,6 +77,8 @@ fn a_flood_of_large_frames_is_held_a_few_at_a_time() {
 /// without `--psnr`). It now stays within the README's per-peer budget.
 #[test]
 fn psnr_stays_within_the_budget_under_alternating_shapes() {
+    // Alone: the receiver decodes and compares gigabytes of pixels within the hang guard.
+    let _turn = alone();
     let mut args = recv_args(3);
     args.extend(["--psnr".into(), "--no-hash".into()]);
     let mut rx = Proc::netgear("recv", &args);
@@ -139,6 +143,7 @@ fn sticky_tmp(tag: &str) -> std::path::PathBuf {
 /// 0600, and a stream goes through it.
 #[test]
 fn the_default_ipc_path_is_private() {
+    let _turn = shared();
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let tmp = sticky_tmp("ipc");
     // It only names the socket file, in this test's own directory.
@@ -183,6 +188,7 @@ fn the_default_ipc_path_is_private() {
 /// (Needs root, to run the attacker as another user; CI runs as root.)
 #[test]
 fn another_user_cannot_take_the_ipc_path() {
+    let _turn = shared();
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
     let uid = my_uid();
@@ -260,6 +266,7 @@ fn my_uid() -> u32 {
 /// never takes the replies: the server keeps at most `queue_max_bytes` of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_are_kept_within_their_byte_budget() {
+    let _turn = shared();
     let (raw, port) = common::raw::bound(zmq::PAIR);
     let budget = 4 << 20;
     let mut server = netgear::Server::new(netgear::Options {
@@ -311,6 +318,7 @@ async fn replies_are_kept_within_their_byte_budget() {
 /// descriptor for libzmq's default 30 s. The guard is 20 s: before, nothing closed it in time.
 #[test]
 fn a_silent_connection_is_dropped_after_the_handshake_interval() {
+    let _turn = shared();
     use std::io::Read;
     let mut rx = Proc::netgear("recv", &recv_args(0));
     let port = rx.await_bound_port(HANG);

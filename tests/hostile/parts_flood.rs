@@ -8,8 +8,6 @@
 //! The attacker is a raw TCP peer speaking ZMTP 3.0 by hand (greeting, READY, then frames), so
 //! that it holds nothing itself and sees its disconnection as a failed write.
 
-mod common;
-
 use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,8 +15,9 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use common::proc::Proc;
-use common::raw::{self, Side};
+use crate::common::proc::Proc;
+use crate::common::raw::{self, Side};
+use crate::shared;
 
 /// Upper bound on the receiver's peak memory during the attack: its default 64 MiB
 /// `max_message_size` bounds what one message may hold (up to about 1.6 times that in memory,
@@ -189,26 +188,31 @@ fn attack_then_serve(pattern: u8, peer_type: &str, parts: Parts) {
 
 #[test]
 fn pair_drops_a_peer_sending_empty_parts_forever() {
+    let _turn = shared();
     attack_then_serve(0, "PAIR", Parts::Empty);
 }
 
 #[test]
 fn pair_drops_a_peer_sending_large_parts_forever() {
+    let _turn = shared();
     attack_then_serve(0, "PAIR", Parts::Large);
 }
 
 #[test]
 fn pair_drops_a_peer_sending_small_parts_forever() {
+    let _turn = shared();
     attack_then_serve(0, "PAIR", Parts::Small);
 }
 
 #[test]
 fn rep_drops_a_peer_sending_empty_parts_forever() {
+    let _turn = shared();
     attack_then_serve(1, "REQ", Parts::Empty);
 }
 
 #[test]
 fn sub_drops_a_peer_sending_large_parts_forever() {
+    let _turn = shared();
     attack_then_serve(2, "PUB", Parts::Large);
 }
 
@@ -254,10 +258,12 @@ fn fan_in(parts: Parts) {
 
 #[test]
 fn pull_drops_a_peer_sending_empty_parts_forever_and_keeps_the_fan_in() {
+    let _turn = shared();
     fan_in(Parts::Empty);
 }
 
 #[test]
 fn pull_drops_a_peer_sending_large_parts_forever_and_keeps_the_fan_in() {
+    let _turn = shared();
     fan_in(Parts::Large);
 }
