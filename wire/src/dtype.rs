@@ -23,7 +23,7 @@ pub enum DtypeError {
     Structured,
 }
 
-/// The element type of a [`Frame`], without byte order.
+/// The element type of a [`Frame`](crate::Frame), without byte order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scalar {
     /// `bool` (`b1`), one byte, 0 or 1.

@@ -4,7 +4,7 @@
 
 use crate::dtype::Scalar;
 
-/// Element types a [`Frame`] can be built from and read into: `bool`, `u8`, `i8`, `u16`,
+/// Element types a [`Frame`](crate::Frame) can be built from and read into: `bool`, `u8`, `i8`, `u16`,
 /// `i16`, `u32`, `i32`, `u64`, `i64`, `f32`, `f64` (numpy's `float16` has no Rust type here).
 pub trait Element: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The numpy scalar type.
