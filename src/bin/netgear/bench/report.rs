@@ -74,18 +74,8 @@ fn median(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
 /// same case), summarised by medians.
 #[derive(Debug, Clone)]
 pub(super) struct Row {
-    /// The implementation measured.
-    pub implementation: Impl,
-    /// vidgear's pattern number.
-    pub pattern: u8,
-    /// How the receive side answered.
-    pub reply: ReplyKind,
-    /// Frame width.
-    pub width: usize,
-    /// Frame height.
-    pub height: usize,
-    /// Frames the send side was asked to send.
-    pub frames: u64,
+    /// The case measured.
+    pub case: Case,
     /// Every round, in the order they ran.
     pub rounds: Vec<Round>,
     /// Secure rows: the time libsodium takes here to box one frame (see `crypto.rs`).
@@ -97,12 +87,7 @@ impl Row {
     /// of its frames.
     pub fn new(case: &Case, repeat: u32) -> Row {
         Row {
-            implementation: case.implementation,
-            pattern: case.pattern,
-            reply: case.reply,
-            width: case.width,
-            height: case.height,
-            frames: case.frames,
+            case: *case,
             rounds: Vec::with_capacity(repeat as usize),
             box_time: (case.implementation == Impl::Secure)
                 .then(|| crypto::frame_box_time(case.width, case.height))
@@ -164,13 +149,22 @@ impl Row {
     }
 
     fn same_case(&self, other: &Row) -> bool {
-        (self.pattern, self.reply, self.width, self.height)
-            == (other.pattern, other.reply, other.width, other.height)
+        (
+            self.case.pattern,
+            self.case.reply,
+            self.case.width,
+            self.case.height,
+        ) == (
+            other.case.pattern,
+            other.case.reply,
+            other.case.width,
+            other.case.height,
+        )
     }
 
     fn other<'a>(&self, rows: &'a [Row], to: Impl) -> Option<&'a Row> {
         rows.iter()
-            .find(|r| r.implementation == to && r.same_case(self))
+            .find(|r| r.case.implementation == to && r.same_case(self))
     }
 
     /// This row's median fps over another implementation's median fps in the same case.
@@ -200,7 +194,7 @@ impl Row {
         if plain <= 0.0 || boxed <= 0.0 {
             return None;
         }
-        let per_frame = match (self.pattern <= 1, self.reply) {
+        let per_frame = match (self.case.pattern <= 1, self.case.reply) {
             (true, ReplyKind::Frame) => 1.0 / plain + 4.0 * boxed,
             (true, _) => 1.0 / plain + 2.0 * boxed,
             (false, _) => (1.0 / plain).max(boxed),
@@ -210,19 +204,19 @@ impl Row {
 
     pub(super) fn to_json(&self, rows: &[Row]) -> Json {
         let mb = |v: Option<f64>| v.map(|v| (v * 10.0).round() / 10.0);
-        let netgear = matches!(self.implementation, Impl::Netgear | Impl::Secure);
-        let secure = self.implementation == Impl::Secure;
+        let netgear = matches!(self.case.implementation, Impl::Netgear | Impl::Secure);
+        let secure = self.case.implementation == Impl::Secure;
         let (received, sent) = self.frame_counts();
         let ratio = |to| netgear.then(|| self.ratio(rows, to)).flatten();
         let round_ratio = |to| netgear.then(|| self.round_ratio(rows, to)).flatten();
         json!({
-            "impl": self.implementation.name(),
-            "pattern": self.pattern,
-            "reply": self.reply.name(),
-            "bidirectional": self.pattern <= 1 && self.reply != ReplyKind::None,
-            "width": self.width,
-            "height": self.height,
-            "frames": self.frames,
+            "impl": self.case.implementation.name(),
+            "pattern": self.case.pattern,
+            "reply": self.case.reply.name(),
+            "bidirectional": self.case.pattern <= 1 && self.case.reply != ReplyKind::None,
+            "width": self.case.width,
+            "height": self.case.height,
+            "frames": self.case.frames,
             "rounds": self.rounds.len(),
             "frames_sent": sent,
             "frames_received": received,
@@ -327,14 +321,14 @@ fn line(cells: &[String]) -> String {
 fn cells(r: &Row, rows: &[Row]) -> [String; 17] {
     let (got, sent) = r.frame_counts();
     let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
-    let netgear = matches!(r.implementation, Impl::Netgear | Impl::Secure);
-    let secure = r.implementation == Impl::Secure;
+    let netgear = matches!(r.case.implementation, Impl::Netgear | Impl::Secure);
+    let secure = r.case.implementation == Impl::Secure;
     let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
     [
-        r.implementation.name().into(),
-        r.pattern.to_string(),
-        r.reply.name().into(),
-        format!("{}x{}", r.width, r.height),
+        r.case.implementation.name().into(),
+        r.case.pattern.to_string(),
+        r.case.reply.name().into(),
+        format!("{}x{}", r.case.width, r.case.height),
         format!("{}/{}", count(got), count(sent)),
         r.rounds.len().to_string(),
         opt(r.fps(), 0),
@@ -391,12 +385,14 @@ mod tests {
             ..Round::default()
         };
         let row = |implementation, fps: &[f64]| Row {
-            implementation,
-            pattern: 0,
-            reply: ReplyKind::Text,
-            width: 64,
-            height: 64,
-            frames: 10,
+            case: Case {
+                implementation,
+                pattern: 0,
+                reply: ReplyKind::Text,
+                width: 64,
+                height: 64,
+                frames: 10,
+            },
             rounds: fps.iter().map(|&f| round(f)).collect(),
             box_time: None,
         };

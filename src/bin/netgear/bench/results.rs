@@ -82,9 +82,11 @@ impl Results {
         let mut boxed: Vec<(usize, usize, Duration)> = Vec::new();
         for r in &self.rows {
             if let Some(t) = r.box_time
-                && !boxed.iter().any(|&(w, h, _)| (w, h) == (r.width, r.height))
+                && !boxed
+                    .iter()
+                    .any(|&(w, h, _)| (w, h) == (r.case.width, r.case.height))
             {
-                boxed.push((r.width, r.height, t));
+                boxed.push((r.case.width, r.case.height, t));
             }
         }
         boxed
