@@ -37,7 +37,8 @@ if ((${#need[@]})); then
 fi
 
 # --- The program that shows the pattern (built before timing-sensitive steps) ---
-cargo build --quiet --features display --example display_check
+# With every feature, as `cargo test --all-features` built it (the suite reuses that build).
+cargo build --quiet --all-features --example display_check
 bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/examples/display_check"
 
 # --- A virtual X server on a free display number (-displayfd picks one and reports it) ---
@@ -165,7 +166,7 @@ else
 fi
 
 # --- The CLI end to end: `netgear serve --source clip.mp4` -> `netgear recv --display --save` ---
-cargo build --quiet --features cli
+cargo build --quiet --all-features
 netgear="${CARGO_TARGET_DIR:-$PWD/target}/debug/netgear"
 clip="$work/clip.mp4"
 saved="$out/recv.mp4"

@@ -28,11 +28,12 @@ stage tests
 cargo test --workspace --all-features
 stage docs, demo, examples, display
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
-cargo run --quiet --features cli -- demo --frames 60 --port 0 >/dev/null
-# The seed's examples (built with the demo's features: one build), and the display under Xvfb.
-cargo run --quiet --features cli --example bare_minimum >/dev/null
-cargo run --quiet --features cli --example variable_parameters >/dev/null
-cargo run --quiet --features cli --example video_chat >/dev/null
+# The demo and the seed's examples, and the display under Xvfb: with every feature, as the tests
+# above built them (no second debug build).
+cargo run --quiet --all-features -- demo --frames 60 --port 0 >/dev/null
+cargo run --quiet --all-features --example bare_minimum >/dev/null
+cargo run --quiet --all-features --example variable_parameters >/dev/null
+cargo run --quiet --all-features --example video_chat >/dev/null
 scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 stage soak
@@ -40,9 +41,12 @@ cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,
 # netgear as a user's crate gets it: a crate outside the workspace that depends on it by path
 # (its own workspace and lock file), against the command built above: CURVE, ironhouse to
 # `netgear recv`, and a never-ending message within the byte budget. It shares the target
-# directory, so it reuses what it can of the release build.
+# directory and starts from this workspace's lock file (the versions of the release build
+# above: a newer `cc` alone rebuilt every C library), so it reuses what it can of that build;
+# what it checks is what the crate brings with it, whatever versions a user resolves.
 stage downstream crate
 cargo fmt --check --manifest-path tests/downstream/Cargo.toml
+cp Cargo.lock tests/downstream/Cargo.lock
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo run --quiet --release \
     --manifest-path tests/downstream/Cargo.toml -- "${CARGO_TARGET_DIR:-target}/release/netgear"
 # The Python package: built from python/ and installed into the test venv as a user installs
@@ -55,7 +59,11 @@ python/examples/run.sh "$NETGEAR_VENV/bin/python"
 "$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 \
     --netgear "${CARGO_TARGET_DIR:-target}/release/netgear"
 stage fuzz
-scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+# The fuzz targets in a debug build (debug assertions, overflow checks) without AddressSanitizer:
+# it builds in about a minute where the optimised sanitizer build takes four (`scripts/fuzz.sh`
+# alone, for longer runs).
+FUZZ_PROFILE="${FUZZ_PROFILE:-dev}" FUZZ_SANITIZER="${FUZZ_SANITIZER:-none}" \
+    scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
 stage rate-limited link
