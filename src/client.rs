@@ -2,7 +2,7 @@
 //! ([`Client::recv_generator`], vidgear's way) or with its own responder ([`Client::requests`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::Stream;
@@ -58,6 +58,11 @@ pub struct Client {
     dropped: AtomicU64,
     received: AtomicU64,
     codec: CodecTimes,
+    /// The link's count of departed connections when the last frame arrived: in PAIR with
+    /// [`Options::reconnect`] its answer goes only while that count stands.
+    departures: AtomicU32,
+    /// Answers dropped because the sender of their frame had gone.
+    orphaned: AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -98,6 +103,8 @@ impl Client {
             dropped: AtomicU64::new(0),
             received: AtomicU64::new(0),
             codec: CodecTimes::default(),
+            departures: AtomicU32::new(0),
+            orphaned: AtomicU64::new(0),
         }
     }
 
@@ -271,7 +278,8 @@ impl Client {
             match (self.opts.bidirectional_mode, bi_mode) {
                 (true, true) => self.answer(self.queue.pop().as_ref(), self.timeout).await?,
                 (false, false) => {
-                    self.send(&Outgoing::confirmation(&self.id), "room to confirm")
+                    let confirm = Outgoing::confirmation(&self.id);
+                    self.send_answer(&confirm, self.timeout, "room to confirm")
                         .await?;
                 }
                 (mine, _) => {
@@ -306,6 +314,10 @@ impl Client {
                 .await
             {
                 Ok(parts) => {
+                    if self.guards_answers() {
+                        self.departures
+                            .store(self.link.departures(), Ordering::Relaxed);
+                    }
                     self.received
                         .fetch_add(parts.wire_len() as u64, Ordering::Relaxed);
                     match wire::parse_message(&parts, self.opts.limits()) {
@@ -315,6 +327,11 @@ impl Client {
                 }
                 // Too many parts: refused by the transport, answered here like any bad message.
                 Err(Error::Decode(e)) => Err(e),
+                // Senders come and go: wait on.
+                Err(Error::Timeout { peer, .. }) if self.opts.reconnect => {
+                    debug!(%peer, "no frame for the timeout; waiting on (reconnect)");
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             match decoded {
@@ -385,6 +402,40 @@ impl Client {
         Error::BidirectionalMismatch { missing_on }
     }
 
+    /// Whether answers are sent only to the sender of their frame, checked (PAIR with
+    /// [`Options::reconnect`]: a PAIR socket would give an answer owed to a sender that has gone
+    /// to the next one, which would take it for the answer to its own first frame).
+    fn guards_answers(&self) -> bool {
+        self.opts.reconnect && self.opts.pattern == Pattern::Pair
+    }
+
+    /// Sends an answer to the last frame; in PAIR with [`Options::reconnect`] only if its
+    /// sender is still connected (else it is dropped and counted).
+    async fn send_answer(&self, msg: &Outgoing, wait: Duration, what: &'static str) -> Result<()> {
+        if !self.guards_answers() {
+            return self.link.send(msg, wait, what).await;
+        }
+        let orphan = || {
+            self.orphaned.fetch_add(1, Ordering::Relaxed);
+            debug!("the sender of the last frame has gone: its answer is dropped");
+            Ok(())
+        };
+        if self.link.departures() != self.departures.load(Ordering::Relaxed) {
+            return orphan();
+        }
+        // While the sender is connected there is room at once: a wait means it has gone.
+        match self.link.send(msg, wait.min(ANSWER_WAIT), what).await {
+            Err(Error::Timeout { .. }) => orphan(),
+            other => other,
+        }
+    }
+
+    /// Answers dropped because the sender of their frame had gone (PAIR with
+    /// [`Options::reconnect`]).
+    pub fn orphaned_answers(&self) -> u64 {
+        self.orphaned.load(Ordering::Relaxed)
+    }
+
     /// Answers a frame in bidirectional mode: with data, a frame, or nothing.
     async fn answer(&self, reply: Option<&Reply>, wait: Duration) -> Result<()> {
         let msg = match reply {
@@ -395,7 +446,7 @@ impl Client {
             Some(Reply::Data(d)) => Outgoing::reply_data(Some(d)),
             None => Outgoing::reply_data(None),
         };
-        self.link.send(&msg, wait, "room to reply").await
+        self.send_answer(&msg, wait, "room to reply").await
     }
 
     async fn send(&self, msg: &Outgoing, what: &'static str) -> Result<()> {

@@ -42,6 +42,7 @@ mod ends_in_memory;
 mod error;
 pub mod media;
 mod options;
+mod outage;
 mod pattern;
 mod queue;
 mod request;
@@ -64,6 +65,7 @@ pub use options::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
     OnBadMessage, Options,
 };
+pub use outage::Outages;
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
 pub use request::{Request, Responder};

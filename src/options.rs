@@ -103,6 +103,22 @@ pub struct Options {
     /// A receive-mode end takes [`Secure::receiver`](crate::Secure::receiver)'s keys, a
     /// send-mode end [`Secure::sender`](crate::Secure::sender)'s; both ends must use it.
     pub secure: Option<crate::Secure>,
+    /// Keep streaming through the peer's absences (off by default: vidgear's behaviour, where
+    /// a peer gone for longer than the timeout ends the stream with an error).
+    ///
+    /// A send-mode end survives receiver restarts and link outages of any length: while its
+    /// receiver is away it takes nothing from its source (a live source keeps only its newest
+    /// frame; a file waits), it notices the receiver's return and resumes at once, and in
+    /// patterns 0 and 1 a frame whose answer was lost is counted
+    /// ([`Outages::frames_lost`](crate::Outages::frames_lost)), neither awaited for ever nor
+    /// sent twice. Each outage is logged (`tracing`) and counted
+    /// ([`Server::outages`](crate::Server::outages)).
+    ///
+    /// A receive-mode end waits for its senders without a time limit: senders come and go (in
+    /// PAIR one at a time; an answer owed to a sender that has gone is dropped, never given to
+    /// the next one), and the stream ends only with the end message (or when the application
+    /// stops reading).
+    pub reconnect: bool,
 }
 
 impl Default for Options {
@@ -124,6 +140,7 @@ impl Default for Options {
             timestamps: true,
             max_in_flight: 1,
             secure: None,
+            reconnect: false,
         }
     }
 }

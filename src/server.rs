@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::{Stream, StreamExt};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::codec::{self, CodecTimes, Encoding};
 use crate::error::{Error, Result};
 use crate::options::Options;
+use crate::outage::Outages;
 use crate::pattern::Pattern;
 use crate::queue::{Queue, Transceiver};
 use crate::transport::{Link, Role, Transport};
@@ -133,6 +134,14 @@ pub struct Server {
     in_flight: std::collections::VecDeque<u32>,
     /// A [`Server::send`] began and did not end: it was cancelled.
     interrupted: bool,
+    outages: Outages,
+    /// The link's count of connections lost, as far as `outages` has taken it in.
+    lost_seen: u32,
+    /// A receiver has taken a frame (or subscribed) on some connection of this end.
+    met_receiver: bool,
+    /// When a wait for room that found the receiver connected but taking nothing was last
+    /// logged (PUSH with [`Options::reconnect`]).
+    stall_logged: Option<Instant>,
 }
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
@@ -188,6 +197,10 @@ impl Server {
             codec: CodecTimes::default(),
             in_flight: std::collections::VecDeque::new(),
             interrupted: false,
+            outages: Outages::default(),
+            lost_seen: 0,
+            met_receiver: false,
+            stall_logged: None,
         }
     }
 
@@ -218,6 +231,13 @@ impl Server {
     /// that can be read while [`Server::launch`] streams.
     pub fn codec_times(&self) -> CodecTimes {
         self.codec.clone()
+    }
+
+    /// The receiver's absences seen so far: how many, how long, and the frames whose answers
+    /// they took (a handle that can be read while [`Server::launch`] streams). See
+    /// [`Options::reconnect`].
+    pub fn outages(&self) -> Outages {
+        self.outages.clone()
     }
 
     /// Takes the oldest reply from the client, or `None` (never waits). See
@@ -390,10 +410,14 @@ impl Server {
         part: Encoding,
     ) -> Result<()> {
         let timeout = self.timeout;
-        let link = self.link()?;
         if self.opts.pattern == Pattern::PubSub && !self.subscribed {
-            link.await_subscriber(timeout).await?;
+            match self.link()?.await_subscriber(timeout).await {
+                Ok(()) => {}
+                Err(e) if self.rides_out(&e) => self.ride_out(e).await?,
+                Err(e) => return Err(e),
+            }
             self.subscribed = true;
+            self.met_receiver = true;
         }
         let part = part.finish().await?;
         let stamp = self
@@ -401,14 +425,127 @@ impl Server {
             .timestamps
             .then(|| captured.unwrap_or_else(SystemTime::now));
         let msg = Outgoing::frame(self.opts.bidirectional_mode, data, stamp, part);
-        let link = self.link()?;
-        // Only an answered frame needs the mark (and its look at the peers).
-        let mark = self.opts.pattern.has_replies().then(|| link.peer_mark());
-        link.send(&msg, timeout, "room to send a frame").await?;
-        self.sent.add(msg.len());
-        if let Some(mark) = mark {
-            self.in_flight.push_back(mark);
+        loop {
+            self.watch_receiver().await?;
+            let link = self.link()?;
+            // Only an answered frame needs the mark (and its look at the peers).
+            let mark = self.opts.pattern.has_replies().then(|| link.peer_mark());
+            match link.send(&msg, timeout, "room to send a frame").await {
+                Ok(()) => {
+                    self.sent.add(msg.len());
+                    if let Some(mark) = mark {
+                        self.in_flight.push_back(mark);
+                    }
+                    return Ok(());
+                }
+                // The frame waits out the outage, and goes to the receiver that comes back.
+                Err(e) if self.rides_out(&e) => self.ride_out(e).await?,
+                Err(e) => return Err(e),
+            }
         }
+    }
+
+    /// Whether the end rides out `e` rather than ending the stream with it: with
+    /// [`Options::reconnect`], a receiver that went away or does not answer.
+    fn rides_out(&self, e: &Error) -> bool {
+        self.opts.reconnect && matches!(e, Error::Timeout { .. } | Error::PeerGone { .. })
+    }
+
+    /// Takes in what the link saw of the receiver since the last frame: a connection lost
+    /// begins an outage, a receiver back ends it. With [`Options::reconnect`] an outage is
+    /// ridden out here, before the next frame goes.
+    async fn watch_receiver(&mut self) -> Result<()> {
+        let link = self.link()?;
+        let (gone, back) = if self.opts.pattern == Pattern::PubSub {
+            match link.subscribers_changed()? {
+                Some(subscribed) => (!subscribed, subscribed),
+                None => (false, false),
+            }
+        } else {
+            let (lost, connected) = (link.peer_mark(), link.peer_up() != Some(false));
+            let gone = lost > self.lost_seen;
+            self.lost_seen = lost;
+            self.met_receiver |= connected;
+            (gone, connected)
+        };
+        if gone && self.outages.begin() {
+            warn!(pattern = %self.opts.pattern, "the receiver has gone");
+            if self.opts.reconnect {
+                return self.ride_out(Error::Closed).await;
+            }
+        } else if back && let Some(lasted) = self.outages.end() {
+            info!(after_s = lasted.as_secs_f64(), "the receiver is back");
+        }
+        Ok(())
+    }
+
+    /// Waits for the receiver to come back (without a time limit: see
+    /// [`Options::reconnect`]), after `cause`: the error that showed it gone. In patterns 0 and
+    /// 1 the connection is made anew first, so that an answer still on its way on the old one
+    /// is never taken for a later frame's.
+    async fn ride_out(&mut self, cause: Error) -> Result<()> {
+        let link = self.link()?;
+        let connected = link.peer_up() != Some(false);
+        if !self.opts.pattern.has_replies() && connected && matches!(cause, Error::Timeout { .. }) {
+            // PUSH: the receiver is there and takes nothing (its application stalled): keep
+            // waiting for room, saying so now and then. Not an outage.
+            if self
+                .stall_logged
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+            {
+                warn!(error = %cause, "the receiver takes no frames; still waiting");
+                self.stall_logged = Some(Instant::now());
+            }
+            return Ok(());
+        }
+        let first_peer = !self.met_receiver && link.alone() != Some(true);
+        if first_peer {
+            debug!(error = %cause, "no receiver yet; waiting for one");
+        } else if self.outages.begin() {
+            warn!(error = %cause, pattern = %self.opts.pattern, "the receiver has gone: waiting for it to come back");
+        }
+        if self.opts.pattern.has_replies() && !first_peer {
+            let lost = self.in_flight.len() as u64;
+            if lost > 0 {
+                self.outages.lose(lost);
+                warn!(
+                    frames = lost,
+                    "frames whose answers were lost with the receiver"
+                );
+            }
+            self.in_flight.clear();
+            self.reconnect().await?;
+        }
+        loop {
+            let link = self.link()?;
+            let waited = if self.opts.pattern == Pattern::PubSub {
+                link.await_subscriber(self.timeout).await
+            } else {
+                link.await_peer(self.timeout).await
+            };
+            match waited {
+                Ok(()) => break,
+                Err(Error::Timeout { .. }) => debug!("still waiting for the receiver"),
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(lasted) = self.outages.end() {
+            info!(
+                after_s = lasted.as_secs_f64(),
+                "the receiver is back: streaming again"
+            );
+        }
+        Ok(())
+    }
+
+    /// Replaces the connection with a new one (the old one closed at once, off the reactor).
+    async fn reconnect(&mut self) -> Result<()> {
+        let fresh = self.link()?.reopen(&self.opts, Role::Send)?;
+        if let Some(old) = self.link.replace(fresh) {
+            let _ = old.set_linger(Duration::ZERO);
+            let _ = tokio::task::spawn_blocking(move || drop(old)).await;
+        }
+        self.lost_seen = 0;
         Ok(())
     }
 
@@ -416,7 +553,14 @@ impl Server {
     /// its own; with more in flight, those of earlier frames, in order, as room is needed.
     async fn settle(&mut self) -> Result<()> {
         if self.opts.pattern.has_replies() {
-            self.take_answers(self.opts.max_in_flight - 1).await?;
+            while self.in_flight.len() > self.opts.max_in_flight - 1 {
+                match self.take_answer().await {
+                    Ok(()) => {}
+                    // The frames in flight are lost with the receiver: counted, not resent.
+                    Err(e) if self.rides_out(&e) => self.ride_out(e).await?,
+                    Err(e) => return Err(e),
+                }
+            }
         }
         Ok(())
     }
@@ -424,10 +568,17 @@ impl Server {
     /// Receives answers, oldest first, until at most `keep` frames are unanswered.
     async fn take_answers(&mut self, keep: usize) -> Result<()> {
         while self.in_flight.len() > keep {
-            let mark = self.in_flight.front().copied().unwrap_or_default();
-            self.receive_reply(mark).await?;
-            self.in_flight.pop_front();
+            self.take_answer().await?;
         }
+        Ok(())
+    }
+
+    /// Receives the answer to the oldest frame in flight.
+    async fn take_answer(&mut self) -> Result<()> {
+        let mark = self.in_flight.front().copied().unwrap_or_default();
+        self.receive_reply(mark).await?;
+        self.in_flight.pop_front();
+        self.met_receiver = true;
         Ok(())
     }
 

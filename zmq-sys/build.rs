@@ -24,6 +24,7 @@ const PATCHES: &[&str] = &[
     "handshake-failure-names-peer",
     "monitor-events-never-block",
     "curve-handshake-budget",
+    "stalled-input-keeps-connection",
 ];
 
 /// The directories of `libzmq/` that the build reads and the patches may change.

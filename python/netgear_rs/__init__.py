@@ -41,6 +41,10 @@ EXTRA_OPTIONS = {
     "max_message_size": "largest message accepted from the peer, bytes (default 64 MiB)",
     "max_data_size": "largest data accepted with a frame or reply, bytes (default 1 MiB)",
     "timestamps": "stamp each frame with its capture time (default True; vidgear ignores it)",
+    "reconnect": "keep streaming through the peer's absences (default False): a sender outlives "
+    "receiver restarts and link outages (it waits for the receiver and resumes when it is back; "
+    "a frame whose answer was lost is counted, not sent again), a receiver waits for senders "
+    "without a time limit",
     "skip_bad_messages": "a receiver skips an undecodable message instead of stopping (default False)",
     "secure_mode": "ZeroMQ CURVE, as vidgear NetGear's option: 0 off (default), 1 stonehouse "
     "(encrypted, the receiver authenticated), 2 ironhouse (also only the senders whose public "

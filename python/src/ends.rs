@@ -123,6 +123,7 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
             "max_message_size" => o.max_message_size = value.extract()?,
             "max_data_size" => o.max_data_size = value.extract()?,
             "timestamps" => o.timestamps = value.extract()?,
+            "reconnect" => o.reconnect = value.extract()?,
             "skip_bad_messages" => {
                 o.on_bad_message = if value.extract()? {
                     OnBadMessage::Skip

@@ -106,6 +106,23 @@ pub(crate) trait Transport: Send + Sync {
     /// when it cannot tell).
     fn alone(&self) -> Option<bool>;
 
+    /// How many connections have ended so far: an answer owed to a frame received at one
+    /// count must not go out at another (in PAIR it would reach the next peer).
+    fn departures(&self) -> u32;
+
+    /// Whether a peer of this (connecting) end is connected and has completed the handshake;
+    /// `None` when the transport cannot tell.
+    fn peer_up(&self) -> Option<bool>;
+
+    /// Waits until a peer of this (connecting) end is connected and has completed the
+    /// handshake (at once if one is), at most `timeout`.
+    fn await_peer(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+
+    /// PUB/SUB, send side: takes in the subscription changes waiting, without waiting; the
+    /// newest tells where things stand: `Some(true)` a subscriber came, `Some(false)` the last
+    /// one left, `None` nothing changed.
+    fn subscribers_changed(&self) -> Result<Option<bool>>;
+
     /// PUB/SUB, send side: waits until a subscriber is there to take messages.
     fn await_subscriber(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
 

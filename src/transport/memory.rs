@@ -117,6 +117,22 @@ impl Transport for MemoryLink {
         self.tx.is_closed().then_some(true)
     }
 
+    fn departures(&self) -> u32 {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    fn peer_up(&self) -> Option<bool> {
+        Some(!self.tx.is_closed())
+    }
+
+    async fn await_peer(&self, _timeout: Duration) -> Result<()> {
+        Ok(())
+    }
+
+    fn subscribers_changed(&self) -> Result<Option<bool>> {
+        Ok(None)
+    }
+
     async fn await_subscriber(&self, _timeout: Duration) -> Result<()> {
         Ok(())
     }

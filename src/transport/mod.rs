@@ -45,6 +45,16 @@ impl Link {
     pub(crate) fn open(opts: &Options, role: Role) -> Result<Link> {
         Ok(Link::Zmq(libzmq::open(opts, role)?))
     }
+
+    /// A new transport like this one, with a new connection (nothing of the old one's traffic
+    /// can arrive on it).
+    pub(crate) fn reopen(&self, opts: &Options, role: Role) -> Result<Link> {
+        match self {
+            Link::Zmq(_) => Link::open(opts, role),
+            #[cfg(test)]
+            Link::Memory(_) => Err(crate::error::Error::Closed),
+        }
+    }
 }
 
 /// Calls the same method on whichever transport `$link` is.
@@ -90,6 +100,22 @@ impl Transport for Link {
 
     fn alone(&self) -> Option<bool> {
         dispatch!(self, t => t.alone())
+    }
+
+    fn departures(&self) -> u32 {
+        dispatch!(self, t => t.departures())
+    }
+
+    fn peer_up(&self) -> Option<bool> {
+        dispatch!(self, t => t.peer_up())
+    }
+
+    async fn await_peer(&self, timeout: Duration) -> Result<()> {
+        dispatch!(self, t => t.await_peer(timeout).await)
+    }
+
+    fn subscribers_changed(&self) -> Result<Option<bool>> {
+        dispatch!(self, t => t.subscribers_changed())
     }
 
     async fn await_subscriber(&self, timeout: Duration) -> Result<()> {

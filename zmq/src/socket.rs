@@ -495,6 +495,9 @@ options! {
         (ms; 0: no doubling).", get get_reconnect_ivl_max, set set_reconnect_ivl_max;
     ZMQ_CONNECT_TIMEOUT as i32, "the TCP connect timeout (ms; 0: the system's).",
         get get_connect_timeout, set set_connect_timeout;
+    ZMQ_TCP_MAXRT as i32, "how long sent data may go unacknowledged, retransmitted, before \
+        the connection is dropped (ms, `TCP_USER_TIMEOUT`; 0: the system's).",
+        get get_tcp_maxrt, set set_tcp_maxrt;
     ZMQ_TCP_KEEPALIVE as i32, "TCP keep-alive (-1: the system's, 0: off, 1: on).",
         get get_tcp_keepalive, set set_tcp_keepalive;
     ZMQ_TCP_KEEPALIVE_CNT as i32, "TCP keep-alive probe count (-1: the system's).",

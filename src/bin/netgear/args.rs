@@ -49,6 +49,12 @@ pub(crate) struct Conn {
     /// private_keys/client.key_secret).
     #[arg(long, requires = "secure", value_name = "DIR")]
     pub(crate) keys: Option<PathBuf>,
+    /// Keep streaming through the peer's absences: serve outlives receiver restarts and link
+    /// outages of any length (it waits for the receiver, takes nothing from its source
+    /// meanwhile, and resumes as soon as it is back; a frame whose answer was lost is counted,
+    /// not sent again); recv waits for senders without a time limit.
+    #[arg(long)]
+    pub(crate) reconnect: bool,
 }
 
 impl Conn {
@@ -70,6 +76,7 @@ impl Conn {
             bidirectional_mode: self.bidirectional,
             compression: self.compress.parse::<Compression>().map_err(Error::from)?,
             secure: self.secure(end)?,
+            reconnect: self.reconnect,
             ..Options::default()
         })
     }

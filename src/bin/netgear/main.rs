@@ -87,7 +87,7 @@ fn main() -> ExitCode {
         tracing_subscriber::EnvFilter::new(if cli.log {
             "netgear=debug"
         } else {
-            "error,netgear::secure=warn"
+            "error,netgear::secure=warn,netgear::server=info"
         })
     });
     tracing_subscriber::fmt()

@@ -72,7 +72,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     let lock_step = server.options().pattern.has_replies() && server.options().max_in_flight == 1;
     let mut rtts = Percentiles::new();
     let mut status = Status::new(args.out.json);
-    let (wire, live_in) = (server.bytes_sent(), live.clone());
+    let (wire, live_in, outages) = (server.bytes_sent(), live.clone(), server.outages());
     let (stats_in, tally_in, rtts_in) = (&mut stats, &mut tally, &mut rtts);
     let status_in = &mut status;
     let source = async_stream::try_stream! {
@@ -98,6 +98,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 wire_bytes: wire.get(),
                 rtt_ms: rtts_in.ms(50.0),
                 dropped: live_in.as_ref().map(LiveCounts::dropped),
+                outages: Some((outages.count(), outages.total())),
                 ..Snapshot::default()
             });
             n += 1;
@@ -229,6 +230,11 @@ fn report(
     let dropped = live.map_or(0, LiveCounts::dropped);
     summary.insert("dropped".into(), dropped.into());
     stats.write_wire_json(server.bytes_sent().get(), &mut summary);
+    // The receiver's absences: how many, their time, and the frames whose answers they took.
+    let outages = server.outages();
+    summary.insert("outages".into(), outages.count().into());
+    summary.insert("outage_s".into(), outages.total().as_secs_f64().into());
+    summary.insert("answers_lost".into(), outages.frames_lost().into());
     StreamStats::write_codec_json(&server.codec_times(), &mut summary);
     print_summary(&args.out, summary);
 }

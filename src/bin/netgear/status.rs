@@ -25,6 +25,8 @@ pub(crate) struct Snapshot {
     pub(crate) rtt_ms: Option<f64>,
     /// Frames a live source dropped (send side).
     pub(crate) dropped: Option<u64>,
+    /// The receiver's absences and their time (send side), once there has been one.
+    pub(crate) outages: Option<(u64, Duration)>,
 }
 
 impl Snapshot {
@@ -42,6 +44,10 @@ impl Snapshot {
         }
         if let Some(d) = self.dropped {
             line += &format!(" · {d} dropped");
+        }
+        if let Some((n, t)) = self.outages.filter(|(n, _)| *n > 0) {
+            let s = if n == 1 { "" } else { "s" };
+            line += &format!(" · {n} outage{s} ({:.1} s)", t.as_secs_f64());
         }
         line
     }

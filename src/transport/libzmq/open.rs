@@ -37,6 +37,18 @@ const HEARTBEAT_IVL: Duration = Duration::from_secs(2);
 /// See [`HEARTBEAT_IVL`].
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// With [`Options::reconnect`]: how long a connection attempt may wait for its peer before
+/// libzmq gives it up and tries anew (100 ms later). The kernel's own retries of an unanswered
+/// SYN back off (1 s, 3 s, 7 s...): a link that comes back would wait for the next one.
+const RECONNECT_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// With [`Options::reconnect`]: how long data sent may go unacknowledged (the kernel
+/// retransmitting it) before the connection is dropped (`TCP_USER_TIMEOUT`). A link that went
+/// down leaves the connection's retransmissions backing off (up to two minutes apart); dropped
+/// and made anew, it comes back as soon as the link does. A receiver that is alive but not
+/// reading still acknowledges (its kernel answers the window probes): not dropped.
+const RECONNECT_MAX_RETRANSMIT: Duration = Duration::from_secs(2);
+
 fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
 }
@@ -131,6 +143,16 @@ fn set_options(sock: &zmq::Socket, opts: &Options, role: Role) -> Result<()> {
         // then waits for a SYN retransmission (a second or more).
         sock.set_backlog(LISTEN_BACKLOG)?;
     }
+    if opts.reconnect {
+        sock.set_tcp_maxrt(millis(RECONNECT_MAX_RETRANSMIT))?;
+        if role == Role::Send {
+            sock.set_connect_timeout(millis(RECONNECT_CONNECT_TIMEOUT))?;
+            // Messages go only to a connection that has completed its handshake: while the
+            // receiver is away a send waits (the end rides the outage out) instead of queueing
+            // frames that would reach it stale, or reach the next receiver.
+            sock.set_immediate(true)?;
+        }
+    }
     match (opts.pattern, role) {
         (Pattern::ReqRep, Role::Send) => {
             sock.set_req_relaxed(true)?;
@@ -140,6 +162,14 @@ fn set_options(sock: &zmq::Socket, opts: &Options, role: Role) -> Result<()> {
             // vidgear's choice for live video: keep only the newest frame.
             sock.set_sndhwm(1)?;
             sock.set_rcvhwm(1)?;
+            if role == Role::Send {
+                // A subscriber's pipe ends with its connection (by default a connecting
+                // socket keeps it, with a frame queued, for the next connection): the frame
+                // waiting there would reach a subscriber that comes back stale, and its
+                // departure and return would not be told (XPUB reports a subscription when
+                // a pipe comes and goes, not when its connection does).
+                sock.set_immediate(true)?;
+            }
             if role == Role::Receive {
                 sock.set_subscribe(b"")?;
                 if opts

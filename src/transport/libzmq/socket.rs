@@ -307,6 +307,53 @@ impl Transport for ZmqSocket {
         (peers.connections <= peers.disconnects).then_some(peers.connections > 0)
     }
 
+    /// Connections that ended, as the monitor has seen so far.
+    fn departures(&self) -> u32 {
+        self.monitor
+            .as_ref()
+            .map_or(0, |m| m.poll(None).disconnects)
+    }
+
+    /// Waits for the monitor to tell of a connection that completed its handshake and is still
+    /// up (a connecting socket: one connection at a time). Without a monitor it cannot tell,
+    /// and returns at once.
+    async fn await_peer(&self, timeout: Duration) -> Result<()> {
+        let Some(monitor) = &self.monitor else {
+            return Ok(());
+        };
+        self.bounded(timeout, "the peer to come back", |cx| {
+            if monitor.poll(Some(cx)).up {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    fn peer_up(&self) -> Option<bool> {
+        Some(self.monitor.as_ref()?.poll(None).up)
+    }
+
+    /// XPUB tells of each subscription as a message: `1` and the topic when a subscriber
+    /// comes, `0` when the last one leaves. Read here without waiting, so that they never pile
+    /// up in the socket while it streams (libzmq keeps them in a queue without a bound).
+    fn subscribers_changed(&self) -> Result<Option<bool>> {
+        let mut newest = None;
+        let mut sock = self.sock();
+        loop {
+            match try_recv_parts(&mut sock) {
+                Ok(msg) => match msg.first().and_then(|m| m.first()) {
+                    Some(1) => newest = Some(true),
+                    Some(0) => newest = Some(false),
+                    _ => {}
+                },
+                Err(Error::Zmq(zmq::Error::EAGAIN)) => return Ok(newest),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// XPUB tells of each subscription as a message: `1` and the topic when a subscriber
     /// comes, `0` when it leaves.
     async fn await_subscriber(&self, timeout: Duration) -> Result<()> {
