@@ -38,6 +38,14 @@ scripts/display-check.sh
 # A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
 stage soak
 cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3 --port 0
+# The chaos soak, for a minute: the four patterns at once, each over a rate-limited link
+# between two network namespaces, with receivers and senders killed and restarted, links taken
+# down and receivers stalled at random; nothing may be lost outside an outage, nothing abort.
+# The resume time is reported, and asserted only as a hang guard here (a loaded machine); the
+# README's 30-minute run holds it to a second.
+cargo run --quiet --release --features cli -- soak --chaos --minutes 1 --pattern 0,1,2,3 \
+    --resume-goal-ms 10000 --plot target/chaos.svg
+grep -q "resident memory of each process" target/chaos.svg
 # netgear as a user's crate gets it: a crate outside the workspace that depends on it by path
 # (its own workspace and lock file), against the command built above: CURVE, ironhouse to
 # `netgear recv`, and a never-ending message within the byte budget. It shares the target

@@ -717,3 +717,98 @@ fn relay_counts_messages_split_anywhere() {
     let (used, done) = c.feed_until(&stream, Some(2));
     assert_eq!((used, done), (stream.len() - 2, 2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. PAIR: the next sender, while the last one's pipe is torn down
+
+/// A socket monitor's events (the raw event numbers), read as they come.
+struct Events(zmq::Socket);
+
+impl Events {
+    /// The events of `s`, made in `ctx` (an inproc endpoint is per context).
+    fn of(ctx: &zmq::Context, s: &zmq::Socket, name: &str) -> Events {
+        let endpoint = format!("inproc://dead-peers-{name}");
+        s.monitor(&endpoint, i32::from(zmq::SocketEvent::ALL.to_raw()))
+            .expect("monitor");
+        let reader = ctx.socket(zmq::PAIR).expect("socket");
+        reader.connect(&endpoint).expect("connect the monitor");
+        Events(reader)
+    }
+
+    /// Every event waiting, without waiting.
+    fn take(&self) -> Vec<u16> {
+        let mut got = Vec::new();
+        while let Ok(parts) = self.0.recv_multipart(zmq::DONTWAIT) {
+            got.push(u16::from_ne_bytes([parts[0][0], parts[0][1]]));
+        }
+        got
+    }
+
+    /// Waits for `event`, at most [`WAIT`], adding what comes to `seen`.
+    fn await_event(&self, event: zmq::SocketEvent, seen: &mut Vec<u16>) {
+        let deadline = Instant::now() + WAIT;
+        while !seen.contains(&event.to_raw()) {
+            assert!(
+                Instant::now() < deadline,
+                "no {event:?} within {WAIT:?}: {seen:?}"
+            );
+            seen.extend(self.take());
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+/// A PAIR receiver whose first sender has left, its messages still unread (so that its pipe
+/// is being torn down), takes a second sender that connects meanwhile once it has read them,
+/// instead of refusing it: the second sender's connection is never dropped. Upstream libzmq
+/// closed it right after its handshake (our patch `pair-takes-the-next-peer`): a netgear-rs
+/// sender that connected right after a receiver had dropped a peer failed with PeerGone.
+/// Deterministic: the receiver takes in the first sender's departure and the second's
+/// arrival in the same call, its first receive after both.
+#[test]
+fn pair_takes_the_next_sender_while_the_last_ones_pipe_is_torn_down() {
+    let ctx = zmq::Context::new();
+    let receiver = ctx.socket(zmq::PAIR).expect("socket");
+    receiver
+        .set_rcvtimeo(raw::RAW_TIMEOUT_MS)
+        .expect("rcvtimeo");
+    receiver.bind("tcp://127.0.0.1:0").expect("bind");
+    let bound = receiver
+        .get_last_endpoint()
+        .expect("endpoint")
+        .expect("UTF-8");
+    let receiver_events = Events::of(&ctx, &receiver, "receiver");
+    let mut seen = Vec::new();
+    {
+        // The first sender, in a context of its own: dropping it waits until its two
+        // messages are out.
+        let ctx = zmq::Context::new();
+        let first = ctx.socket(zmq::PAIR).expect("socket");
+        first.set_linger(5_000).expect("linger");
+        first.connect(&bound).expect("connect");
+        for _ in 0..2 {
+            first.send_multipart(raw::good_message(), 0).expect("send");
+        }
+        receiver_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut seen);
+    }
+    receiver_events.await_event(zmq::SocketEvent::DISCONNECTED, &mut seen);
+    let second = ctx.socket(zmq::PAIR).expect("socket");
+    second.set_linger(0).expect("linger");
+    let second_events = Events::of(&ctx, &second, "second");
+    second.connect(&bound).expect("connect");
+    let mut theirs = Vec::new();
+    second_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut theirs);
+    second.send_multipart(raw::good_message(), 0).expect("send");
+    // The first sender's two messages, then the second's.
+    for n in 0..3 {
+        let parts = receiver
+            .recv_multipart(0)
+            .unwrap_or_else(|e| panic!("message {n}: {e}"));
+        assert_eq!(parts, raw::good_message(), "message {n}");
+    }
+    theirs.extend(second_events.take());
+    assert!(
+        !theirs.contains(&zmq::SocketEvent::DISCONNECTED.to_raw()),
+        "the second sender's connection was dropped: {theirs:?}"
+    );
+}

@@ -25,6 +25,7 @@ const PATCHES: &[&str] = &[
     "monitor-events-never-block",
     "curve-handshake-budget",
     "stalled-input-keeps-connection",
+    "pair-takes-the-next-peer",
 ];
 
 /// The directories of `libzmq/` that the build reads and the patches may change.

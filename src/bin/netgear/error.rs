@@ -25,6 +25,10 @@ pub(crate) enum CliError {
     /// `netgear soak` found frames lost, reordered, errors or memory growth.
     #[error("the soak failed in pattern(s) {0:?} (see the report above)")]
     SoakFailed(Vec<u8>),
+    /// `netgear soak --chaos` could not set up or run (no root, a link that cannot be made,
+    /// a peer that would not start).
+    #[error("the chaos soak could not run: {0}")]
+    Chaos(String),
     /// `netgear plot` could not read its results or write its chart.
     #[error(transparent)]
     Plot(#[from] PlotError),

@@ -9,6 +9,7 @@
 
 mod args;
 mod bench;
+mod chaos;
 mod demo;
 mod error;
 mod keygen;
@@ -58,7 +59,9 @@ enum Command {
     /// vidgear column needs its peer script, `--vidgear-peer tests/interop/vg_bench.py` (or
     /// NETGEAR_VG_BENCH), and the vidgear venv (`--venv` or NETGEAR_VENV).
     Bench(bench::BenchArgs),
-    /// Stream for a long while on loopback and account for every frame and for memory.
+    /// Stream for a long while on loopback and account for every frame and for memory; with
+    /// --chaos, through rate-limited links with receivers and senders killed, links taken
+    /// down and receivers stalled (root).
     Soak(soak::SoakArgs),
     /// Draw the link benchmark's results (`scripts/link-bench.sh --json FILE`) as an SVG
     /// chart: fps delivered and frame age per case.
@@ -66,6 +69,9 @@ enum Command {
     /// One end of a benchmark case (started by `bench`).
     #[command(hide = true)]
     BenchPeer(bench::PeerArgs),
+    /// One end of a chaos soak (started by `soak --chaos`).
+    #[command(hide = true)]
+    ChaosPeer(chaos::peer::PeerArgs),
 }
 
 /// Keeps frame-sized buffers in the heap: glibc's default maps and unmaps each one (a page-fault
@@ -114,6 +120,7 @@ fn main() -> ExitCode {
             Command::Plot(a) => plot::plot(&a).map_err(CliError::from),
             Command::Bench(a) => bench::run(&a),
             Command::BenchPeer(a) => bench::peer(a).await,
+            Command::ChaosPeer(a) => chaos::peer::peer(a).await,
         }
     });
     match result {

@@ -155,7 +155,7 @@ async fn open(
 
 /// The test pattern as a camera: a frame captured on every tick of its own clock, whether or
 /// not the sender is ready for it (a late tick is skipped, as a camera would).
-fn camera(
+pub(crate) fn camera(
     pattern: TestPattern,
     period: Duration,
 ) -> impl futures::Stream<Item = Result<Frame, Error>> + Send + 'static {

@@ -34,6 +34,33 @@ pub(crate) struct SoakArgs {
     /// Print each report as a JSON line.
     #[arg(long)]
     pub(crate) json: bool,
+    /// The chaos soak (needs root): each pattern at once over its own rate-limited link
+    /// between two network namespaces, both ends with --reconnect, while at random times the
+    /// receiver is killed and restarted, the link taken down and up, the receiver's application
+    /// stalled, the sender killed and restarted. Fails if a frame is lost outside an outage, a
+    /// resume takes over 1 s after the peer is back, memory or descriptors grow, or anything
+    /// aborts. --frames is not used: it runs for --minutes.
+    #[arg(long)]
+    pub(crate) chaos: bool,
+    /// How long the chaos soak runs.
+    #[arg(long, default_value_t = 30.0, requires = "chaos")]
+    pub(crate) minutes: f64,
+    /// The chaos soak's link rate (tc's syntax).
+    #[arg(long, default_value = "100mbit", requires = "chaos")]
+    pub(crate) rate: String,
+    /// The chaos soak's camera rate.
+    #[arg(long, default_value_t = 30.0, requires = "chaos")]
+    pub(crate) fps: f64,
+    /// The chaos soak's random seed (default: the time).
+    #[arg(long, requires = "chaos")]
+    pub(crate) seed: Option<u64>,
+    /// Draw the chaos soak's memory and descriptors over time into this SVG file.
+    #[arg(long, requires = "chaos")]
+    pub(crate) plot: Option<std::path::PathBuf>,
+    /// The chaos soak fails when a resume (from the peer's return to the first frame captured
+    /// after it arriving) takes longer than this, ms.
+    #[arg(long, default_value_t = 1000.0, requires = "chaos")]
+    pub(crate) resume_goal_ms: f64,
 }
 
 /// What to soak.
@@ -79,6 +106,12 @@ pub(crate) struct SoakReport {
     pub(crate) lost: u64,
     /// Frames that arrived out of order or twice.
     pub(crate) out_of_order: u64,
+    /// PUB/SUB: frames lost while the subscriber kept up (each frame sent once the one before
+    /// had arrived): must be 0.
+    pub(crate) lost_keeping_up: u64,
+    /// PUB/SUB: whether the newest frame arrived after the subscriber had fallen behind (a
+    /// flood the publisher drops frames of; then, once the subscriber is idle, one more).
+    pub(crate) newest_arrived: bool,
     /// Answers the server got (bidirectional mode).
     pub(crate) replies: u64,
     /// Resident memory after the warm-up, KiB.
@@ -95,14 +128,71 @@ impl SoakReport {
     /// Whether the soak passed: no errors, nothing lost or reordered where the pattern
     /// guarantees delivery (0, 1, 3), and memory did not grow by more than 8 MiB.
     pub(crate) fn passed(&self) -> bool {
-        let reliable = self.pattern != Pattern::PubSub.number();
+        let delivered = if self.pattern == Pattern::PubSub.number() {
+            self.lost_keeping_up == 0 && self.newest_arrived
+        } else {
+            self.lost == 0
+        };
         self.errors.is_empty()
-            && (!reliable || (self.lost == 0 && self.out_of_order == 0))
+            && delivered
+            && self.out_of_order == 0
             && self.rss_end_kb <= self.rss_start_kb + 8 * 1024
     }
 }
 
+/// How far the receiving end of a soak has got: the next frame number it expects, how many
+/// frames it has, and a signal at each.
+#[derive(Default)]
+struct Progress {
+    next: std::sync::atomic::AtomicU64,
+    received: std::sync::atomic::AtomicU64,
+    changed: tokio::sync::Notify,
+}
+
+impl Progress {
+    fn next(&self) -> u64 {
+        self.next.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn received(&self) -> u64 {
+        self.received.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Waits until frame `n - 1` (or a later one) has arrived, at most `limit`.
+    async fn reached(&self, n: u64, limit: Duration) {
+        let _ = tokio::time::timeout(limit, async {
+            loop {
+                let changed = self.changed.notified();
+                if self.next() >= n {
+                    return;
+                }
+                changed.await;
+            }
+        })
+        .await;
+    }
+
+    /// Waits until no frame has arrived for 100 ms (the subscriber has taken all there was),
+    /// at most `limit`.
+    async fn idle(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            let before = self.received();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if self.received() == before || Instant::now() >= deadline {
+                return;
+            }
+        }
+    }
+}
+
 /// Streams `opts.frames` frames between two ends on loopback and accounts for each.
+///
+/// PUB/SUB drops what a subscriber has no room for, so its soak is in two parts: the first 80 %
+/// of the frames each sent once the one before has arrived (the subscriber keeps up: every
+/// frame must arrive, in order), the rest as fast as they go (it falls behind: frames are
+/// dropped, the ones that arrive in order), and then, once the subscriber is idle, one more,
+/// the newest, which must arrive.
 pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     let bidirectional = opts.pattern.has_replies();
     let options = Options {
@@ -123,20 +213,30 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     let pubsub = opts.pattern == Pattern::PubSub;
     let mut answered = 0u64;
     let answered_in = &mut answered;
+    let progress = Progress::default();
+    let flood_from = total - total / 5;
+    let progress_in = &progress;
     let source = async_stream::stream! {
         for n in 0..total {
             if replies.transceive_data().is_some() {
                 *answered_in += 1;
             }
-            if pubsub && n % 64 == 0 {
-                // PUB/SUB drops what a slow subscriber has no room for: let it keep up.
-                tokio::time::sleep(Duration::from_millis(1)).await;
+            if pubsub && n + 1 == total {
+                progress_in.idle(Duration::from_secs(5)).await;
+            } else if pubsub && n < flood_from {
+                progress_in.reached(n, Duration::from_secs(1)).await;
             }
             yield SourceItem::WithData(Some(Data::from(n)), pattern.frame(n));
         }
     };
     let mut rss_start = 0;
-    let receiver = receive(&client, bidirectional, opts.warmup, &mut rss_start);
+    let receiver = receive(
+        &client,
+        bidirectional,
+        opts.warmup,
+        &mut rss_start,
+        &progress,
+    );
     let (sent, got) = tokio::join!(server.launch(source), receiver);
     while server.transceive_data().is_some() {
         answered += 1;
@@ -146,16 +246,19 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         errors.push(format!("server: {e}"));
         0
     });
-    let (received, out_of_order, secs) = got.unwrap_or_else(|e| {
+    let (received, out_of_order, secs, arrived) = got.unwrap_or_else(|e| {
         errors.push(format!("client: {e}"));
-        (0, 0, 0.0)
+        (0, 0, 0.0, Vec::new())
     });
+    let kept_up = arrived.iter().filter(|&&n| n < flood_from).count() as u64;
     Ok(SoakReport {
         pattern: opts.pattern.number(),
         sent,
         received,
         lost: sent.saturating_sub(received),
         out_of_order,
+        lost_keeping_up: if pubsub { flood_from - kept_up } else { 0 },
+        newest_arrived: arrived.last() == Some(&(total - 1)),
         replies: answered,
         rss_start_kb: rss_start,
         rss_end_kb: rss_kb(),
@@ -169,14 +272,18 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
 }
 
 /// The receiving end of a soak: every frame's sequence number checked, each answered in the
-/// lock-step patterns, the RSS sampled after the warm-up into `rss_start`. What it counted:
-/// frames, frames out of order, seconds from the first frame to the end.
+/// lock-step patterns, the RSS sampled after the warm-up into `rss_start`, each arrival told
+/// to `progress`. What it counted: frames, frames out of order, seconds from the first frame
+/// to the end, and the numbers that arrived in order (PUB/SUB only, which may drop some).
 async fn receive(
     client: &Client,
     bidirectional: bool,
     warmup: u64,
     rss_start: &mut u64,
-) -> std::result::Result<(u64, u64, f64), String> {
+    progress: &Progress,
+) -> std::result::Result<(u64, u64, f64, Vec<u64>), String> {
+    let pubsub = client.options().pattern == Pattern::PubSub;
+    let mut arrived = Vec::new();
     let mut received = 0u64;
     let mut out_of_order = 0u64;
     let mut next = 0u64;
@@ -192,8 +299,18 @@ async fn receive(
             out_of_order += 1;
         } else {
             next = n + 1;
+            if pubsub {
+                arrived.push(n);
+            }
         }
         received += 1;
+        progress
+            .next
+            .store(next, std::sync::atomic::Ordering::Release);
+        progress
+            .received
+            .store(received, std::sync::atomic::Ordering::Release);
+        progress.changed.notify_waiters();
         // Sampled after the warm-up (or at the first frame, for PUB/SUB, which may never
         // deliver that many).
         if received == 1 || received == warmup {
@@ -206,11 +323,14 @@ async fn receive(
         }
     }
     let secs = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
-    Ok((received, out_of_order, secs))
+    Ok((received, out_of_order, secs, arrived))
 }
 
 /// `netgear soak`: each pattern in turn; fails unless every one passed.
 pub(crate) async fn soak(args: SoakArgs) -> Result<(), CliError> {
+    if args.chaos {
+        return chaos(&args).await;
+    }
     let mut failed = Vec::new();
     for &p in &args.pattern {
         let opts = SoakOptions {
@@ -223,12 +343,20 @@ pub(crate) async fn soak(args: SoakArgs) -> Result<(), CliError> {
         };
         let r = run(&opts).await?;
         eprintln!(
-            "soak pattern {}: sent {}, received {}, lost {}, out of order {}, replies {}, \
+            "soak pattern {}: sent {}, received {}, lost {}{}, out of order {}, replies {}, \
              RSS {} -> {} KiB, {:.0} fps, errors {:?}: {}",
             r.pattern,
             r.sent,
             r.received,
             r.lost,
+            if r.pattern == Pattern::PubSub.number() {
+                format!(
+                    " (while keeping up {}; the newest arrived after falling behind: {})",
+                    r.lost_keeping_up, r.newest_arrived
+                )
+            } else {
+                String::new()
+            },
             r.out_of_order,
             r.replies,
             r.rss_start_kb,
@@ -244,6 +372,43 @@ pub(crate) async fn soak(args: SoakArgs) -> Result<(), CliError> {
             failed.push(p);
         }
     }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::SoakFailed(failed))
+    }
+}
+
+/// `netgear soak --chaos`: see [`crate::chaos`].
+async fn chaos(args: &SoakArgs) -> Result<(), CliError> {
+    if !(args.minutes.is_finite() && args.minutes > 0.0) {
+        return Err(crate::error::FlagError::value(
+            format!("--minutes {}", args.minutes),
+            "must be a positive number",
+        )
+        .into());
+    }
+    let opts = crate::chaos::ChaosOptions {
+        minutes: args.minutes,
+        patterns: args.pattern.clone(),
+        rate: args.rate.clone(),
+        fps: args.fps,
+        width: args.width,
+        height: args.height,
+        seed: args.seed.unwrap_or_else(crate::chaos::peer::now_us),
+        plot: args.plot.clone(),
+        json: args.json,
+        resume_goal_ms: args.resume_goal_ms,
+    };
+    let reports = tokio::task::spawn_blocking(move || crate::chaos::chaos(&opts))
+        .await
+        .map_err(|e| CliError::Chaos(e.to_string()))?
+        .map_err(CliError::Chaos)?;
+    let failed: Vec<u8> = reports
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.pattern())
+        .collect();
     if failed.is_empty() {
         Ok(())
     } else {

@@ -1,0 +1,134 @@
+//! A rate-limited link between two network namespaces, for the chaos soak: a veth pair with a
+//! `tbf` qdisc on both ends, which the soak takes down and brings up (`ip link set`). Needs
+//! root (`ip netns`, `tc`); torn down when dropped, with every process left inside.
+
+use std::process::Command;
+
+/// One link: the receiver's namespace and address, the sender's namespace.
+pub(crate) struct Link {
+    ns_rx: String,
+    ns_tx: String,
+    dev_rx: String,
+    /// The receiver's address, which the sender connects to.
+    pub(crate) ip_rx: String,
+}
+
+/// Runs `ip ARGS` (or another program), failing with what it printed.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("{program}: {e} (the chaos soak needs iproute2, and root)"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+impl Link {
+    /// Link `index` (several may exist at once) at `rate` (tc's syntax: `50mbit`).
+    pub(crate) fn new(index: u8, rate: &str) -> Result<Link, String> {
+        let tag = format!("ngc{}x{index}", std::process::id());
+        let link = Link {
+            ns_rx: format!("{tag}r"),
+            ns_tx: format!("{tag}t"),
+            dev_rx: format!("{tag}a"),
+            ip_rx: format!("169.254.{}.1", 90 + u16::from(index)),
+        };
+        link.build(&tag, index, rate)?;
+        Ok(link)
+    }
+
+    fn build(&self, tag: &str, index: u8, rate: &str) -> Result<(), String> {
+        let dev_tx = format!("{tag}b");
+        let ip_tx = format!("169.254.{}.2/30", 90 + u16::from(index));
+        let ip_rx = format!("{}/30", self.ip_rx);
+        run("ip", &["netns", "add", &self.ns_rx])?;
+        run("ip", &["netns", "add", &self.ns_tx])?;
+        run(
+            "ip",
+            &[
+                "link",
+                "add",
+                &self.dev_rx,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &dev_tx,
+            ],
+        )?;
+        run("ip", &["link", "set", &self.dev_rx, "netns", &self.ns_rx])?;
+        run("ip", &["link", "set", &dev_tx, "netns", &self.ns_tx])?;
+        run(
+            "ip",
+            &[
+                "-n",
+                &self.ns_rx,
+                "addr",
+                "add",
+                &ip_rx,
+                "dev",
+                &self.dev_rx,
+            ],
+        )?;
+        run(
+            "ip",
+            &["-n", &self.ns_tx, "addr", "add", &ip_tx, "dev", &dev_tx],
+        )?;
+        for (ns, dev) in [(&self.ns_rx, &self.dev_rx), (&self.ns_tx, &dev_tx)] {
+            run("ip", &["-n", ns, "link", "set", "lo", "up"])?;
+            run("ip", &["-n", ns, "link", "set", dev, "up"])?;
+            run(
+                "ip",
+                &[
+                    "netns", "exec", ns, "tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate",
+                    rate, "burst", "256kb", "latency", "50ms",
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Takes the link down (`up` false) or brings it back.
+    pub(crate) fn set_up(&self, up: bool) -> Result<(), String> {
+        let state = if up { "up" } else { "down" };
+        run(
+            "ip",
+            &["-n", &self.ns_rx, "link", "set", &self.dev_rx, state],
+        )
+    }
+
+    /// A command that runs `program` in the receiver's (`rx`) or the sender's namespace.
+    pub(crate) fn exec(&self, rx: bool, program: &std::path::Path) -> Command {
+        let mut cmd = Command::new("ip");
+        let ns = if rx { &self.ns_rx } else { &self.ns_tx };
+        cmd.args(["netns", "exec", ns]).arg(program);
+        cmd
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        for ns in [&self.ns_rx, &self.ns_tx] {
+            if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
+                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                    if let Ok(pid) = pid.parse::<i32>() {
+                        // SAFETY: kill(2) with a pid read from `ip netns pids` and a signal
+                        // number; no memory is involved.
+                        unsafe {
+                            libc::kill(pid, libc::SIGKILL);
+                        }
+                    }
+                }
+            }
+            // Deleting a namespace deletes its end of the veth pair, and with it the other.
+            let _ = run("ip", &["netns", "del", ns]);
+        }
+    }
+}
