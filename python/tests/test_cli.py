@@ -98,3 +98,54 @@ def test_netgear_rs_to_netgear_recv(netgear_bin, pattern, bi):
     if bi:
         assert summary["data"][:2] == [{"i": 0}, {"i": 1}]
         assert replies == [None, None] + ["ok"] * (n - 2)  # each queued for the next frame
+
+
+@pytest.mark.parametrize("pattern", [0, 3])
+def test_reconnect_sender_outlives_a_receiver_restart(netgear_bin, port, pattern):
+    """reconnect=True: a netgear_rs sender streams on while its receiver (`netgear recv`) is
+    killed and a new one started on the same port, and ends its stream cleanly with the
+    second; without it, pattern 0 would end with an error one timeout after the kill."""
+    bi = pattern == 0
+    cmd = [netgear_bin, "recv", "--address", "127.0.0.1", "--port", str(port),
+           "--pattern", str(pattern), "--json", "--no-hash", "--timeout", "10"]
+    if bi:
+        cmd += ["--bidirectional", "--reply", "ok"]
+
+    def start():
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert bound_port(proc) == port
+        return proc
+
+    procs = [start()]
+    try:
+        async def main():
+            server = end(port, pattern, True if bi else None, timeout=0.5, reconnect=True)
+
+            async def source():
+                for i in range(80):
+                    if i == 10:
+                        # The frame after this waits for the new receiver: start it now.
+                        procs[0].kill()
+                        procs[0].communicate()
+                        procs.append(start())
+                    if bi:
+                        await server.transceive_data()
+                        yield ({"i": i}, frames.make(i, (24, 32), "uint8"))
+                    else:
+                        yield frames.make(i, (24, 32), "uint8")
+                    await asyncio.sleep(0.01)
+
+            server.config["generator"] = source()
+            server.launch()
+            await server.task
+            await close_in_loop(server)
+
+        asyncio.run(asyncio.wait_for(main(), GUARD))
+        summary = run_json(procs[1])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    # The second receiver got the rest of the stream and its end.
+    assert summary["frames"] >= 60, summary

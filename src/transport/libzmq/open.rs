@@ -42,12 +42,18 @@ const HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(10);
 /// SYN back off (1 s, 3 s, 7 s...): a link that comes back would wait for the next one.
 const RECONNECT_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// With [`Options::reconnect`]: how long data sent may go unacknowledged (the kernel
-/// retransmitting it) before the connection is dropped (`TCP_USER_TIMEOUT`). A link that went
-/// down leaves the connection's retransmissions backing off (up to two minutes apart); dropped
-/// and made anew, it comes back as soon as the link does. A receiver that is alive but not
-/// reading still acknowledges (its kernel answers the window probes): not dropped.
-const RECONNECT_MAX_RETRANSMIT: Duration = Duration::from_secs(2);
+/// With [`Options::reconnect`], the heartbeats are closer: a PING every
+/// `RECONNECT_HEARTBEAT_IVL`, and a connection from which nothing came for
+/// `RECONNECT_HEARTBEAT_TIMEOUT` is dropped and made anew. A link that went down leaves the
+/// connection's retransmissions backing off (0.2 s, 0.6, 1.4, 3, 6.2 s... after the loss): the
+/// new connection comes back as soon as the link does. A receiver that is alive but not reading
+/// still sends its PINGs (and its own heartbeat spares the connection it does not read: our
+/// libzmq patch), so it is not dropped. (`TCP_USER_TIMEOUT` would drop the connection sooner,
+/// but Linux applies it to a zero window too: it drops a receiver stalled with its buffers
+/// full.)
+const RECONNECT_HEARTBEAT_IVL: Duration = Duration::from_millis(500);
+/// See [`RECONNECT_HEARTBEAT_IVL`].
+const RECONNECT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
@@ -135,24 +141,27 @@ fn set_options(sock: &zmq::Socket, opts: &Options, role: Role) -> Result<()> {
     // What a peer can make this end hold, and for how long a silent or dead one stays.
     sock.set_rcvhwm(RECEIVE_HWM)?;
     sock.set_handshake_ivl(millis(HANDSHAKE_IVL))?;
-    sock.set_heartbeat_ivl(millis(HEARTBEAT_IVL))?;
-    sock.set_heartbeat_timeout(millis(HEARTBEAT_TIMEOUT))?;
+    let (ivl, timeout) = if opts.reconnect {
+        (RECONNECT_HEARTBEAT_IVL, RECONNECT_HEARTBEAT_TIMEOUT)
+    } else {
+        (HEARTBEAT_IVL, HEARTBEAT_TIMEOUT)
+    };
+    sock.set_heartbeat_ivl(millis(ivl))?;
+    sock.set_heartbeat_timeout(millis(timeout))?;
     if role == Role::Receive {
         // Connections the kernel completes before the receiver accepts them: a port scan's
         // bursts overflow libzmq's default of 100, and a sender's connection that comes
         // then waits for a SYN retransmission (a second or more).
         sock.set_backlog(LISTEN_BACKLOG)?;
     }
-    if opts.reconnect {
-        sock.set_tcp_maxrt(millis(RECONNECT_MAX_RETRANSMIT))?;
-        if role == Role::Send {
-            sock.set_connect_timeout(millis(RECONNECT_CONNECT_TIMEOUT))?;
-            // Messages go only to a connection that has completed its handshake: while the
-            // receiver is away a send waits (the end rides the outage out) instead of queueing
-            // frames that would reach it stale, or reach the next receiver.
-            sock.set_immediate(true)?;
-        }
+    if opts.reconnect && role == Role::Send {
+        sock.set_connect_timeout(millis(RECONNECT_CONNECT_TIMEOUT))?;
+        // Messages go only to a connection that has completed its handshake: while the
+        // receiver is away a send waits (the end rides the outage out) instead of queueing
+        // frames that would reach it stale, or reach the next receiver.
+        sock.set_immediate(true)?;
     }
+
     match (opts.pattern, role) {
         (Pattern::ReqRep, Role::Send) => {
             sock.set_req_relaxed(true)?;

@@ -74,8 +74,9 @@ pub(crate) struct Books {
     pub(crate) lost_outside_examples: Vec<(u64, u64, u64)>,
     /// Frames that arrived twice or after a later one.
     pub(crate) out_of_order: u64,
-    /// The first few of them: (incarnation, number, the number expected at least).
-    pub(crate) out_of_order_examples: Vec<(u64, u64, u64)>,
+    /// The first few of them: (incarnation, number, the number expected at least, when it
+    /// arrived).
+    pub(crate) out_of_order_examples: Vec<(u64, u64, u64, u64)>,
     /// Per outage: from the peer's return to the arrival of the first frame captured after
     /// it, ms (`None`: no such frame came).
     pub(crate) resume_ms: Vec<Option<f64>>,
@@ -108,7 +109,9 @@ pub(crate) fn account(
             if a.seq < next {
                 books.out_of_order += 1;
                 if books.out_of_order_examples.len() < 5 {
-                    books.out_of_order_examples.push((inc, a.seq, next));
+                    books
+                        .out_of_order_examples
+                        .push((inc, a.seq, next, a.arrived_us));
                 }
                 continue;
             }

@@ -247,7 +247,7 @@ impl Run {
                 break;
             }
             if kinds.is_empty() {
-                kinds = Kind::ALL.to_vec();
+                kinds = only_kinds().unwrap_or_else(|| Kind::ALL.to_vec());
                 self.rng.shuffle(&mut kinds);
             }
             let kind = kinds.pop().unwrap_or(Kind::Stall);
@@ -332,6 +332,21 @@ impl Run {
         }
         Ok(())
     }
+}
+
+/// NETGEAR_CHAOS_KINDS=kill_receiver,link_down,...: only these outages (to look into one).
+fn only_kinds() -> Option<Vec<Kind>> {
+    let names = std::env::var("NETGEAR_CHAOS_KINDS").ok()?;
+    let kinds: Vec<Kind> = Kind::ALL
+        .into_iter()
+        .filter(|k| {
+            let name = serde_json::to_value(k).ok();
+            names
+                .split(',')
+                .any(|n| name.as_ref().and_then(Json::as_str) == Some(n.trim()))
+        })
+        .collect();
+    (!kinds.is_empty()).then_some(kinds)
 }
 
 /// Reads one peer's JSON lines into the log.

@@ -9,6 +9,7 @@ pub(crate) struct Link {
     ns_rx: String,
     ns_tx: String,
     dev_rx: String,
+    dev_tx: String,
     /// The receiver's address, which the sender connects to.
     pub(crate) ip_rx: String,
 }
@@ -38,6 +39,7 @@ impl Link {
             ns_rx: format!("{tag}r"),
             ns_tx: format!("{tag}t"),
             dev_rx: format!("{tag}a"),
+            dev_tx: format!("{tag}b"),
             ip_rx: format!("169.254.{}.1", 90 + u16::from(index)),
         };
         link.build(&tag, index, rate)?;
@@ -45,7 +47,8 @@ impl Link {
     }
 
     fn build(&self, tag: &str, index: u8, rate: &str) -> Result<(), String> {
-        let dev_tx = format!("{tag}b");
+        let _ = tag;
+        let dev_tx = &self.dev_tx;
         let ip_tx = format!("169.254.{}.2/30", 90 + u16::from(index));
         let ip_rx = format!("{}/30", self.ip_rx);
         run("ip", &["netns", "add", &self.ns_rx])?;
@@ -60,11 +63,11 @@ impl Link {
                 "veth",
                 "peer",
                 "name",
-                &dev_tx,
+                dev_tx,
             ],
         )?;
         run("ip", &["link", "set", &self.dev_rx, "netns", &self.ns_rx])?;
-        run("ip", &["link", "set", &dev_tx, "netns", &self.ns_tx])?;
+        run("ip", &["link", "set", dev_tx, "netns", &self.ns_tx])?;
         run(
             "ip",
             &[
@@ -79,9 +82,9 @@ impl Link {
         )?;
         run(
             "ip",
-            &["-n", &self.ns_tx, "addr", "add", &ip_tx, "dev", &dev_tx],
+            &["-n", &self.ns_tx, "addr", "add", &ip_tx, "dev", dev_tx],
         )?;
-        for (ns, dev) in [(&self.ns_rx, &self.dev_rx), (&self.ns_tx, &dev_tx)] {
+        for (ns, dev) in [(&self.ns_rx, &self.dev_rx), (&self.ns_tx, dev_tx)] {
             run("ip", &["-n", ns, "link", "set", "lo", "up"])?;
             run("ip", &["-n", ns, "link", "set", dev, "up"])?;
             run(
@@ -95,13 +98,22 @@ impl Link {
         Ok(())
     }
 
-    /// Takes the link down (`up` false) or brings it back.
+    /// Takes the link down (`up` false) or brings it back; back up, returns once both ends
+    /// carry again (the kernel reports a carrier's return up to a second late).
     pub(crate) fn set_up(&self, up: bool) -> Result<(), String> {
         let state = if up { "up" } else { "down" };
         run(
             "ip",
             &["-n", &self.ns_rx, "link", "set", &self.dev_rx, state],
-        )
+        )?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while up && !(carries(&self.ns_rx, &self.dev_rx) && carries(&self.ns_tx, &self.dev_tx)) {
+            if std::time::Instant::now() > deadline {
+                return Err("the link did not come back up within 10 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Ok(())
     }
 
     /// A command that runs `program` in the receiver's (`rx`) or the sender's namespace.
@@ -111,6 +123,14 @@ impl Link {
         cmd.args(["netns", "exec", ns]).arg(program);
         cmd
     }
+}
+
+/// Whether `dev` in `ns` is operational (`state UP`: up, with a carrier).
+fn carries(ns: &str, dev: &str) -> bool {
+    Command::new("ip")
+        .args(["-n", ns, "-o", "link", "show", "dev", dev])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(" state UP "))
 }
 
 impl Drop for Link {
