@@ -142,7 +142,14 @@ pub struct Server {
     /// When a wait for room that found the receiver connected but taking nothing was last
     /// logged (PUSH with [`Options::reconnect`]).
     stall_logged: Option<Instant>,
+    /// When the link's news of the receiver was last taken in (see [`WATCH_EVERY`]).
+    watched: Option<Instant>,
 }
+
+/// How often a streaming end looks at what its link saw of the receiver (a connection lost, a
+/// subscriber gone or back): often enough to ride an outage out as it begins, rarely enough to
+/// cost nothing per frame at thousands of frames a second.
+const WATCH_EVERY: Duration = Duration::from_millis(20);
 
 /// A running count of bytes, readable from anywhere while an end streams (a cloneable
 /// handle): for a status line or a rate on the wire.
@@ -201,6 +208,7 @@ impl Server {
             lost_seen: 0,
             met_receiver: false,
             stall_logged: None,
+            watched: None,
         }
     }
 
@@ -455,6 +463,10 @@ impl Server {
     /// begins an outage, a receiver back ends it. With [`Options::reconnect`] an outage is
     /// ridden out here, before the next frame goes.
     async fn watch_receiver(&mut self) -> Result<()> {
+        if self.watched.is_some_and(|t| t.elapsed() < WATCH_EVERY) {
+            return Ok(());
+        }
+        self.watched = Some(Instant::now());
         let link = self.link()?;
         let (gone, back) = if self.opts.pattern == Pattern::PubSub {
             match link.subscribers_changed()? {
@@ -488,14 +500,8 @@ impl Server {
         let connected = link.peer_up() != Some(false);
         if !self.opts.pattern.has_replies() && connected && matches!(cause, Error::Timeout { .. }) {
             // PUSH: the receiver is there and takes nothing (its application stalled): keep
-            // waiting for room, saying so now and then. Not an outage.
-            if self
-                .stall_logged
-                .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
-            {
-                warn!(error = %cause, "the receiver takes no frames; still waiting");
-                self.stall_logged = Some(Instant::now());
-            }
+            // waiting for room. Not an outage.
+            self.log_stall(&cause);
             return Ok(());
         }
         let first_peer = !self.met_receiver && link.alone() != Some(true);
@@ -529,6 +535,8 @@ impl Server {
                 Err(e) => return Err(e),
             }
         }
+        // The connections lost meanwhile belong to this outage.
+        self.lost_seen = self.link()?.peer_mark();
         if let Some(lasted) = self.outages.end() {
             info!(
                 after_s = lasted.as_secs_f64(),
@@ -536,6 +544,17 @@ impl Server {
             );
         }
         Ok(())
+    }
+
+    /// Says, once a minute at most, that the receiver is there and takes nothing.
+    fn log_stall(&mut self, cause: &Error) {
+        if self
+            .stall_logged
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
+        {
+            warn!(error = %cause, "the receiver is connected and takes nothing; still waiting");
+            self.stall_logged = Some(Instant::now());
+        }
     }
 
     /// Replaces the connection with a new one (the old one closed at once, off the reactor).
@@ -556,6 +575,14 @@ impl Server {
             while self.in_flight.len() > self.opts.max_in_flight - 1 {
                 match self.take_answer().await {
                     Ok(()) => {}
+                    // The receiver is there and has not answered yet (its application is
+                    // stalled): the answer is owed on a live connection (the heartbeats tell
+                    // if it dies), so it is waited for, not given up.
+                    Err(e @ Error::Timeout { .. })
+                        if self.opts.reconnect && self.link()?.peer_up() == Some(true) =>
+                    {
+                        self.log_stall(&e);
+                    }
                     // The frames in flight are lost with the receiver: counted, not resent.
                     Err(e) if self.rides_out(&e) => self.ride_out(e).await?,
                     Err(e) => return Err(e),

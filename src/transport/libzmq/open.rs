@@ -46,14 +46,15 @@ const RECONNECT_CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// `RECONNECT_HEARTBEAT_IVL`, and a connection from which nothing came for
 /// `RECONNECT_HEARTBEAT_TIMEOUT` is dropped and made anew. A link that went down leaves the
 /// connection's retransmissions backing off (0.2 s, 0.6, 1.4, 3, 6.2 s... after the loss): the
-/// new connection comes back as soon as the link does. A receiver that is alive but not reading
+/// new connection comes back as soon as the link does. Kept above the round trips of the links
+/// cameras use (a congested 4G uplink: hundreds of milliseconds). A receiver that is alive but not reading
 /// still sends its PINGs (and its own heartbeat spares the connection it does not read: our
 /// libzmq patch), so it is not dropped. (`TCP_USER_TIMEOUT` would drop the connection sooner,
 /// but Linux applies it to a zero window too: it drops a receiver stalled with its buffers
 /// full.)
-const RECONNECT_HEARTBEAT_IVL: Duration = Duration::from_millis(500);
+const RECONNECT_HEARTBEAT_IVL: Duration = Duration::from_millis(250);
 /// See [`RECONNECT_HEARTBEAT_IVL`].
-const RECONNECT_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(2);
+const RECONNECT_HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(1500);
 
 fn millis(d: Duration) -> i32 {
     i32::try_from(d.as_millis()).unwrap_or(i32::MAX)
