@@ -29,6 +29,10 @@ use crate::secure::ZapHandler;
 use crate::transport::interface::{Received, Transport};
 use crate::wire::Outgoing;
 
+/// How long an answer is still looked for once its peer is known to have gone (see
+/// `recv_answer`).
+const GONE_GRACE: Duration = Duration::from_millis(100);
+
 /// One async ZeroMQ socket.
 pub(crate) struct ZmqSocket {
     // Declared first so that it is deregistered before the socket (which owns the fd) closes.
@@ -279,23 +283,31 @@ impl Transport for ZmqSocket {
         let Some(monitor) = &self.monitor else {
             return self.recv(timeout, what).await;
         };
-        self.bounded(timeout, what, |cx| {
-            if let Poll::Ready(msg) = self.poll_io(cx, zmq::POLLIN, true, try_recv_parts) {
-                return Poll::Ready(msg);
-            }
-            if monitor.poll(Some(cx)).lost != mark {
-                // A last look: the answer may have come just before the peer left.
-                return match self.sock().poll(zmq::POLLIN, 0) {
-                    Ok(n) if n > 0 => self.poll_io(cx, zmq::POLLIN, true, try_recv_parts),
-                    _ => Poll::Ready(Err(Error::PeerGone {
+        let waited = self
+            .bounded(timeout, what, |cx| {
+                if let Poll::Ready(msg) = self.poll_io(cx, zmq::POLLIN, true, try_recv_parts) {
+                    return Poll::Ready(msg);
+                }
+                if monitor.poll(Some(cx)).lost != mark {
+                    return Poll::Ready(Err(Error::PeerGone {
                         endpoint: self.endpoint.clone(),
                         waiting_for: what,
-                    })),
-                };
-            }
-            Poll::Pending
-        })
-        .await
+                    }));
+                }
+                Poll::Pending
+            })
+            .await;
+        match waited {
+            // The answer may have come just before the peer left, and be a moment behind the
+            // news: libzmq tells the monitor of a connection's end before it hands over what
+            // the connection last read (a peer that answers and closes at once, as a client
+            // answering the end message does). A last look, for a moment.
+            Err(gone @ Error::PeerGone { .. }) => match self.recv(GONE_GRACE, what).await {
+                Err(Error::Timeout { .. }) => Err(gone),
+                other => other,
+            },
+            other => other,
+        }
     }
 
     /// Whether no peer is connected to this socket now, as far as its monitor has seen:
