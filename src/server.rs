@@ -690,9 +690,22 @@ impl Server {
                 let link = self.link()?;
                 let mark = link.peer_mark();
                 link.send(&end, timeout, "room to terminate").await?;
-                let answer = link
+                let answer = match link
                     .recv_answer(timeout, "the termination answer", mark)
-                    .await?;
+                    .await
+                {
+                    Ok(answer) => answer,
+                    // The end message went out: with reconnect, a receiver that leaves (or
+                    // goes quiet) before its answer has come does not fail the stream, which is
+                    // over either way.
+                    Err(e @ (Error::PeerGone { .. } | Error::Timeout { .. }))
+                        if self.opts.reconnect =>
+                    {
+                        warn!(error = %e, "the end message was sent; its answer did not come");
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                };
                 let text = wire::decode_terminated_message(&answer)?;
                 debug!(%text, "client confirmed termination");
             }

@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::mode::{Mode, conn, each_mode};
 use common::net::{has_accepted_connection, reset_on_close, wait_until};
 use common::proc::{Exit, Proc};
 use common::raw::{self, Side};
@@ -51,12 +52,6 @@ fn assert_waited(what: &str, elapsed: Duration, timeout: Duration) {
 // ---------------------------------------------------------------------------------------------
 // command lines
 
-#[derive(Debug, Clone, Copy)]
-struct Mode {
-    pattern: u8,
-    bidirectional: bool,
-}
-
 /// Pattern 0 (PAIR), bidirectional.
 const PAIR_BI: Mode = Mode {
     pattern: 0,
@@ -78,26 +73,6 @@ const PUSH: Mode = Mode {
     bidirectional: false,
 };
 
-fn conn(port: u16, m: Mode, timeout: f64) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "--address",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--pattern",
-        &m.pattern.to_string(),
-        "--timeout",
-        &timeout.to_string(),
-        "--json",
-    ]
-    .map(String::from)
-    .into();
-    if m.bidirectional {
-        a.push("--bidirectional".into());
-    }
-    a
-}
-
 /// `netgear serve`: `frames` small frames, paced at `fps` if given.
 fn serve(port: u16, m: Mode, timeout: f64, frames: u64, fps: Option<f64>) -> Vec<String> {
     let mut a = vec!["serve".to_owned()];
@@ -118,24 +93,6 @@ fn recv(port: u16, m: Mode, timeout: f64) -> Vec<String> {
         a.extend(["--reply".to_owned(), "ok".to_owned()]);
     }
     a
-}
-
-/// Runs `case` for every mode at once, one thread each; re-raises the first failure after all
-/// have ended (each one bounds its own waits).
-fn each_mode(modes: &[Mode], case: impl Fn(Mode) + Sync) {
-    let case = &case;
-    thread::scope(|s| {
-        let handles: Vec<_> = modes.iter().map(|&m| s.spawn(move || case(m))).collect();
-        let mut first = None;
-        for h in handles {
-            if let Err(e) = h.join() {
-                first.get_or_insert(e);
-            }
-        }
-        if let Some(e) = first {
-            std::panic::resume_unwind(e);
-        }
-    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::mode::{Mode, conn, each_mode};
 use common::port_below_ephemeral;
 use common::proc::Proc;
 use common::relay::Relay;
@@ -23,12 +24,6 @@ const SIZE: [&str; 4] = ["--width", "32", "--height", "24"];
 
 /// Each end's timeout, seconds: short, so that an outage outlasts it many times over.
 const TIMEOUT: f64 = 0.5;
-
-#[derive(Debug, Clone, Copy)]
-struct Mode {
-    pattern: u8,
-    bidirectional: bool,
-}
 
 const MODES: [Mode; 4] = [
     Mode {
@@ -49,30 +44,10 @@ const MODES: [Mode; 4] = [
     },
 ];
 
-fn conn(port: u16, m: Mode) -> Vec<String> {
-    let mut a: Vec<String> = [
-        "--address",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--pattern",
-        &m.pattern.to_string(),
-        "--timeout",
-        &TIMEOUT.to_string(),
-        "--json",
-    ]
-    .map(String::from)
-    .into();
-    if m.bidirectional {
-        a.push("--bidirectional".into());
-    }
-    a
-}
-
 /// `netgear serve` of `frames` small test-pattern frames as a 50 fps camera.
 fn serve(port: u16, m: Mode, frames: u64, reconnect: bool) -> Proc {
     let mut a = vec!["serve".to_owned()];
-    a.extend(conn(port, m));
+    a.extend(conn(port, m, TIMEOUT));
     a.extend(SIZE.map(String::from));
     a.extend(["--frames", &frames.to_string(), "--fps", "50"].map(String::from));
     if reconnect {
@@ -84,7 +59,7 @@ fn serve(port: u16, m: Mode, frames: u64, reconnect: bool) -> Proc {
 /// `netgear recv` bound on `port`, once it listens.
 fn recv(port: u16, m: Mode, reconnect: bool) -> Proc {
     let mut a = vec!["recv".to_owned()];
-    a.extend(conn(port, m));
+    a.extend(conn(port, m, TIMEOUT));
     if m.bidirectional {
         a.extend(["--reply".to_owned(), "ok".to_owned()]);
     }
@@ -97,31 +72,13 @@ fn recv(port: u16, m: Mode, reconnect: bool) -> Proc {
     p
 }
 
-/// Runs `case` for every pattern at once, one thread each; re-raises the first failure after
-/// all have ended (each one bounds its own waits).
-fn each_mode(case: impl Fn(Mode) + Sync) {
-    let case = &case;
-    thread::scope(|s| {
-        let handles: Vec<_> = MODES.iter().map(|&m| s.spawn(move || case(m))).collect();
-        let mut first = None;
-        for h in handles {
-            if let Err(e) = h.join() {
-                first.get_or_insert(e);
-            }
-        }
-        if let Some(e) = first {
-            std::panic::resume_unwind(e);
-        }
-    });
-}
-
 /// The receiver is killed mid-stream and, after an outage of several timeouts, a new one is
 /// started on the same port: the sender (`--reconnect`) waits for it, resumes, ends its stream
 /// cleanly (exit 0), and reports one outage; in the lock-step patterns at most one frame's
 /// answer was lost with the first receiver, and counted.
 #[test]
 fn sender_outlives_a_receiver_restart() {
-    each_mode(|m| {
+    each_mode(&MODES, |m| {
         let port = port_below_ephemeral();
         let mut first = recv(port, m, false);
         let relay = Relay::start(port);
@@ -183,7 +140,7 @@ fn sender_outlives_a_receiver_restart() {
 /// vidgear (patterns 2 and 3 ride it out either way, as they always did).
 #[test]
 fn without_reconnect_a_lock_step_sender_gives_up() {
-    each_mode(|m| {
+    each_mode(&MODES, |m| {
         if m.pattern >= 2 {
             return;
         }
@@ -205,7 +162,7 @@ fn without_reconnect_a_lock_step_sender_gives_up() {
 /// answered (none lost).
 #[test]
 fn receiver_outlives_its_senders() {
-    each_mode(|m| {
+    each_mode(&MODES, |m| {
         let port = port_below_ephemeral();
         let receiver = recv(port, m, true);
         let relay = Relay::start(port);

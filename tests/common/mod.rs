@@ -3,6 +3,7 @@
 //! ([`net`]), raw ZeroMQ peers ([`raw`]), a counting relay ([`relay`]) and PSNR ([`psnr`]).
 #![allow(dead_code)]
 
+pub mod mode;
 pub mod net;
 pub mod proc;
 pub mod psnr;
