@@ -237,6 +237,14 @@ impl Transport for ZmqSocket {
     }
 
     async fn send(&self, msg: &Outgoing, timeout: Duration, what: &'static str) -> Result<()> {
+        if self.pattern == 2 {
+            // PUB drops a message for a subscriber whose pipe looks full, and a pipe looks full
+            // until the socket has taken in the reader's notice that it read the last one; a
+            // send takes in such notices at most once a millisecond. With a high-water mark of
+            // 1, frames sent faster than that were dropped although the subscriber had taken
+            // every one: reading the events takes every notice in first.
+            self.sock().get_events()?;
+        }
         let head = Part::Copy(msg.first());
         match msg.frame_part() {
             Some(frame) => {
