@@ -42,12 +42,11 @@ impl Link {
             dev_tx: format!("{tag}b"),
             ip_rx: format!("169.254.{}.1", 90 + u16::from(index)),
         };
-        link.build(&tag, index, rate)?;
+        link.build(index, rate)?;
         Ok(link)
     }
 
-    fn build(&self, tag: &str, index: u8, rate: &str) -> Result<(), String> {
-        let _ = tag;
+    fn build(&self, index: u8, rate: &str) -> Result<(), String> {
         let dev_tx = &self.dev_tx;
         let ip_tx = format!("169.254.{}.2/30", 90 + u16::from(index));
         let ip_rx = format!("{}/30", self.ip_rx);
