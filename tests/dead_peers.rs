@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::mode::{Mode, conn, each_mode};
 use common::net::{has_accepted_connection, reset_on_close, wait_until};
 use common::proc::{Exit, Proc};
-use common::raw::{self, Side};
+use common::raw::{self, Events, Side};
 use common::relay::{GREETING, MessageCounter, Relay};
 use common::{port_below_ephemeral, tcp, within};
 use netgear::wire::{self, Header};
@@ -678,43 +678,6 @@ fn relay_counts_messages_split_anywhere() {
 // ---------------------------------------------------------------------------------------------
 // 7. PAIR: the next sender, while the last one's pipe is torn down
 
-/// A socket monitor's events (the raw event numbers), read as they come.
-struct Events(zmq::Socket);
-
-impl Events {
-    /// The events of `s`, made in `ctx` (an inproc endpoint is per context).
-    fn of(ctx: &zmq::Context, s: &zmq::Socket, name: &str) -> Events {
-        let endpoint = format!("inproc://dead-peers-{name}");
-        s.monitor(&endpoint, i32::from(zmq::SocketEvent::ALL.to_raw()))
-            .expect("monitor");
-        let reader = ctx.socket(zmq::PAIR).expect("socket");
-        reader.connect(&endpoint).expect("connect the monitor");
-        Events(reader)
-    }
-
-    /// Every event waiting, without waiting.
-    fn take(&self) -> Vec<u16> {
-        let mut got = Vec::new();
-        while let Ok(parts) = self.0.recv_multipart(zmq::DONTWAIT) {
-            got.push(u16::from_ne_bytes([parts[0][0], parts[0][1]]));
-        }
-        got
-    }
-
-    /// Waits for `event`, at most [`WAIT`], adding what comes to `seen`.
-    fn await_event(&self, event: zmq::SocketEvent, seen: &mut Vec<u16>) {
-        let deadline = Instant::now() + WAIT;
-        while !seen.contains(&event.to_raw()) {
-            assert!(
-                Instant::now() < deadline,
-                "no {event:?} within {WAIT:?}: {seen:?}"
-            );
-            seen.extend(self.take());
-            thread::sleep(Duration::from_millis(2));
-        }
-    }
-}
-
 /// A PAIR receiver whose first sender has left, its messages still unread (so that its pipe
 /// is being torn down), takes a second sender that connects meanwhile once it has read them,
 /// instead of refusing it: the second sender's connection is never dropped. Upstream libzmq
@@ -746,15 +709,15 @@ fn pair_takes_the_next_sender_while_the_last_ones_pipe_is_torn_down() {
         for _ in 0..2 {
             first.send_multipart(raw::good_message(), 0).expect("send");
         }
-        receiver_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut seen);
+        receiver_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut seen, WAIT);
     }
-    receiver_events.await_event(zmq::SocketEvent::DISCONNECTED, &mut seen);
+    receiver_events.await_event(zmq::SocketEvent::DISCONNECTED, &mut seen, WAIT);
     let second = ctx.socket(zmq::PAIR).expect("socket");
     second.set_linger(0).expect("linger");
     let second_events = Events::of(&ctx, &second, "second");
     second.connect(&bound).expect("connect");
     let mut theirs = Vec::new();
-    second_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut theirs);
+    second_events.await_event(zmq::SocketEvent::HANDSHAKE_SUCCEEDED, &mut theirs, WAIT);
     second.send_multipart(raw::good_message(), 0).expect("send");
     // The first sender's two messages, then the second's.
     for n in 0..3 {

@@ -26,6 +26,7 @@ const PATCHES: &[&str] = &[
     "curve-handshake-budget",
     "stalled-input-keeps-connection",
     "pair-takes-the-next-peer",
+    "unacknowledged-output-keeps-timeout",
 ];
 
 /// The directories of `libzmq/` that the build reads and the patches may change.

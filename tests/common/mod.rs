@@ -5,6 +5,7 @@
 
 pub mod mode;
 pub mod net;
+pub mod netns;
 pub mod proc;
 pub mod psnr;
 pub mod raw;

@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::net::TcpStream;
+use std::time::{Duration, Instant};
 
 use netgear::wire;
 use netgear::{Data, Frame};
@@ -169,4 +170,42 @@ pub fn curve_client(ctx: &zmq::Context, kind: zmq::SocketType, server_key: &[u8]
         .expect("secret key");
     client.set_linger(0).expect("linger");
     client
+}
+
+/// A socket monitor's events (the raw event numbers), read as they come.
+pub struct Events(zmq::Socket);
+
+impl Events {
+    /// The events of `s`, made in `ctx` (an inproc endpoint is per context; `name` tells a
+    /// context's monitors apart).
+    pub fn of(ctx: &zmq::Context, s: &zmq::Socket, name: &str) -> Events {
+        let endpoint = format!("inproc://events-{name}");
+        s.monitor(&endpoint, i32::from(zmq::SocketEvent::ALL.to_raw()))
+            .expect("monitor");
+        let reader = ctx.socket(zmq::PAIR).expect("socket");
+        reader.connect(&endpoint).expect("connect the monitor");
+        Events(reader)
+    }
+
+    /// Every event waiting, without waiting.
+    pub fn take(&self) -> Vec<u16> {
+        let mut got = Vec::new();
+        while let Ok(parts) = self.0.recv_multipart(zmq::DONTWAIT) {
+            got.push(u16::from_ne_bytes([parts[0][0], parts[0][1]]));
+        }
+        got
+    }
+
+    /// Waits for `event`, at most `wait`, adding what comes to `seen`.
+    pub fn await_event(&self, event: zmq::SocketEvent, seen: &mut Vec<u16>, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        while !seen.contains(&event.to_raw()) {
+            assert!(
+                Instant::now() < deadline,
+                "no {event:?} within {wait:?}: {seen:?}"
+            );
+            seen.extend(self.take());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
 }

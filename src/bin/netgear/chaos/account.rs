@@ -33,9 +33,12 @@ pub(crate) struct Event {
     pub(crate) kind: Kind,
     /// When it began.
     pub(crate) start_us: u64,
-    /// When the peer was back: the new receiver bound, the link up, the application reading,
-    /// the new sender started.
+    /// When the peer was back: the new receiver bound, the receiver reachable over the link
+    /// again, the application reading, the new sender started.
     pub(crate) back_us: u64,
+    /// For a link outage, when the link was up again (both ends with a carrier): `back_us`
+    /// follows once the kernel has resolved the peer's address anew.
+    pub(crate) link_up_us: Option<u64>,
 }
 
 /// A frame that arrived: the sender's incarnation, the frame's number, when it was captured
@@ -253,6 +256,7 @@ mod tests {
             kind: Kind::LinkDown,
             start_us: s + s / 2,
             back_us: s + s / 2 + 100,
+            link_up_us: Some(s + s / 2 + 50),
         }];
         let incs = BTreeMap::from([(0, life(9, 6 * s))]); // 7, 8 lost at the end
         let b = account(&arrivals, &incs, &events);
@@ -274,6 +278,7 @@ mod tests {
             kind: Kind::KillSender,
             start_us: 2 * s,
             back_us: 2 * s + 500,
+            link_up_us: None,
         }];
         let incs = BTreeMap::from([(0, life(3, 2 * s)), (1, life(1, 4 * s))]);
         let b = account(&arrivals, &incs, &events);

@@ -252,6 +252,7 @@ impl Run {
             }
             let kind = kinds.pop().unwrap_or(Kind::Stall);
             let start_us = now_us();
+            let mut link_up_us = None;
             let back_us = match kind {
                 Kind::KillReceiver => {
                     rx.kill();
@@ -265,7 +266,8 @@ impl Run {
                     self.link.set_up(false)?;
                     thread::sleep(length);
                     self.link.set_up(true)?;
-                    now_us()
+                    link_up_us = Some(now_us());
+                    self.link.await_reachable()?
                 }
                 Kind::Stall => {
                     rx.signal(libc::SIGUSR1);
@@ -289,6 +291,7 @@ impl Run {
                 kind,
                 start_us,
                 back_us,
+                link_up_us,
             });
         }
         // The rest of the time (at least 5 s after the last outage), then the end: the sender
@@ -406,6 +409,11 @@ pub(crate) struct Report {
     resume_ms_p50: Option<f64>,
     resume_ms_p99: Option<f64>,
     resume_ms_max: Option<f64>,
+    /// After a link outage, from the link's return to the receiver being reachable (the
+    /// kernel resolving its address anew), ms: not part of the resume time.
+    reachable_ms_p50: Option<f64>,
+    /// See `reachable_ms_p50`.
+    reachable_ms_max: Option<f64>,
     /// Per process that lived long enough to tell: its role, start, and growth.
     growth: Vec<(Role, u64, account::Growth)>,
     aborts: Vec<String>,
@@ -447,6 +455,11 @@ fn run_pattern(pattern: u8, index: u8, opts: &ChaosOptions) -> Result<Report, St
         .filter_map(|(&(role, i), s)| Some((role, i, account::growth(s)?)))
         .collect();
     let max = resumes.iter().copied().reduce(f64::max);
+    let reachable: Vec<f64> = run
+        .events
+        .iter()
+        .filter_map(|e| Some(e.back_us.saturating_sub(e.link_up_us?) as f64 / 1e3))
+        .collect();
     let mut aborts = std::mem::take(&mut l.aborts);
     if !aborts.is_empty() {
         for ((role, i), lines) in &l.stderr {
@@ -467,6 +480,8 @@ fn run_pattern(pattern: u8, index: u8, opts: &ChaosOptions) -> Result<Report, St
         resume_ms_p50: account::percentile(&resumes, 50.0),
         resume_ms_p99: account::percentile(&resumes, 99.0),
         resume_ms_max: max,
+        reachable_ms_p50: account::percentile(&reachable, 50.0),
+        reachable_ms_max: reachable.iter().copied().reduce(f64::max),
         events: std::mem::take(&mut run.events),
         books,
         growth,
@@ -541,8 +556,8 @@ fn print_report(r: &Report, json: bool) {
     let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
     eprintln!(
         "chaos pattern {}: {:.1} min, {} outages {:?}; sent {}, received {}, lost in outages {} \
-         ({:?}), lost outside {} {:?}, out of order {}; resume p50 {} ms, p99 {} ms, max {} ms; \
-         {} processes flat: {}; aborts {:?}: {}",
+         ({:?}), lost outside {} {:?}, out of order {}; resume p50 {} ms, p99 {} ms, max {} ms \
+         (after link outages, reachable {} ms after the link's return, max {} ms); {} processes flat: {}; aborts {:?}: {}",
         r.pattern,
         r.minutes,
         r.events.len(),
@@ -557,6 +572,8 @@ fn print_report(r: &Report, json: bool) {
         ms(r.resume_ms_p50),
         ms(r.resume_ms_p99),
         ms(r.resume_ms_max),
+        ms(r.reachable_ms_p50),
+        ms(r.reachable_ms_max),
         r.growth.len(),
         r.growth.iter().all(|(_, _, g)| g.flat(r.budget_kb)),
         r.aborts,

@@ -115,12 +115,64 @@ impl Link {
         Ok(())
     }
 
+    /// Waits (at most 10 s) until a packet from the sender's namespace reaches the receiver's
+    /// and is answered, and returns when (µs since the epoch). Once the link is back up, the
+    /// sender's kernel may take up to a second more to resolve the receiver's address anew (ARP
+    /// probes a second apart, begun while the link was down): no program reaches the peer
+    /// before that. The probe is a TCP connection to a port nobody listens on, refused the
+    /// moment it arrives, from a thread that enters the sender's namespace.
+    pub(crate) fn await_reachable(&self) -> Result<u64, String> {
+        let ns = format!("/var/run/netns/{}", self.ns_tx);
+        let to = std::net::SocketAddr::new(
+            self.ip_rx
+                .parse()
+                .map_err(|e| format!("{}: {e}", self.ip_rx))?,
+            PROBE_PORT,
+        );
+        std::thread::spawn(move || probe(&ns, to))
+            .join()
+            .map_err(|_| "the reachability probe panicked".to_string())?
+    }
+
     /// A command that runs `program` in the receiver's (`rx`) or the sender's namespace.
     pub(crate) fn exec(&self, rx: bool, program: &std::path::Path) -> Command {
         let mut cmd = Command::new("ip");
         let ns = if rx { &self.ns_rx } else { &self.ns_tx };
         cmd.args(["netns", "exec", ns]).arg(program);
         cmd
+    }
+}
+
+/// A port nobody listens on at the receiver's address (the discard service's).
+const PROBE_PORT: u16 = 9;
+
+/// Connects to `to` from namespace `ns` (this thread enters it) until the receiver's kernel
+/// answers: refused (or accepted) means a packet went through.
+fn probe(ns: &str, to: std::net::SocketAddr) -> Result<u64, String> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(ns).map_err(|e| format!("{ns}: {e}"))?;
+    // SAFETY: setns(2) with a descriptor this function owns (an open namespace file) and
+    // CLONE_NEWNET; it moves only this thread, which ends with the probe.
+    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        return Err(format!("setns {ns}: {}", std::io::Error::last_os_error()));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match std::net::TcpStream::connect_timeout(&to, std::time::Duration::from_millis(200)) {
+            Ok(_) => return Ok(super::peer::now_us()),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Ok(super::peer::now_us());
+            }
+            // Unresolved (the address's resolution failed) or no answer yet: again.
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{to} not reachable within 10 s of the link's return: {e}"
+                ));
+            }
+        }
     }
 }
 
