@@ -349,6 +349,24 @@ class NetGear_Async:
         receiver = self.__receiver
         return None if receiver is None else receiver.local_endpoint
 
+    @property
+    def outages(self):
+        """What this send-mode end saw of its receiver going away and coming back (a
+        netgear_rs extension; see ``reconnect``): a dict with ``count`` (outages so far, the
+        one under way included), ``seconds`` (time without a receiver), ``ongoing`` and
+        ``answers_lost`` (frames whose answers went with the receiver; never sent again).
+        ``None`` in receive mode and before the stream has started."""
+        sender = self.__sender
+        return None if sender is None else sender.outages
+
+    @property
+    def orphaned_answers(self):
+        """Answers a receive-mode PAIR end owed to a sender that had gone, dropped rather than
+        given to the next sender (a netgear_rs extension; see ``reconnect``); ``None`` in send
+        mode and before binding."""
+        receiver = self.__receiver
+        return None if receiver is None else receiver.orphaned_answers
+
     def __secure_options(self, options):
         """Takes vidgear NetGear's secure-mode options out of ``options``: the core's
         ``secure_mode`` and ``keys_dir``, keys made where there are none (as vidgear does)."""

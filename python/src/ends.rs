@@ -214,6 +214,7 @@ pub(crate) struct Sender {
     inner: Arc<SenderInner>,
     bridge: Bridge,
     replies: Transceiver,
+    outages: netgear::Outages,
     endpoint: String,
 }
 
@@ -246,6 +247,7 @@ impl Sender {
         };
         Ok(Sender {
             replies: server.transceiver(),
+            outages: server.outages(),
             endpoint: server.endpoint().unwrap_or_default().to_owned(),
             bridge: Bridge::new("netgear_rs send")?,
             inner: Arc::new(SenderInner {
@@ -260,6 +262,20 @@ impl Sender {
     #[getter]
     fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// What this end saw of its receiver going away and coming back: `count` (outages so
+    /// far, the one under way included), `seconds` (the time without a receiver), `ongoing`
+    /// and `answers_lost` (frames whose answers went with the receiver, never sent again).
+    #[getter]
+    fn outages<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let o = &self.outages;
+        let d = PyDict::new(py);
+        d.set_item("count", o.count())?;
+        d.set_item("seconds", o.total().as_secs_f64())?;
+        d.set_item("ongoing", o.ongoing())?;
+        d.set_item("answers_lost", o.frames_lost())?;
+        Ok(d)
     }
 
     /// The eventfd that becomes readable when a submitted call is done (then call `take`).
@@ -508,6 +524,15 @@ impl Receiver {
         lock(&self.inner.client)
             .as_ref()
             .map_or(0, |c| c.dropped_replies())
+    }
+
+    /// Answers owed to a PAIR sender that had gone when they were due, dropped rather than
+    /// given to the next sender (see `reconnect`).
+    #[getter]
+    fn orphaned_answers(&self) -> u64 {
+        lock(&self.inner.client)
+            .as_ref()
+            .map_or(0, |c| c.orphaned_answers())
     }
 
     /// Whether the server has ended the stream.

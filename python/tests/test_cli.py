@@ -138,8 +138,10 @@ def test_reconnect_sender_outlives_a_receiver_restart(netgear_bin, port, pattern
             server.config["generator"] = source()
             server.launch()
             await server.task
+            seen.update(server.outages)
             await close_in_loop(server)
 
+        seen = {}
         asyncio.run(asyncio.wait_for(main(), GUARD))
         summary = run_json(procs[1])
     finally:
@@ -149,3 +151,6 @@ def test_reconnect_sender_outlives_a_receiver_restart(netgear_bin, port, pattern
                 proc.communicate()
     # The second receiver got the rest of the stream and its end.
     assert summary["frames"] >= 60, summary
+    # One outage, over: the sender saw the receiver go and come back.
+    assert seen["count"] == 1 and not seen["ongoing"] and seen["seconds"] > 0, seen
+    assert seen["answers_lost"] <= 1, seen
