@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-20}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame header reply message)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(frame header reply message h264)
 SANITIZER="${FUZZ_SANITIZER:-address}"
 PROFILE=()
 [ "${FUZZ_PROFILE:-release}" != dev ] || PROFILE=(--dev)

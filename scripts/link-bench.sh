@@ -8,11 +8,19 @@
 #
 #   scripts/link-bench.sh [--rate 100mbit,1gbit] [--fps 30,60] [--sizes 1280x720,1920x1080]
 #                         [--frames 90] [--cases raw,jpeg,lz4,jpeg+secure,vidgear] [--json FILE]
-#                         [--plot FILE.svg]
+#                         [--plot FILE.svg] [--content pattern|noisy|lavfi] [--step 5mbit:10:20]
 #   scripts/link-bench.sh --selftest     # the link comes up with its rate, and is torn down
 #                                        # when a run fails or is killed
 #
 # --fps gives the source's rate for each --rate in turn (one value: the same for all).
+# Cases are a codec (raw, jpeg[:Q], lz4, zstd, h264[:KBPS]) or vidgear, with `+secure` (CURVE
+# stonehouse) and `+auto` (--rate auto: the bitrate or quality follows the link, the value given
+# is the ceiling). --content noisy streams the test pattern with noise that changes every frame
+# (`testsrc:noise=8`: moving and noisy, what codecs find hard; the receiver renders the same
+# frames for PSNR); --content lavfi streams ffmpeg's testsrc2 with noise (`noise=alls=8:allf=t`)
+# as a live camera (no PSNR: the receiver has no reference). --step RATE:FROM:TO changes the link to RATE FROM seconds
+# into each run and back TO seconds in (`tc qdisc change`); each result then carries its
+# per-second series (fps, oldest frame, kbit/s on the wire, the bitrate aimed at).
 # Lock-step bidirectional mode (pattern 0, a text reply per frame), as the README's tables.
 # Everything is torn down on exit, also on failure or Ctrl-C. The namespaces' addresses
 # (169.254.77.1/2, link-local) exist only inside them.
@@ -24,6 +32,8 @@ SIZES=1280x720,1920x1080
 FRAMES=90
 FPS=30,60
 CASES=raw,jpeg,lz4,jpeg+secure,vidgear
+CONTENT=pattern
+STEP=
 JSON=
 PLOT=
 SELFTEST=
@@ -36,6 +46,8 @@ while [ $# -gt 0 ]; do
         --frames) FRAMES="$2"; shift 2 ;;
         --fps) FPS="$2"; shift 2 ;;
         --cases) CASES="$2"; shift 2 ;;
+        --content) CONTENT="$2"; shift 2 ;;
+        --step) STEP="$2"; shift 2 ;;
         --json) JSON="$2"; shift 2 ;;
         --plot) PLOT="$2"; shift 2 ;;
         --selftest) SELFTEST=1; shift ;;
@@ -45,6 +57,10 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
+case "$CONTENT" in
+    pattern|noisy|lavfi) ;;
+    *) echo "unknown --content $CONTENT (pattern, noisy or lavfi)" >&2; exit 2 ;;
+esac
 
 # Names unique to this run, so that two runs (or a leftover) never collide.
 TAG="ng$$"
@@ -97,9 +113,21 @@ run_case() {
     local impl="$1" width="$2" height="$3" rate="$4" fps="$5" out rx_pid
     out="$(mktemp -d)"
     local common=(--port "$PORT" --pattern 0 --timeout 20 --bidirectional)
-    # `CODEC+secure`: the same in secure mode, with the run's keys.
-    local secure=() codec="${impl%+secure}"
-    [ "$codec" = "$impl" ] || secure=(--secure stonehouse --keys "$KEYS")
+    # `CODEC+secure`: the same in secure mode, with the run's keys; `CODEC+auto`: --rate auto.
+    local secure=() rate_auto=() codec="${impl%%+*}"
+    case "+${impl#*+}+" in *+secure+*) secure=(--secure stonehouse --keys "$KEYS") ;; esac
+    case "+${impl#*+}+" in *+auto+*) rate_auto=(--rate auto) ;; esac
+    # The content: the test pattern, plain or noisy (PSNR measured against it), or a noisy
+    # lavfi camera.
+    local content=() psnr=(--psnr) pace=(--fps "$fps")
+    case "$CONTENT" in
+        pattern) ;;
+        noisy) content=(--source testsrc:noise=8); psnr=(--psnr=testsrc:noise=8) ;;
+        lavfi)
+            content=(--demuxer lavfi --realtime
+                     --source "testsrc2=size=${width}x${height}:rate=$fps,noise=alls=8:allf=t")
+            psnr=(); pace=() ;;
+    esac
     case "$impl" in
         vidgear)
             ip netns exec "$NS_RX" "$PY" tests/interop/vg_peer.py recv --address "*" "${common[@]}" \
@@ -107,7 +135,7 @@ run_case() {
             ;;
         *)
             ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" "${secure[@]}" --reply ok \
-                --json --no-hash --psnr >"$out/rx" 2>"$out/rx.err" &
+                --json --no-hash "${psnr[@]}" >"$out/rx" 2>"$out/rx.err" &
             ;;
     esac
     rx_pid=$!
@@ -115,8 +143,16 @@ run_case() {
         ip netns exec "$NS_RX" ss -ltn | grep -q ":$PORT " && break
         sleep 0.05
     done
-    local start end
+    local start end stepper=
     start=$(date +%s.%N)
+    if [ -n "$STEP" ]; then
+        # The step: the link narrows FROM seconds in, and is back TO seconds in.
+        local step_rate="${STEP%%:*}" from to
+        from="$(echo "$STEP" | cut -d: -f2)"
+        to="$(echo "$STEP" | cut -d: -f3)"
+        ( sleep "$from"; shape change "$step_rate"; sleep "$((to - from))"; shape change "$rate" ) &
+        stepper=$!
+    fi
     case "$impl" in
         vidgear)
             ip netns exec "$NS_TX" "$PY" tests/interop/vg_peer.py serve --address "$IP_RX" \
@@ -127,17 +163,22 @@ run_case() {
             local compress=none
             [ "$codec" = raw ] || compress="$codec"
             ip netns exec "$NS_TX" "$NETGEAR" serve --address "$IP_RX" "${common[@]}" "${secure[@]}" \
-                --width "$width" --height "$height" --frames "$FRAMES" --fps "$fps" \
-                --data hi --compress "$compress" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
+                --width "$width" --height "$height" --frames "$FRAMES" "${pace[@]}" "${content[@]}" \
+                --data hi --compress "$compress" "${rate_auto[@]}" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
             ;;
     esac
     wait "$rx_pid" || true
     end=$(date +%s.%N)
+    if [ -n "$stepper" ]; then
+        kill "$stepper" 2>/dev/null || true
+        wait "$stepper" 2>/dev/null || true
+        shape change "$rate"
+    fi
     local tx rx
     tx="$(tail -n1 "$out/tx")"
     rx="$(tail -n1 "$out/rx")"
-    "$PY" - "$impl" "$width" "$height" "$rate" "$fps" "$start" "$end" "$tx" "$rx" <<'EOF'
-import json, sys
+    LINK_STEP="$STEP" "$PY" - "$impl" "$width" "$height" "$rate" "$fps" "$start" "$end" "$tx" "$rx" <<'EOF'
+import json, os, sys
 impl, w, h, rate, fps, start, end, tx, rx = sys.argv[1:]
 def load(s):
     try:
@@ -159,7 +200,39 @@ line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps)
         # received frames are to the test pattern sent (100 dB: identical).
         "encode_ms": tx.get("encode_ms"), "decode_ms": rx.get("decode_ms"),
         "psnr_min_db": rx.get("psnr_min_db"), "psnr_mean_db": rx.get("psnr_mean_db"),
+        # The bitrate the sender aimed at (h264; jpeg: its frames at their rate), per second.
+        "bitrate_kbps_p50": tx.get("bitrate_kbps_p50"), "bitrate_kbps_min": tx.get("bitrate_kbps_min"),
+        "quality_p50": tx.get("quality_p50"), "quality_min": tx.get("quality_min"),
         "error": tx.get("error") or rx.get("error")}
+# Second by second: the receiver's fps, oldest frame and kbit/s on the wire, with the sender's
+# aim beside them (the two clocks start within a second of each other).
+aims = tx.get("series") or []
+series = []
+for i, r in enumerate(rx.get("series") or []):
+    row = dict(r)
+    if i < len(aims) and "kbps" in aims[i]:
+        row["kbps"] = aims[i]["kbps"]
+    series.append(row)
+if series:
+    line["series"] = series
+# A rate step (--step RATE:FROM:TO): how the stream went through it. From 2 s after the link
+# narrowed to its return: the lowest fps and the oldest frame of any second; the bitrate aimed
+# at before the step (median of the 5 s before it), and how long after the link's return the
+# aim was back to 80 % of that.
+step = os.environ.get("LINK_STEP")
+if step and series:
+    _, frm, to = step.split(":")
+    frm, to = float(frm), float(to)
+    # The series' t counts from the receiver's first frame, about when the run started.
+    narrow = [r for r in series if frm + 2 <= r["t"] < to]
+    before = sorted(r["kbps"] for r in series if frm - 5 <= r["t"] < frm and r.get("kbps"))
+    line["step_fps_min"] = min((r["fps"] for r in narrow), default=None)
+    line["step_age_max_ms"] = max((r.get("age_max_ms") or 0 for r in narrow), default=None)
+    if before:
+        aim = before[len(before) // 2]
+        back = [r["t"] - to for r in series if r["t"] >= to and (r.get("kbps") or 0) >= 0.8 * aim]
+        line["step_kbps_before"] = aim
+        line["step_recovered_s"] = round(back[0], 1) if back else None
 print(json.dumps(line))
 sys.exit(1 if line["error"] or not frames else 0)
 EOF
@@ -237,12 +310,13 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def f(v, d=1):
     return "—" if v is None else f"{v:.{d}f}"
 print()
-print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | encode / decode ms | PSNR min dB | dropped |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | kbit/s aimed p50 / min | encode / decode ms | PSNR min dB | dropped |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     name = "vidgear 0.3.6" if r["impl"] == "vidgear" else f"netgear-rs {r['impl']}"
     print(f"| {r['rate']} | {r['size']} | {f(r['source_fps'], 0)} | {name} | {f(r['fps'])} "
           f"| {f(r['age_p50_ms'])} / {f(r['age_p99_ms'])} | {f(r['wire_mb_s'])} "
+          f"| {f(r.get('bitrate_kbps_p50'), 0)} / {f(r.get('bitrate_kbps_min'), 0)} "
           f"| {f(r['encode_ms'], 2)} / {f(r['decode_ms'], 2)} | {f(r['psnr_min_db'])} "
           f"| {'—' if r['dropped'] is None else r['dropped']} |")
 EOF

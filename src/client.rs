@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::Stream;
 use tracing::{debug, warn};
 
-use crate::codec::{self, CodecTimes, Encoding};
+use crate::codec::{self, CodecTimes, Codecs, Encoding};
 use crate::error::{Error, Result};
 use crate::options::{OnBadMessage, Options};
 use crate::pattern::{Pattern, Protocol};
@@ -57,7 +57,7 @@ pub struct Client {
     /// Queued values dropped, the oldest first, to make room for new ones.
     dropped: AtomicU64,
     received: AtomicU64,
-    codec: CodecTimes,
+    codec: Codecs,
     /// The link's count of departed connections when the last frame arrived: in PAIR with
     /// [`Options::reconnect`] its answer goes only while that count stands.
     departures: AtomicU32,
@@ -93,6 +93,7 @@ impl Client {
         Client {
             link,
             timeout: opts.effective_timeout(),
+            codec: Codecs::new(opts.key_interval),
             // This end's own values: bounded by count (their bytes are the user's).
             queue: Queue::new(opts.queue_capacity, usize::MAX),
             opts,
@@ -102,7 +103,6 @@ impl Client {
             skipped: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             received: AtomicU64::new(0),
-            codec: CodecTimes::default(),
             departures: AtomicU32::new(0),
             orphaned: AtomicU64::new(0),
         }
@@ -376,6 +376,10 @@ impl Client {
                         };
                         let _ = self.send(&empty, "room to reply").await;
                     }
+                    if matches!(e, wire::DecodeError::AwaitingKeyFrame) {
+                        // Not a bad message: a frame that builds on one this end lacks.
+                        continue;
+                    }
                     match self.opts.on_bad_message {
                         OnBadMessage::Stop => return Err(e.into()),
                         OnBadMessage::Skip => {
@@ -441,7 +445,7 @@ impl Client {
         let msg = match reply {
             Some(Reply::Frame(f)) => {
                 let part = Encoding::start(f, self.opts.compression, &self.codec);
-                Outgoing::reply_frame(part.finish().await?)
+                Outgoing::reply_frame(part.finish().await?.0)
             }
             Some(Reply::Data(d)) => Outgoing::reply_data(Some(d)),
             None => Outgoing::reply_data(None),
@@ -492,7 +496,14 @@ impl Client {
 
     /// The time this end spent decompressing frames (and compressing frame replies).
     pub fn codec_times(&self) -> CodecTimes {
-        self.codec.clone()
+        self.codec.times.clone()
+    }
+
+    /// H.264 frames received that could not be shown because one before them was missing (a
+    /// frame dropped on the way, or a stream joined mid-way): skipped until their stream's
+    /// next key frame, each answered as the pattern asks.
+    pub fn skipped_for_key_frame(&self) -> u64 {
+        self.codec.skipped_for_key_frame()
     }
 
     /// Bad messages skipped so far (with [`OnBadMessage::Skip`]).

@@ -45,6 +45,7 @@ mod options;
 mod outage;
 mod pattern;
 mod queue;
+pub mod rate;
 mod request;
 pub mod secure;
 mod server;
@@ -60,17 +61,18 @@ pub use wire::{bytes, rmpv};
 pub use client::{Client, ClientStream};
 pub use codec::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result, error_chain};
-pub use media::{MediaError, Source};
+pub use media::{MediaError, Source, SourceItem};
 pub use options::{
-    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT,
-    OnBadMessage, Options,
+    DEFAULT_KEY_INTERVAL, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,
+    DEFAULT_TIMEOUT, OnBadMessage, Options,
 };
 pub use outage::Outages;
 pub use pattern::{ParseError, Pattern, Protocol};
 pub use queue::Transceiver;
+pub use rate::{Rate, RateGauge};
 pub use request::{Request, Responder};
 pub use secure::{Secure, SecureMode};
-pub use server::{ByteCount, Server, SourceItem};
+pub use server::{ByteCount, Server};
 pub use wire::{
     ByteOrder, Codec, CodecError, Compression, DEFAULT_MAX_DATA_SIZE, Data, DataError, DecodeError,
     Dtype, DtypeError, Element, End, Frame, FrameError, IntoReply, PEER_TEXT_LIMIT, Reply, Scalar,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::media::Source;
 use crate::pattern::{Pattern, Protocol};
+use crate::rate::Rate;
 use crate::wire::{Compression, End};
 
 /// What a receive-mode end does with a message from the server that it cannot decode.
@@ -31,6 +32,9 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
 /// Default bytes the replies a send-mode end keeps for `transceive_data` may stand for.
 pub const DEFAULT_QUEUE_BYTES: usize = 256 << 20;
+
+/// The default [`Options::key_interval`]: an H.264 key frame at least every 2 s.
+pub const DEFAULT_KEY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Options of either end, with vidgear's defaults.
 ///
@@ -119,6 +123,16 @@ pub struct Options {
     /// the next one), and the stream ends only with the end message (or when the application
     /// stops reading).
     pub reconnect: bool,
+    /// With `h264` compression ([`Compression::H264 { .. }`](enum@Compression)): the longest
+    /// time between key frames (a key frame also goes whenever a receiver joins). A receiver
+    /// that lost a frame, or joined when no one else did, shows nothing until the next one.
+    /// Default 2 s.
+    pub key_interval: Duration,
+    /// How a send-mode end sets its bitrate (H.264) or quality (JPEG): [`Rate::Fixed`]
+    /// (default) as [`Options::compression`] says, or [`Rate::Auto`], following the link,
+    /// with the compression's value as the ceiling (and the frame size reduced below a
+    /// floor). Needs `jpeg` or `h264` compression.
+    pub rate: Rate,
 }
 
 impl Default for Options {
@@ -141,6 +155,8 @@ impl Default for Options {
             max_in_flight: 1,
             secure: None,
             reconnect: false,
+            key_interval: DEFAULT_KEY_INTERVAL,
+            rate: Rate::Fixed,
         }
     }
 }
@@ -163,6 +179,17 @@ impl Options {
             return Err(Error::InvalidOption(format!(
                 "max_in_flight {} needs pattern 0 (PAIR): REQ/REP answers one request at a time, and patterns 2 and 3 have no answers",
                 self.max_in_flight
+            )));
+        }
+        if self.rate == Rate::Auto
+            && !matches!(
+                self.compression,
+                Compression::Jpeg { .. } | Compression::H264 { .. }
+            )
+        {
+            return Err(Error::InvalidOption(format!(
+                "rate auto sets a JPEG quality or an H.264 bitrate: it needs compression jpeg or h264, not {}",
+                self.compression
             )));
         }
         if self.queue_capacity == 0 {

@@ -1,47 +1,22 @@
 //! Send mode (vidgear's "server"): connects, streams frames, collects the client's replies.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::{Stream, StreamExt};
 use tracing::{debug, info, warn};
 
-use crate::codec::{self, CodecTimes, Encoding};
+use crate::codec::{self, CodecTimes, Codecs, Encoding};
 use crate::error::{Error, Result};
+use crate::media::SourceItem;
 use crate::options::Options;
 use crate::outage::Outages;
 use crate::pattern::Pattern;
 use crate::queue::{Queue, Transceiver};
-use crate::transport::{Link, Role, Transport};
+use crate::rate::{Rate, RateControl, RateGauge};
+use crate::transport::{Link, Received, Role, Transport};
 use crate::wire::{self, Compression, Data, End, Frame, Outgoing, Reply, ReplyMessage};
-
-/// One item of a custom source: a bare frame, or `(data, frame)` in bidirectional mode.
-#[derive(Debug, Clone)]
-pub enum SourceItem {
-    /// A frame without data.
-    Frame(Frame),
-    /// A frame with data (bidirectional mode).
-    WithData(Option<Data>, Frame),
-}
-
-impl From<Frame> for SourceItem {
-    fn from(f: Frame) -> SourceItem {
-        SourceItem::Frame(f)
-    }
-}
-
-impl From<(Option<Data>, Frame)> for SourceItem {
-    fn from((d, f): (Option<Data>, Frame)) -> SourceItem {
-        SourceItem::WithData(d, f)
-    }
-}
-
-impl From<(Data, Frame)> for SourceItem {
-    fn from((d, f): (Data, Frame)) -> SourceItem {
-        SourceItem::WithData(Some(d), f)
-    }
-}
 
 /// A frame on its way out: its data, capture time and frame part (maybe still being encoded).
 struct Upcoming {
@@ -55,8 +30,8 @@ impl Upcoming {
     /// end, and when the source fails (its error put in `failed`).
     async fn next<S, I, E>(
         source: &mut std::pin::Pin<&mut S>,
-        compression: Compression,
-        times: &CodecTimes,
+        rate: &Mutex<RateControl>,
+        times: &Codecs,
         bidirectional: bool,
         failed: &mut Option<Error>,
     ) -> Result<Option<Upcoming>>
@@ -78,12 +53,17 @@ impl Upcoming {
             SourceItem::Frame(_) if bidirectional => return Err(Error::ExpectedDataFramePair),
             SourceItem::Frame(f) => (None, f),
         };
+        let plan = lock(rate).plan_frame(&frame);
         Ok(Some(Upcoming {
             data,
             captured: frame.captured(),
-            part: Encoding::start(&frame, compression, times),
+            part: Encoding::planned(&frame, plan, times),
         }))
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +108,7 @@ pub struct Server {
     state: State,
     evictions: u64,
     sent: ByteCount,
-    codec: CodecTimes,
+    codec: Codecs,
     /// The frames sent whose answers have not been received yet, oldest first, each as the
     /// socket's peer mark when it was sent (its answer cannot come once that peer has gone).
     in_flight: std::collections::VecDeque<u32>,
@@ -137,6 +117,8 @@ pub struct Server {
     outages: Outages,
     /// The link's count of connections lost, as far as `outages` has taken it in.
     lost_seen: u32,
+    /// Connections the link saw complete their handshake, as of the last look.
+    arrivals_seen: u32,
     /// A receiver has taken a frame (or subscribed) on some connection of this end.
     met_receiver: bool,
     /// When a wait for room that found the receiver connected but taking nothing was last
@@ -144,6 +126,11 @@ pub struct Server {
     stall_logged: Option<Instant>,
     /// When the link's news of the receiver was last taken in (see [`WATCH_EVERY`]).
     watched: Option<Instant>,
+    /// The bitrate or quality of the frames ([`Options::rate`]).
+    rate: Arc<Mutex<RateControl>>,
+    /// Lock-step: when the frame in flight was handed over, and its bytes (its delivery
+    /// time, for the rate controller).
+    handed: Option<(Instant, usize)>,
 }
 
 /// How often a streaming end looks at what its link saw of the receiver (a connection lost, a
@@ -190,9 +177,11 @@ impl Server {
 
     /// A send-mode end over `link`, with options already validated.
     pub(crate) fn over(link: Link, opts: Options) -> Server {
+        let (opts_compression, opts_rate) = (opts.compression, opts.rate);
         Server {
             link: Some(link),
             timeout: opts.effective_timeout(),
+            codec: Codecs::new(opts.key_interval),
             replies: Transceiver {
                 queue: Arc::new(Queue::new(opts.queue_capacity, opts.queue_max_bytes)),
             },
@@ -201,14 +190,19 @@ impl Server {
             state: State::Open,
             evictions: 0,
             sent: ByteCount::default(),
-            codec: CodecTimes::default(),
             in_flight: std::collections::VecDeque::new(),
             interrupted: false,
             outages: Outages::default(),
             lost_seen: 0,
+            arrivals_seen: 0,
             met_receiver: false,
             stall_logged: None,
             watched: None,
+            rate: Arc::new(Mutex::new(RateControl::new(
+                opts_compression,
+                opts_rate == Rate::Auto,
+            ))),
+            handed: None,
         }
     }
 
@@ -228,6 +222,13 @@ impl Server {
         self.replies.clone()
     }
 
+    /// The bitrate (H.264) or quality (JPEG) the frames are made with, and the reduction of
+    /// their size: a handle that can be read while [`Server::launch`] streams. It follows the
+    /// link with [`Options::rate`] set to [`Rate::Auto`].
+    pub fn rate(&self) -> RateGauge {
+        lock(&self.rate).gauge()
+    }
+
     /// The bytes of the frame messages sent so far, as they went on the wire (compressed, when
     /// [`Options::compression`] is on): a handle that can be read while [`Server::launch`]
     /// streams.
@@ -238,7 +239,13 @@ impl Server {
     /// The time this end spent compressing frames (and decompressing frame replies): a handle
     /// that can be read while [`Server::launch`] streams.
     pub fn codec_times(&self) -> CodecTimes {
-        self.codec.clone()
+        self.codec.times.clone()
+    }
+
+    /// H.264 frame replies received that could not be shown because one before them was
+    /// missing (skipped until the next key frame).
+    pub fn skipped_for_key_frame(&self) -> u64 {
+        self.codec.skipped_for_key_frame()
     }
 
     /// The receiver's absences seen so far: how many, how long, and the frames whose answers
@@ -314,7 +321,7 @@ impl Server {
     {
         let mut source = std::pin::pin!(source);
         let (compression, bidirectional) = (self.opts.compression, self.opts.bidirectional_mode);
-        let codec = self.codec.clone();
+        let (codec, rate) = (self.codec.clone(), self.rate.clone());
         // With a frame to compress and a core to spare, the next frame is taken from the
         // source and encoded while this one travels and its answer is awaited — unless the
         // answers carry data in lock-step: a source that reads them with transceive_data()
@@ -326,8 +333,7 @@ impl Server {
         let mut failed = None;
         let streamed: Result<()> = async {
             let mut upcoming =
-                Upcoming::next(&mut source, compression, &codec, bidirectional, &mut failed)
-                    .await?;
+                Upcoming::next(&mut source, &rate, &codec, bidirectional, &mut failed).await?;
             while let Some(outgoing) = upcoming {
                 let Upcoming {
                     data,
@@ -341,18 +347,12 @@ impl Server {
                 // queued behind it on this thread: take part in tokio's cooperative budget.
                 tokio::task::consume_budget().await;
                 upcoming = if overlap {
-                    let next = Upcoming::next(
-                        &mut source,
-                        compression,
-                        &codec,
-                        bidirectional,
-                        &mut failed,
-                    );
+                    let next =
+                        Upcoming::next(&mut source, &rate, &codec, bidirectional, &mut failed);
                     futures::future::try_join(self.settle(), next).await?.1
                 } else {
                     self.settle().await?;
-                    Upcoming::next(&mut source, compression, &codec, bidirectional, &mut failed)
-                        .await?
+                    Upcoming::next(&mut source, &rate, &codec, bidirectional, &mut failed).await?
                 };
             }
             Ok(())
@@ -405,7 +405,8 @@ impl Server {
     }
 
     async fn send_frame(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
-        let part = Encoding::start(frame, self.opts.compression, &self.codec);
+        let plan = lock(&self.rate).plan_frame(frame);
+        let part = Encoding::planned(frame, plan, &self.codec);
         self.transmit(data, frame.captured(), part).await?;
         self.settle().await
     }
@@ -427,7 +428,11 @@ impl Server {
             self.subscribed = true;
             self.met_receiver = true;
         }
-        let part = part.finish().await?;
+        let (part, took) = part.finish().await?;
+        if !took.is_zero() {
+            lock(&self.rate).made(part.len(), took);
+        }
+        let lock_step = self.opts.pattern.has_replies() && self.opts.max_in_flight == 1;
         let stamp = self
             .opts
             .timestamps
@@ -438,9 +443,15 @@ impl Server {
             let link = self.link()?;
             // Only an answered frame needs the mark (and its look at the peers).
             let mark = self.opts.pattern.has_replies().then(|| link.peer_mark());
+            let handed = Instant::now();
             match link.send(&msg, timeout, "room to send a frame").await {
                 Ok(()) => {
                     self.sent.add(msg.len());
+                    if lock_step {
+                        self.handed = Some((handed, msg.len()));
+                    } else {
+                        lock(&self.rate).sent(handed.elapsed());
+                    }
                     if let Some(mark) = mark {
                         self.in_flight.push_back(mark);
                     }
@@ -467,10 +478,21 @@ impl Server {
             return Ok(());
         }
         self.watched = Some(Instant::now());
+        // A receiver that joined starts at a key frame (an inter-frame codec's).
+        let arrived = self.link()?.arrivals();
+        if arrived != self.arrivals_seen {
+            self.arrivals_seen = arrived;
+            self.codec.want_key_frame();
+        }
         let link = self.link()?;
         let (gone, back) = if self.opts.pattern == Pattern::PubSub {
             match link.subscribers_changed()? {
-                Some(subscribed) => (!subscribed, subscribed),
+                Some(subscribed) => {
+                    if subscribed {
+                        self.codec.want_key_frame();
+                    }
+                    (!subscribed, subscribed)
+                }
                 None => (false, false),
             }
         } else {
@@ -535,8 +557,10 @@ impl Server {
                 Err(e) => return Err(e),
             }
         }
-        // The connections lost meanwhile belong to this outage.
+        // The connections lost meanwhile belong to this outage; the receiver back starts at a
+        // key frame.
         self.lost_seen = self.link()?.peer_mark();
+        self.codec.want_key_frame();
         if let Some(lasted) = self.outages.end() {
             info!(
                 after_s = lasted.as_secs_f64(),
@@ -574,13 +598,19 @@ impl Server {
         if self.opts.pattern.has_replies() {
             while self.in_flight.len() > self.opts.max_in_flight - 1 {
                 match self.take_answer().await {
-                    Ok(()) => {}
+                    Ok(()) => {
+                        if let Some((at, bytes)) = self.handed.take() {
+                            lock(&self.rate).answered(bytes, at.elapsed());
+                        }
+                    }
                     // The receiver is there and has not answered yet (its application is
                     // stalled): the answer is owed on a live connection (the heartbeats tell
                     // if it dies), so it is waited for, not given up.
                     Err(e @ Error::Timeout { .. })
                         if self.opts.reconnect && self.link()?.peer_up() == Some(true) =>
                     {
+                        // Not the link's doing: no delivery time to learn from.
+                        self.handed = None;
                         self.log_stall(&e);
                     }
                     // The frames in flight are lost with the receiver: counted, not resent.
@@ -603,17 +633,18 @@ impl Server {
     /// Receives the answer to the oldest frame in flight.
     async fn take_answer(&mut self) -> Result<()> {
         let mark = self.in_flight.front().copied().unwrap_or_default();
-        self.receive_reply(mark).await?;
-        self.in_flight.pop_front();
-        self.met_receiver = true;
-        Ok(())
-    }
-
-    async fn receive_reply(&mut self, mark: u32) -> Result<()> {
         let parts = self
             .link()?
             .recv_answer(self.timeout, "the client's reply", mark)
             .await?;
+        // Taken before anything else is awaited (a compressed reply's decoding): if this is
+        // cancelled there, the answer is not waited for again at close.
+        self.in_flight.pop_front();
+        self.met_receiver = true;
+        self.receive_reply(parts).await
+    }
+
+    async fn receive_reply(&mut self, parts: Received) -> Result<()> {
         let wire_bytes = parts.wire_len();
         let parsed =
             wire::parse_reply_message(&parts, self.opts.bidirectional_mode, self.opts.limits())?;

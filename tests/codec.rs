@@ -4,9 +4,9 @@
 mod common;
 
 use common::psnr::psnr;
-use common::{drain, tcp, towards, within};
+use common::{drain, tcp, within};
 use netgear::media::TestPattern;
-use netgear::{Client, Compression, Data, Frame, Options, Pattern, Reply, Server};
+use netgear::{Client, Compression, Frame, Options, Pattern, Server};
 
 /// Streams `frames` from a server compressing with `compression` and returns what arrived.
 async fn stream(pattern: Pattern, compression: Compression, frames: Vec<Frame>) -> Vec<Frame> {
@@ -101,46 +101,7 @@ async fn lossless_modes_are_byte_exact() {
 /// the server gets ordinary frames back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_frame_replies() {
-    let options = Options {
-        compression: Compression::JPEG,
-        ..tcp(Pattern::Pair, 0, true, 5000)
-    };
-    let client = Client::new(options.clone()).expect("binds");
-    let mut server = Server::new(towards(&client, options)).expect("connects");
-    let replies = server.transceiver();
-    let camera = TestPattern::new(320, 240);
-    let source = async_stream::stream! {
-        for n in 0..10 {
-            yield (Some(Data::from(n)), camera.frame(n));
-        }
-    };
-    let own = TestPattern::new(160, 120);
-    let receiver = async {
-        let mut n = 0;
-        let mut stream = std::pin::pin!(client.recv_generator());
-        while let Some(item) = futures::StreamExt::next(&mut stream).await {
-            item.expect("a frame");
-            client.transceive_data(own.frame(n)).expect("queued");
-            n += 1;
-        }
-        n
-    };
-    let (sent, received) = within(async { tokio::join!(server.launch(source), receiver) }).await;
-    assert_eq!(sent.expect("streams"), 10);
-    assert_eq!(received, 10);
-    // One entry per frame answered; the answer to frame 0 is empty (nothing was queued yet),
-    // the answer to frame n carries the reply queued after frame n-1.
-    assert_eq!(replies.pending(), 10);
-    assert_eq!(replies.transceive_data(), None);
-    let back: Vec<Reply> = std::iter::from_fn(|| replies.transceive_data()).collect();
-    assert_eq!(back.len(), 9);
-    for (n, r) in back.iter().enumerate() {
-        let Reply::Frame(f) = r else {
-            panic!("reply {n}: {r:?}")
-        };
-        let db = psnr(own.frame(n as u64).as_bytes(), f.as_bytes());
-        assert!(db >= 38.0, "reply {n}: {db:.1} dB");
-    }
+    common::chat::frame_replies(Compression::JPEG, 10, 38.0).await;
 }
 
 /// With a frame to compress and a core to spare, `launch` takes the next frame from the source

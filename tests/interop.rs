@@ -333,7 +333,7 @@ fn frames_in_flight_to_vidgear() {
 /// error naming the codec, never show garbage pixels; vidgear's own frames are unaffected.
 #[test]
 fn vidgear_refuses_compressed_frames() {
-    for codec in ["jpeg", "lz4", "zstd"] {
+    for codec in ["jpeg", "lz4", "zstd", "h264"] {
         let (rx, port) = start_receiver("vidgear recv", Impl::Vidgear, 3, false, &[]);
         let serve = args(&["--frames", "3", "--width", "64", "--height", "48"]);
         let serve = [serve, args(&["--compress", codec])].concat();

@@ -503,3 +503,98 @@ pub fn check_message(input: &[u8]) {
         check_small_limit(parts[0].len(), &small, &reply);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// H.264 streams
+// ---------------------------------------------------------------------------------------------
+
+/// The frame shapes [`check_h264`] picks from (by the input's first byte): all within
+/// [`FRAME_LIMIT`].
+#[cfg(feature = "h264")]
+pub const H264_SHAPES: [[usize; 3]; 4] = [[16, 16, 3], [32, 48, 3], [64, 64, 3], [240, 320, 3]];
+
+/// Most access units one [`check_h264`] input is cut into.
+#[cfg(feature = "h264")]
+pub const H264_UNITS: usize = 8;
+
+/// A `netgear:h264` frame part (the compressed frame map) of `shape` around `data`.
+#[cfg(feature = "h264")]
+pub fn h264_part(shape: [usize; 3], data: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    let bin = |out: &mut Vec<u8>, b: &[u8]| {
+        rmp::encode::write_bin(out, b).expect("in memory");
+    };
+    rmp::encode::write_map_len(&mut out, 6).expect("in memory");
+    bin(&mut out, b"nd");
+    rmp::encode::write_bool(&mut out, true).expect("in memory");
+    bin(&mut out, b"type");
+    rmp::encode::write_str(&mut out, "netgear:h264").expect("in memory");
+    bin(&mut out, b"kind");
+    bin(&mut out, b"");
+    bin(&mut out, b"shape");
+    rmp::encode::write_array_len(&mut out, 3).expect("in memory");
+    for d in shape {
+        rmp::encode::write_uint(&mut out, d as u64).expect("in memory");
+    }
+    bin(&mut out, b"dtype");
+    rmp::encode::write_str(&mut out, "|u1").expect("in memory");
+    bin(&mut out, b"data");
+    bin(&mut out, data);
+    Bytes::from(out)
+}
+
+/// An H.264 stream from arbitrary bytes, through one receiver's decoders: the first byte picks
+/// the frame shape ([`H264_SHAPES`]), the rest is cut into up to [`H264_UNITS`] access
+/// units (each a little-endian `u16` length and that many bytes, as [`split_parts`] cuts); each gets a valid 14-byte header (its first byte's low bit the
+/// key flag, its next two bits one of four streams, numbered in order) so that the fuzzer
+/// spends its time in the decoder. Every unit must give a frame of the shape or a typed error,
+/// never a panic, with no Rust allocation beyond the frame.
+#[cfg(feature = "h264")]
+pub fn check_h264(input: &[u8]) {
+    let Some((&pick, rest)) = input.split_first() else {
+        return;
+    };
+    if input.len() > MAX_INPUT {
+        return;
+    }
+    let shape = H264_SHAPES[usize::from(pick) % H264_SHAPES.len()];
+    let mut decoders = wire::H264Decoders::new();
+    let mut units: Vec<&[u8]> = Vec::new();
+    let mut left = rest;
+    while units.len() < H264_UNITS {
+        let [lo, hi, tail @ ..] = left else {
+            if units.is_empty() {
+                units.push(left);
+            }
+            break;
+        };
+        let n = usize::from(u16::from_le_bytes([*lo, *hi])).min(tail.len());
+        units.push(&tail[..n]);
+        left = &tail[n..];
+    }
+    for (i, unit) in units.iter().enumerate() {
+        let flags = unit.first().copied().unwrap_or(0);
+        let mut data = vec![1, flags & 1];
+        data.extend_from_slice(&u64::from((flags >> 1) & 3).to_le_bytes());
+        data.extend_from_slice(&(i as u32).to_le_bytes());
+        data.extend_from_slice(unit.get(1..).unwrap_or_default());
+        let part = h264_part(shape, &data);
+        let (decoded, largest) = largest_allocation(|| {
+            wire::ParsedFrame::parse(&part, FRAME_LIMIT).and_then(|p| p.decode_h264(&mut decoders))
+        });
+        let frame_bytes = shape.iter().product::<usize>();
+        assert!(
+            largest <= frame_bytes + 4096 + part.len(),
+            "h264: one allocation of {largest} bytes for a {shape:?} frame"
+        );
+        match decoded {
+            Ok(frame) => {
+                assert_eq!(frame.shape(), &shape[..]);
+                assert_eq!(frame.as_bytes().len(), frame_bytes);
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+}

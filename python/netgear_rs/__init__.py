@@ -34,8 +34,15 @@ logger = logging.getLogger("netgear_rs")
 #: Options of netgear-rs beyond vidgear's (keyword arguments, as ``bidirectional_mode`` is).
 EXTRA_OPTIONS = {
     "compression": "how this end compresses the frames it sends: 'none' (default, vidgear's "
-    "wire), 'jpeg', 'jpeg:QUALITY' (1-100), 'lz4', 'zstd', 'zstd:LEVEL' (1-22); only a "
-    "netgear-rs peer can read compressed frames",
+    "wire), 'jpeg', 'jpeg:QUALITY' (1-100), 'lz4', 'zstd', 'zstd:LEVEL' (1-22), 'h264', "
+    "'h264:KBPS' (an inter-frame stream, 100-100000 kbit/s, default 4000; 8-bit BGR frames "
+    "with even sides); only a netgear-rs peer can read compressed frames",
+    "key_interval": "with compression='h264', the most seconds between key frames (default 2; "
+    "one also goes whenever a receiver joins)",
+    "rate": "with compression 'jpeg' or 'h264': 'fixed' (default) or 'auto', which follows the "
+    "link (answers' round trips in lock-step, waits for room otherwise) with the quality or "
+    "bitrate given as the ceiling, and below a floor reduces the frame size; see the ``rate`` "
+    "property",
     "max_in_flight": "frames a pattern-0 sender may have unanswered (default 1, lock-step)",
     "queue_capacity": "values the transceive_data queues hold (default 1024)",
     "max_message_size": "largest message accepted from the peer, bytes (default 64 MiB)",
@@ -358,6 +365,15 @@ class NetGear_Async:
         ``None`` in receive mode and before the stream has started."""
         sender = self.__sender
         return None if sender is None else sender.outages
+
+    @property
+    def rate(self):
+        """The rate this send-mode end makes its frames at (a netgear_rs extension; see the
+        ``rate`` option): a dict with ``kbps`` (the bitrate aimed at), ``quality`` (JPEG's;
+        0 otherwise) and ``reduce`` (the percentage frames are reduced by below the floor).
+        ``None`` in receive mode and before the stream has started."""
+        sender = self.__sender
+        return None if sender is None else sender.rate
 
     @property
     def orphaned_answers(self):

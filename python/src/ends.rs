@@ -80,6 +80,7 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
     let mut o = Options::default();
     let Some(kw) = kw else { return Ok(o) };
     let (mut secure_mode, mut keys_dir) = (0_u8, None::<String>);
+    let mut compression_spec = None::<String>;
     for (key, value) in kw.iter() {
         let key: String = key.extract()?;
         let bad = |what: &str| {
@@ -113,10 +114,11 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
             }
             "bidirectional_mode" => o.bidirectional_mode = value.extract()?,
             "compression" => {
-                o.compression = value
-                    .extract::<String>()?
+                let spec = value.extract::<String>()?;
+                o.compression = spec
                     .parse::<Compression>()
-                    .map_err(|e| bad(&netgear::error_chain(&e)))?
+                    .map_err(|e| bad(&netgear::error_chain(&e)))?;
+                compression_spec = Some(spec);
             }
             "max_in_flight" => o.max_in_flight = value.extract()?,
             "queue_capacity" => o.queue_capacity = value.extract()?,
@@ -124,6 +126,17 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
             "max_data_size" => o.max_data_size = value.extract()?,
             "timestamps" => o.timestamps = value.extract()?,
             "reconnect" => o.reconnect = value.extract()?,
+            "key_interval" => {
+                let s: f64 = value.extract()?;
+                o.key_interval = Duration::try_from_secs_f64(s)
+                    .map_err(|_| bad("a key interval is a number of seconds, 0 or more"))?;
+            }
+            "rate" => {
+                o.rate = value
+                    .extract::<String>()?
+                    .parse::<netgear::Rate>()
+                    .map_err(|e| bad(&e))?
+            }
             "skip_bad_messages" => {
                 o.on_bad_message = if value.extract()? {
                     OnBadMessage::Skip
@@ -135,6 +148,10 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
             "keys_dir" => keys_dir = Some(value.extract()?),
             _ => return Err(PyTypeError::new_err(format!("unknown option {key}"))),
         }
+    }
+    if let Some(spec) = compression_spec {
+        // `h264` with rate="auto" has the auto ceiling (see `netgear::rate::with_rate`).
+        o.compression = netgear::rate::with_rate(&spec, o.compression, o.rate);
     }
     let mode = match secure_mode {
         0 => return Ok(o),
@@ -215,6 +232,7 @@ pub(crate) struct Sender {
     bridge: Bridge,
     replies: Transceiver,
     outages: netgear::Outages,
+    rate: netgear::RateGauge,
     endpoint: String,
 }
 
@@ -248,6 +266,7 @@ impl Sender {
         Ok(Sender {
             replies: server.transceiver(),
             outages: server.outages(),
+            rate: server.rate(),
             endpoint: server.endpoint().unwrap_or_default().to_owned(),
             bridge: Bridge::new("netgear_rs send")?,
             inner: Arc::new(SenderInner {
@@ -275,6 +294,18 @@ impl Sender {
         d.set_item("seconds", o.total().as_secs_f64())?;
         d.set_item("ongoing", o.ongoing())?;
         d.set_item("answers_lost", o.frames_lost())?;
+        Ok(d)
+    }
+
+    /// The rate the frames are made at: `kbps` (the bitrate aimed at), `quality` (JPEG; 0
+    /// otherwise) and `reduce` (the percentage frames are reduced by, below the floor).
+    #[getter]
+    fn rate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = &self.rate;
+        let d = PyDict::new(py);
+        d.set_item("kbps", r.kbps())?;
+        d.set_item("quality", r.quality())?;
+        d.set_item("reduce", r.reduce_pct())?;
         Ok(d)
     }
 

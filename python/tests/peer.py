@@ -19,6 +19,7 @@ The last stdout line is a JSON summary; errors are reported in it as {"error": "
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import os
 import signal
@@ -160,5 +161,7 @@ if __name__ == "__main__":
     # SIGINT ignored (a background job of a non-interactive shell, nohup), which Python would
     # otherwise keep: the sender would then never see the SIGINT a test sends it.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # A test that finds this peer stuck asks it where (the stacks of every thread).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     a = parse()
     sys.exit(serve(a) if a.role == "serve" else recv(a))

@@ -54,11 +54,24 @@ def test_ctrl_c_ends_the_stream_cleanly(peers, tmp_path):
         n = 1
         await first
         interrupted = False
-        async for _ in agen:
-            n += 1
-            if not interrupted and ready.exists():
-                os.kill(sender.proc.pid, signal.SIGINT)
-                interrupted = True
+        try:
+            async for _ in agen:
+                n += 1
+                if not interrupted and ready.exists():
+                    os.kill(sender.proc.pid, signal.SIGINT)
+                    interrupted = True
+        except TimeoutError as e:
+            # What the sender did meanwhile says whose fault it was.
+            # (peer.py dumps its threads' stacks on SIGUSR1.)
+            if sender.proc.poll() is None:
+                os.kill(sender.proc.pid, signal.SIGUSR1)
+            try:
+                out, err = sender.proc.communicate(timeout=2)
+            except subprocess.TimeoutExpired:
+                sender.proc.kill()
+                out, err = sender.proc.communicate()
+            raise AssertionError("{} after {} frames (interrupted: {}); the sender printed:\n{}\n{}"
+                                 .format(e, n, interrupted, out[-2000:], err[-3000:])) from e
         await close_in_loop(client)
         return n, sender.result()
 

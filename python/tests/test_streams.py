@@ -170,14 +170,14 @@ def test_a_frame_is_sent_as_it_was_yielded():
     assert got == [(shape, k + 1, k + 1) for k in range(n)]
 
 
-@pytest.mark.parametrize("compression", ["jpeg", "lz4", "zstd:5"])
+@pytest.mark.parametrize("compression", ["jpeg", "lz4", "zstd:5", "h264:8000"])
 def test_compression_option(compression):
     items = items_for(5, shape=(48, 64, 3), data=lambda i: i)
     got, _ = asyncio.run(stream(items, bidirectional=True, compression=compression))
     assert len(got) == 5
     for (_, f), (_, want) in zip(got, items):
         assert f.shape == want.shape and f.dtype == want.dtype
-        if compression != "jpeg":
+        if compression in ("lz4", "zstd:5"):
             np.testing.assert_array_equal(f, want)
         else:
             err = np.abs(f.astype(int) - want.astype(int)).mean()
@@ -269,3 +269,52 @@ def test_another_port_is_told_once_bound(port):
         await close_in_loop(client)
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("compression", ["h264", "jpeg:80"])
+def test_rate_auto_follows_the_link_and_tells_its_choice(compression):
+    """rate="auto": the sender chooses its bitrate (h264) or quality (jpeg) from the answers'
+    round trips, within the ceiling (plain "h264": 20000 kbit/s), and says what it chose."""
+    seen = []
+
+    async def main():
+        client = end(0, 0, True, True, rate="auto", compression=compression).launch()
+        server = end(client.local_port, 0, True, False, rate="auto", compression=compression)
+        got = []
+
+        async def receive():
+            async for item in client.recv_generator():
+                got.append(item)
+
+        async def source():
+            for i in range(40):
+                seen.append(dict(server.rate))
+                yield (i, frames.make(i, (96, 128, 3)))
+
+        receiver = asyncio.ensure_future(receive())
+        server.config["generator"] = source()
+        server.launch()
+        await asyncio.wait_for(server.task, GUARD)
+        await asyncio.wait_for(close_in_loop(server), GUARD)
+        await asyncio.wait_for(receiver, GUARD)
+        await close_in_loop(client)
+        return got
+
+    got = asyncio.run(main())
+    assert len(got) == 40
+    last = seen[-1]
+    assert set(last) == {"kbps", "quality", "reduce"}
+    assert last["reduce"] == 0
+    if compression == "h264":
+        # On loopback the round trips allow far more than the start (4000): it probes up.
+        assert 4000 < last["kbps"] <= 20000, seen
+        assert last["quality"] == 0
+    else:
+        assert 1 <= last["quality"] <= 80, seen
+
+
+def test_rate_auto_needs_a_lossy_compression():
+    with pytest.raises(ValueError, match="rate auto"):
+        asyncio.run(stream([frames.make(0, (8, 8, 3))], rate="auto"))
+    with pytest.raises(ValueError, match="fixed"):
+        end(0, 0, None, True, rate="fast")

@@ -33,6 +33,6 @@ pub use error::{MediaError, WindowFailure};
 pub use live::{Live, LiveCounts};
 pub use record::Recorder;
 pub use reducer::{Interpolation, reducer};
-pub use source::Source;
+pub use source::{Source, SourceItem};
 pub use testsrc::TestPattern;
 pub use video::{DEFAULT_TIMEOUT, VideoOptions, VideoSource};

@@ -9,6 +9,9 @@ use crate::wire::{Dtype, Frame};
 
 /// Memory the pre-rendered cycle may take.
 const CYCLE_BUDGET: usize = 24 << 20;
+/// Memory the cycle of a noisy pattern may take: more frames, so that the noise of a frame is
+/// not the noise of one an encoder still remembers (16 frames at 1080p).
+const NOISY_CYCLE_BUDGET: usize = 100 << 20;
 const MAX_CYCLE: usize = 60;
 /// Largest width or height of the test pattern.
 const MAX_SIDE: usize = 16384;
@@ -32,25 +35,57 @@ const DIGITS: [[u8; 5]; 10] = [
 /// A short cycle of frames (up to 60, within 24 MiB) is rendered once; streaming hands out
 /// clones of them (no copy). Each frame has a colour gradient, a white bar that moves across it
 /// and its number within the cycle drawn in the corner.
+///
+/// [`TestPattern::noisy`] adds noise that changes every frame, as a camera's sensor does (what
+/// inter-frame codecs find hard), and is still the same on every run: a receiver renders the
+/// same frames to measure what came through against.
 #[derive(Debug, Clone)]
 pub struct TestPattern {
     width: usize,
     height: usize,
+    noise: u8,
     cycle: Arc<Vec<Frame>>,
 }
 
 impl TestPattern {
     /// Renders the cycle for `width × height` frames (each clamped to 1..=16384).
     pub fn new(width: usize, height: usize) -> TestPattern {
+        TestPattern::noisy(width, height, 0)
+    }
+
+    /// The pattern with noise of up to ±`strength` on every byte, different in every frame of
+    /// the cycle (as ffmpeg's `noise=alls=STRENGTH:allf=t`, but the same on every run); 0 is
+    /// [`TestPattern::new`]. Its cycle is longer (up to 60 frames within 100 MiB).
+    pub fn noisy(width: usize, height: usize, strength: u8) -> TestPattern {
         let (width, height) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));
         let frame_bytes = width * height * 3;
-        let len = (CYCLE_BUDGET / frame_bytes).clamp(2, MAX_CYCLE);
-        let cycle = (0..len).map(|i| render(width, height, i, len)).collect();
+        let budget = if strength == 0 {
+            CYCLE_BUDGET
+        } else {
+            NOISY_CYCLE_BUDGET
+        };
+        let len = (budget / frame_bytes).clamp(2, MAX_CYCLE);
+        let cycle = (0..len)
+            .map(|i| {
+                let frame = render(width, height, i, len);
+                if strength == 0 {
+                    frame
+                } else {
+                    add_noise(&frame, i, strength)
+                }
+            })
+            .collect();
         TestPattern {
             width,
             height,
+            noise: strength,
             cycle: Arc::new(cycle),
         }
+    }
+
+    /// The noise's strength ([`TestPattern::noisy`]); 0 without.
+    pub fn noise(&self) -> u8 {
+        self.noise
     }
 
     /// Width of the frames.
@@ -105,6 +140,33 @@ fn render(width: usize, height: usize, index: usize, len: usize) -> Frame {
     .unwrap_or_else(|e| unreachable!("test pattern {width}x{height}: {e}"))
 }
 
+/// `frame` with noise of up to ±`strength` on every byte, from a generator seeded with the
+/// frame's index (xorshift64*: the same noise on every run and every machine).
+fn add_noise(frame: &Frame, index: usize, strength: u8) -> Frame {
+    let clean = frame.as_bytes();
+    let span = 2 * u64::from(strength) + 1;
+    let mut state =
+        0x9E37_79B9_7F4A_7C15_u64 ^ (index as u64 + 1).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    Frame::build(Dtype::U8, frame.shape().to_vec(), |px| {
+        for (chunk, clean) in px.chunks_mut(8).zip(clean.chunks(8)) {
+            let mut bits = next();
+            for (p, &c) in chunk.iter_mut().zip(clean) {
+                // 8 bits a byte: a value in 0..span, then centred on 0.
+                let offset = (((bits & 0xFF) * span) >> 8) as i16 - i16::from(strength);
+                *p = (i16::from(c) + offset).clamp(0, 255) as u8;
+                bits >>= 8;
+            }
+        }
+    })
+    .unwrap_or_else(|e| unreachable!("noisy test pattern: {e}"))
+}
+
 /// Draws `n` in white on black, top-left, scaled to the frame.
 fn draw_number(px: &mut [u8], width: usize, height: usize, n: usize) {
     let scale = (height / 40).max(1);
@@ -151,6 +213,34 @@ mod tests {
         assert_eq!(t.frame(0).shape(), &[48, 64, 3]);
         assert_ne!(t.frame(0), t.frame(1));
         assert_eq!(t.frame(0), t.frame(t.cycle.len() as u64));
+    }
+
+    #[test]
+    fn noise_is_bounded_changes_every_frame_and_is_the_same_every_run() {
+        let (clean, noisy) = (TestPattern::new(64, 48), TestPattern::noisy(64, 48, 8));
+        assert_eq!(noisy.noise(), 8);
+        assert_eq!(noisy.frame(3), TestPattern::noisy(64, 48, 8).frame(3));
+        for n in 0..2 {
+            let (c, d) = (clean.frame(n), noisy.frame(n));
+            let diffs: Vec<i16> = c
+                .as_bytes()
+                .iter()
+                .zip(d.as_bytes())
+                .map(|(&a, &b)| i16::from(b) - i16::from(a))
+                .collect();
+            assert!(diffs.iter().all(|d| d.abs() <= 8));
+            assert!(diffs.iter().filter(|&&d| d != 0).count() > diffs.len() / 2);
+        }
+        // Not the same noise on two frames.
+        let noise = |n: u64| -> Vec<i16> {
+            let (c, d) = (TestPattern::noisy(64, 48, 0).frame(n), noisy.frame(n));
+            c.as_bytes()
+                .iter()
+                .zip(d.as_bytes())
+                .map(|(&a, &b)| i16::from(b) - i16::from(a))
+                .collect()
+        };
+        assert_ne!(noise(0), noise(1));
     }
 
     #[test]

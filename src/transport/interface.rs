@@ -110,6 +110,11 @@ pub(crate) trait Transport: Send + Sync {
     /// count must not go out at another (in PAIR it would reach the next peer).
     fn departures(&self) -> u32;
 
+    /// How many connections have completed their handshake so far (peers that joined): a
+    /// sender of an inter-frame codec starts each newcomer at a key frame. 0 when the
+    /// transport cannot tell.
+    fn arrivals(&self) -> u32;
+
     /// Whether a peer of this (connecting) end is connected and has completed the handshake;
     /// `None` when the transport cannot tell.
     fn peer_up(&self) -> Option<bool>;

@@ -106,6 +106,10 @@ impl Transport for Link {
         dispatch!(self, t => t.departures())
     }
 
+    fn arrivals(&self) -> u32 {
+        dispatch!(self, t => t.arrivals())
+    }
+
     fn peer_up(&self) -> Option<bool> {
         dispatch!(self, t => t.peer_up())
     }

@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: short-timeout options, small frames, draining a
 //! client's stream, and in submodules child processes ([`proc`]), ports and connections
-//! ([`net`]), raw ZeroMQ peers ([`raw`]), a counting relay ([`relay`]) and PSNR ([`psnr`]).
+//! ([`net`]), raw ZeroMQ peers ([`raw`]), a counting relay ([`relay`]), PSNR ([`psnr`]) and
+//! video chat with compression ([`chat`]).
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod mode;
 pub mod net;
 pub mod netns;

@@ -8,7 +8,7 @@
 //! | key | value |
 //! |---|---|
 //! | `b"nd"` | `true` |
-//! | `b"type"` | str `"netgear:jpeg"`, `"netgear:lz4"` or `"netgear:zstd"` |
+//! | `b"type"` | str `"netgear:jpeg"`, `"netgear:lz4"`, `"netgear:zstd"` or `"netgear:h264"` |
 //! | `b"kind"` | bin `b""` |
 //! | `b"shape"` | array of uints, the decoded frame's shape |
 //! | `b"dtype"` | str, the decoded frame's numpy dtype (`"\|u1"`, `"<u2"`, …) |
@@ -21,6 +21,8 @@
 //!   lossless JPEGs, and a component count that differs, are refused before decoding.
 //! - `lz4`: one LZ4 block (no frame header, no size prefix) of the frame's C-order bytes.
 //! - `zstd`: one zstd frame of the frame's C-order bytes, its header saying their size.
+//! - `h264`: one H.264 access unit of a stream, behind a 14-byte header (`crate::h264`, feature
+//!   `h264`): inter-frame, so decoded by a receiver's per-stream decoders, never alone.
 //!
 //! A vidgear (msgpack_numpy) receiver hands `"netgear:jpeg"` to numpy as a dtype and fails
 //! with `TypeError: data type 'netgear:jpeg' not understood`: a clear error naming the codec,
@@ -58,6 +60,13 @@ pub enum Compression {
         /// zstd compression level.
         level: i32,
     },
+    /// `|u1` BGR frames (`h × w × 3`, even sides, at most 3840 × 2160) as an H.264 stream
+    /// aiming at this many kbit/s (feature `h264`); other frames go uncompressed. Inter-frame:
+    /// each frame depends on the ones before, and a receiver decodes from a key frame on.
+    H264 {
+        /// The target bitrate, kbit/s (100–100,000).
+        kbps: u32,
+    },
 }
 
 impl Compression {
@@ -65,6 +74,8 @@ impl Compression {
     pub const JPEG: Compression = Compression::Jpeg { quality: 90 };
     /// zstd at the default level, 3.
     pub const ZSTD: Compression = Compression::Zstd { level: 3 };
+    /// H.264 at the default bitrate, 4,000 kbit/s (what WebRTC budgets for 1080p).
+    pub const H264: Compression = Compression::H264 { kbps: 4000 };
 
     /// The codec this compression uses for `frame`, or `None` when the frame goes as it is.
     pub fn codec_for(self, frame: &Frame) -> Option<Codec> {
@@ -75,8 +86,26 @@ impl Compression {
             }
             Compression::Lz4 => Some(Codec::Lz4),
             Compression::Zstd { .. } => Some(Codec::Zstd),
+            Compression::H264 { .. } => {
+                h264_fits(frame.dtype(), frame.shape()).then_some(Codec::H264)
+            }
         }
     }
+}
+
+/// Whether H.264 carries a frame of `dtype` and `shape`: 8-bit BGR, even sides (4:2:0), at
+/// most 3840 × 2160 either way round.
+pub(crate) fn h264_fits(dtype: Dtype, shape: &[usize]) -> bool {
+    let [h, w, 3] = *shape else {
+        return false;
+    };
+    dtype == Dtype::U8
+        && h > 0
+        && w > 0
+        && h % 2 == 0
+        && w % 2 == 0
+        && h.max(w) <= 3840
+        && h.min(w) <= 2160
 }
 
 impl std::fmt::Display for Compression {
@@ -86,6 +115,7 @@ impl std::fmt::Display for Compression {
             Compression::Jpeg { quality } => write!(f, "jpeg:{quality}"),
             Compression::Lz4 => f.write_str("lz4"),
             Compression::Zstd { level } => write!(f, "zstd:{level}"),
+            Compression::H264 { kbps } => write!(f, "h264:{kbps}"),
         }
     }
 }
@@ -94,7 +124,7 @@ impl std::str::FromStr for Compression {
     type Err = CodecError;
 
     /// `none`, `jpeg`, `jpeg:QUALITY` (1–100, default 90), `lz4`, `zstd`, `zstd:LEVEL` (1–22,
-    /// default 3).
+    /// default 3), `h264`, `h264:KBPS` (100–100,000, default 4,000).
     fn from_str(s: &str) -> Result<Compression, CodecError> {
         let bad = || CodecError::Unknown(s.chars().take(64).collect());
         let (name, arg) = match s.split_once(':') {
@@ -114,6 +144,11 @@ impl std::str::FromStr for Compression {
                 Ok(level @ 1..=22) => Ok(Compression::Zstd { level }),
                 _ => Err(bad()),
             },
+            ("h264", None) => Ok(Compression::H264),
+            ("h264", Some(k)) => match k.parse::<u32>() {
+                Ok(kbps @ 100..=100_000) => Ok(Compression::H264 { kbps }),
+                _ => Err(bad()),
+            },
             _ => Err(bad()),
         }
     }
@@ -128,6 +163,8 @@ pub enum Codec {
     Lz4,
     /// zstd frame, lossless.
     Zstd,
+    /// H.264 access unit, lossy, inter-frame.
+    H264,
 }
 
 impl Codec {
@@ -137,12 +174,13 @@ impl Codec {
             Codec::Jpeg => "netgear:jpeg",
             Codec::Lz4 => "netgear:lz4",
             Codec::Zstd => "netgear:zstd",
+            Codec::H264 => "netgear:h264",
         }
     }
 
     /// The codec a `type` string names, if it names one.
     pub fn from_type(t: &[u8]) -> Option<Codec> {
-        [Codec::Jpeg, Codec::Lz4, Codec::Zstd]
+        [Codec::Jpeg, Codec::Lz4, Codec::Zstd, Codec::H264]
             .into_iter()
             .find(|c| c.type_str().as_bytes() == t)
     }
@@ -151,11 +189,16 @@ impl Codec {
 /// Why a frame could not be compressed (local input, not peer input).
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
-    /// A compression name that is not one of `none`, `jpeg[:QUALITY]`, `lz4`, `zstd[:LEVEL]`.
+    /// A compression name that is not one of `none`, `jpeg[:QUALITY]`, `lz4`, `zstd[:LEVEL]`,
+    /// `h264[:KBPS]`.
     #[error(
-        "compression {0:?}: valid ones are none, jpeg, jpeg:QUALITY (1-100), lz4, zstd, zstd:LEVEL (1-22)"
+        "compression {0:?}: valid ones are none, jpeg, jpeg:QUALITY (1-100), lz4, zstd, zstd:LEVEL (1-22), h264, h264:KBPS (100-100000)"
     )]
     Unknown(String),
+    /// The H.264 encoder refused the frame, or this build has none (feature `h264`), or a
+    /// frame was to be encoded without an encoder (H.264 is stateful: see `H264Encoder`).
+    #[error("h264: {0}")]
+    H264(String),
     /// libjpeg-turbo refused the frame.
     #[error("jpeg: {0}")]
     Jpeg(#[from] turbojpeg::Error),
@@ -196,6 +239,12 @@ pub(crate) fn compress(
             (Codec::Jpeg, jpeg(frame, format, quality)?)
         }
         Compression::Lz4 => (Codec::Lz4, lz4_flex::block::compress(pixels)),
+        Compression::H264 { .. } => {
+            return Err(CodecError::H264(
+                "an H.264 frame is made by the sending end's encoder (H264Encoder), not alone"
+                    .into(),
+            ));
+        }
         Compression::Zstd { level } => (
             Codec::Zstd,
             zstd::bulk::compress(pixels, level).map_err(CodecError::Zstd)?,
@@ -238,7 +287,7 @@ fn jpeg(frame: &Frame, format: turbojpeg::PixelFormat, quality: u8) -> Result<Ve
 
 /// The compressed frame map (see the module doc), `data` last; `None` when the shape has more
 /// dimensions or `data` more bytes than msgpack's 32-bit lengths carry (checked, never cast).
-fn compressed_part(
+pub(crate) fn compressed_part(
     codec: Codec,
     shape: impl ExactSizeIterator<Item = u64>,
     dtype: &str,
@@ -392,6 +441,14 @@ pub(crate) fn decompress(
             }
             Some((unjpeg, format))
         }
+        // Inter-frame: only a stream's decoder knows what a frame builds on.
+        Codec::H264 => {
+            return Err(bad(
+                "an H.264 frame is decoded by the receiving end's stream decoders \
+                 (H264Decoders), not alone"
+                    .into(),
+            ));
+        }
         // Claims the compressed bytes cannot make are refused before the frame is allocated.
         Codec::Lz4 => {
             if expected
@@ -449,6 +506,7 @@ pub(crate) fn decompress(
                 return Err(DecodeError::SizeMismatch { expected, got: n });
             }
         }
+        Codec::H264 => unreachable!("refused above"),
         Codec::Zstd => {
             let n = zstd::bulk::decompress_to_buffer(data, out).map_err(|e| bad(e.to_string()))?;
             if n != expected {

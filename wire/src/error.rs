@@ -96,6 +96,10 @@ pub enum DecodeError {
         /// The limit.
         limit: usize,
     },
+    /// An H.264 frame that builds on a frame this end does not have (one went missing, or
+    /// the stream was joined mid-way): skipped until the stream's next key frame.
+    #[error("an H.264 frame after a missing one: waiting for the next key frame")]
+    AwaitingKeyFrame,
     /// A compressed frame whose bytes do not decode.
     #[error("{codec} frame: {detail}")]
     Compressed {

@@ -66,6 +66,8 @@ mod dtype;
 mod element;
 mod error;
 mod frame;
+#[cfg(feature = "h264")]
+mod h264;
 mod header;
 mod id;
 mod layout;
@@ -84,6 +86,11 @@ pub use dtype::{ByteOrder, Dtype, DtypeError, Scalar};
 pub use element::Element;
 pub use error::{DataError, DecodeError, FrameError};
 pub use frame::Frame;
+#[cfg(feature = "h264")]
+pub use h264::{
+    H264Decoders, H264Encoder, MAX_REF_FRAMES as H264_MAX_REF_FRAMES,
+    MAX_STREAMS as H264_MAX_STREAMS,
+};
 pub use header::{
     CAPTURED_KEY, Header, decode_header, encode_header, encode_header_stamped, encode_terminate,
 };

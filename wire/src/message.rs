@@ -210,6 +210,12 @@ pub trait Parsed {
     fn codec(&self) -> Option<Codec>;
     /// The message with its frame decoded.
     fn decode(self) -> Result<Self::Decoded, DecodeError>;
+    /// The message with its frame decoded, an H.264 frame by `decoders`.
+    #[cfg(feature = "h264")]
+    fn decode_h264(
+        self,
+        decoders: &mut crate::h264::H264Decoders,
+    ) -> Result<Self::Decoded, DecodeError>;
 }
 
 impl Parsed for Message<ParsedFrame> {
@@ -236,6 +242,21 @@ impl Parsed for Message<ParsedFrame> {
             Message::Terminate => Message::Terminate,
         })
     }
+    #[cfg(feature = "h264")]
+    fn decode_h264(self, decoders: &mut crate::h264::H264Decoders) -> Result<Message, DecodeError> {
+        Ok(match self {
+            Message::Frame {
+                bi_mode,
+                data,
+                frame,
+            } => Message::Frame {
+                bi_mode,
+                data,
+                frame: frame.decode_h264(decoders)?,
+            },
+            Message::Terminate => Message::Terminate,
+        })
+    }
 }
 
 impl Parsed for ReplyMessage<ParsedFrame> {
@@ -253,6 +274,18 @@ impl Parsed for ReplyMessage<ParsedFrame> {
             ReplyMessage::Confirmation => ReplyMessage::Confirmation,
             ReplyMessage::Data(d) => ReplyMessage::Data(d),
             ReplyMessage::Frame(frame) => ReplyMessage::Frame(frame.decode()?),
+            ReplyMessage::Mismatch(end) => ReplyMessage::Mismatch(end),
+        })
+    }
+    #[cfg(feature = "h264")]
+    fn decode_h264(
+        self,
+        decoders: &mut crate::h264::H264Decoders,
+    ) -> Result<ReplyMessage, DecodeError> {
+        Ok(match self {
+            ReplyMessage::Confirmation => ReplyMessage::Confirmation,
+            ReplyMessage::Data(d) => ReplyMessage::Data(d),
+            ReplyMessage::Frame(frame) => ReplyMessage::Frame(frame.decode_h264(decoders)?),
             ReplyMessage::Mismatch(end) => ReplyMessage::Mismatch(end),
         })
     }

@@ -81,6 +81,11 @@ impl CompressedFrame {
         self.codec
     }
 
+    /// The compressed bytes (the map's `data`).
+    pub fn data(&self) -> &[u8] {
+        &self.part[self.data.clone()]
+    }
+
     /// Decompresses the frame, allocating at most the limit given to [`ParsedFrame::parse`]
     /// (checked before anything is allocated). The frame is laid out behind its msgpack_numpy
     /// header, so sending it on costs no copy.
@@ -93,6 +98,35 @@ impl CompressedFrame {
             data,
             self.max_frame_size,
         )?;
+        Ok(match self.captured {
+            Some(t) => frame.with_captured(t),
+            None => frame,
+        })
+    }
+}
+
+#[cfg(feature = "h264")]
+impl CompressedFrame {
+    /// Decodes an H.264 frame with the receiving end's `decoders` (its stream's decoder),
+    /// allocating at most the limit given to [`ParsedFrame::parse`]; any other codec as
+    /// [`decompress`](CompressedFrame::decompress) does.
+    pub fn decode_h264(
+        self,
+        decoders: &mut crate::h264::H264Decoders,
+    ) -> Result<Frame, DecodeError> {
+        if self.codec != Codec::H264 {
+            return self.decompress();
+        }
+        let expected = crate::shape::byte_len(self.dtype, &self.shape).ok_or_else(|| {
+            DecodeError::ShapeOverflow(self.shape.iter().map(|&d| d as u64).collect())
+        })?;
+        if expected > self.max_frame_size {
+            return Err(DecodeError::FrameTooLarge {
+                size: expected,
+                limit: self.max_frame_size,
+            });
+        }
+        let frame = decoders.decode(self.shape, &self.part[self.data])?;
         Ok(match self.captured {
             Some(t) => frame.with_captured(t),
             None => frame,
@@ -133,6 +167,18 @@ impl ParsedFrame {
         match self {
             ParsedFrame::Raw(frame) => Ok(frame),
             ParsedFrame::Compressed(c) => c.decompress(),
+        }
+    }
+
+    /// The frame, an H.264 one decoded by `decoders` (see [`CompressedFrame::decode_h264`]).
+    #[cfg(feature = "h264")]
+    pub fn decode_h264(
+        self,
+        decoders: &mut crate::h264::H264Decoders,
+    ) -> Result<Frame, DecodeError> {
+        match self {
+            ParsedFrame::Raw(frame) => Ok(frame),
+            ParsedFrame::Compressed(c) => c.decode_h264(decoders),
         }
     }
 

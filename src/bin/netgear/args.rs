@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use netgear::media::{TestPattern, VideoOptions};
 use netgear::{
-    Compression, Data, End, Error, Options, Pattern, Protocol, Secure, SecureMode, Source,
+    Compression, Data, End, Error, Options, Pattern, Protocol, Rate, Secure, SecureMode, Source,
 };
 use serde_json::Value as Json;
 
@@ -35,10 +35,20 @@ pub(crate) struct Conn {
     pub(crate) bidirectional: bool,
     /// Compress the frames this end sends (serve: its frames; recv: frame replies): none,
     /// jpeg[:QUALITY] (8-bit 1- and 3-channel frames; default quality 90), lz4 or
-    /// zstd[:LEVEL] (lossless, any frame). A netgear-rs receiver needs no flag to read them;
-    /// a vidgear receiver refuses them.
+    /// zstd[:LEVEL] (lossless, any frame), or h264[:KBPS] (8-bit BGR frames with even sides
+    /// up to 3840x2160, an inter-frame stream at KBPS kbit/s; default 4000). A netgear-rs
+    /// receiver needs no flag to read them; a vidgear receiver refuses them.
     #[arg(long, default_value = "none")]
     pub(crate) compress: String,
+    /// With --compress h264: the most seconds between key frames (one also goes whenever a
+    /// receiver joins).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub(crate) key_interval: f64,
+    /// With --compress jpeg or h264: `fixed` (the quality or bitrate given) or `auto`, which
+    /// follows the link (answers' round trips in lock-step, waits for room otherwise) with
+    /// the value given as the ceiling, and below a floor reduces the frame size (serve).
+    #[arg(long, default_value = "fixed", value_name = "fixed|auto")]
+    pub(crate) rate: String,
     /// Secure mode (ZeroMQ CURVE): stonehouse (encrypted, the receiver authenticated) or
     /// ironhouse (also only the senders whose public keys are in KEYS/public_keys). Both ends
     /// need it, with --keys.
@@ -67,6 +77,18 @@ impl Conn {
             )
             .into());
         }
+        if !self.key_interval.is_finite() || self.key_interval < 0.0 {
+            return Err(FlagError::value(
+                format!("key interval {}", self.key_interval),
+                "must be 0 or more seconds",
+            )
+            .into());
+        }
+        let rate = self
+            .rate
+            .parse::<Rate>()
+            .map_err(|e| FlagError::value(format!("--rate {}", self.rate), e))?;
+        let compression = self.compress.parse::<Compression>().map_err(Error::from)?;
         Ok(Options {
             address: self.address.clone(),
             port: self.port,
@@ -74,9 +96,11 @@ impl Conn {
             pattern: Pattern::try_from(self.pattern).map_err(Error::from)?,
             timeout: Duration::from_secs_f64(self.timeout),
             bidirectional_mode: self.bidirectional,
-            compression: self.compress.parse::<Compression>().map_err(Error::from)?,
+            compression: netgear::rate::with_rate(&self.compress, compression, rate),
             secure: self.secure(end)?,
             reconnect: self.reconnect,
+            key_interval: Duration::from_secs_f64(self.key_interval),
+            rate,
             ..Options::default()
         })
     }
@@ -106,9 +130,10 @@ pub(crate) struct Output {
 /// Where frames come from.
 #[derive(Args)]
 pub(crate) struct MediaArgs {
-    /// `testsrc` (the built-in test pattern), a video file, an image sequence, a stream URL, or a
-    /// camera device (with --demuxer v4l2).
-    #[arg(long, default_value = "testsrc")]
+    /// `testsrc` (the built-in test pattern; `testsrc:noise=N` with noise of up to ±N that
+    /// changes every frame, as a camera's sensor makes), a video file, an image sequence, a
+    /// stream URL, or a camera device (with --demuxer v4l2).
+    #[arg(long, default_value = "testsrc", value_parser = source_spec)]
     pub(crate) source: String,
     /// ffmpeg's input format for devices (v4l2, ...).
     #[arg(long)]
@@ -121,6 +146,11 @@ pub(crate) struct MediaArgs {
     /// with a timeout naming what hung.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
     pub(crate) media_timeout: Duration,
+    /// Read the source at its own frame rate (ffmpeg's -re) and treat it as a live camera: the
+    /// newest frame goes out, the ones the link has no time for are dropped. For a file, or a
+    /// lavfi graph (--demuxer lavfi --source 'testsrc2=size=1920x1080:rate=30,noise=alls=8:allf=t').
+    #[arg(long)]
+    pub(crate) realtime: bool,
 }
 
 /// A positive, finite number of seconds.
@@ -132,17 +162,50 @@ fn seconds(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{s}: must be a positive number of seconds"))
 }
 
+/// The noise of the built-in test pattern `spec` names: `Ok(Some(0))` for `testsrc`,
+/// `Ok(Some(N))` for `testsrc:noise=N`, `Ok(None)` for any other source.
+pub(crate) fn testsrc_noise(spec: &str) -> Result<Option<u8>, String> {
+    if spec == "testsrc" {
+        return Ok(Some(0));
+    }
+    let Some(rest) = spec.strip_prefix("testsrc:") else {
+        return Ok(None);
+    };
+    rest.strip_prefix("noise=")
+        .and_then(|n| n.parse::<u8>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            format!("{spec}: the test pattern takes `testsrc` or `testsrc:noise=N` (N 0 to 255)")
+        })
+}
+
+/// A source as --source takes it: a malformed `testsrc:` refused here.
+fn source_spec(s: &str) -> Result<String, String> {
+    testsrc_noise(s).map(|_| s.to_string())
+}
+
+/// `recv --psnr[=testsrc:noise=N]`: the noise of the test pattern the frames were sent as.
+pub(crate) fn psnr_spec(s: &str) -> Result<u8, String> {
+    testsrc_noise(s)?.ok_or_else(|| {
+        format!(
+            "{s}: --psnr measures against the built-in test pattern: `testsrc` or `testsrc:noise=N`"
+        )
+    })
+}
+
 impl MediaArgs {
     /// The source this names; the test pattern (and cameras) take `width × height`.
     pub(crate) fn source(&self, spec: &str, width: usize, height: usize) -> Source {
-        if spec == "testsrc" {
-            return Source::TestPattern(TestPattern::new(width, height));
+        if let Ok(Some(noise)) = testsrc_noise(spec) {
+            return Source::TestPattern(TestPattern::noisy(width, height, noise));
         }
         let mut video = VideoOptions::new(spec);
         video.demuxer = self.demuxer.clone();
         video.ffmpeg = self.ffmpeg.clone();
         video.timeout = self.media_timeout;
-        if self.demuxer.is_some() {
+        video.realtime = self.realtime;
+        // A device's size is asked for; a lavfi graph states its own (and takes no option).
+        if self.demuxer.as_deref().is_some_and(|d| d != "lavfi") {
             video.resolution = Some((width as u32, height as u32));
         }
         Source::Video(video)

@@ -14,6 +14,7 @@ mod demo;
 mod error;
 mod keygen;
 mod plot;
+mod plot_series;
 mod preview;
 mod proc;
 mod quality;
@@ -117,6 +118,7 @@ fn main() -> ExitCode {
             Command::Keygen(a) => keygen::keygen(&a).map_err(CliError::from),
             Command::Demo(a) => demo::demo(a).await.map_err(CliError::from),
             Command::Soak(a) => soak::soak(a).await,
+            Command::Plot(a) if a.series => plot_series::plot(&a).map_err(CliError::from),
             Command::Plot(a) => plot::plot(&a).map_err(CliError::from),
             Command::Bench(a) => bench::run(&a),
             Command::BenchPeer(a) => bench::peer(a).await,

@@ -1,5 +1,6 @@
 //! `netgear plot`: draws the results of `scripts/link-bench.sh --json FILE` as an SVG chart:
-//! frames per second delivered per case, and frame age (p50 bar, p99 whisker; log scale).
+//! frames per second delivered per case, and frame age (p50 bar, p99 whisker; log scale); with
+//! `--series`, their per-second series over time (`plot_series.rs`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,6 +17,11 @@ pub(crate) struct PlotArgs {
     /// The SVG file to write.
     #[arg(long)]
     pub(crate) out: PathBuf,
+    /// Draw each result's per-second series over the run's time instead (results of
+    /// `scripts/link-bench.sh --step`): frames delivered, the oldest frame, and the kbit/s on
+    /// the wire beside those the sender aimed at.
+    #[arg(long)]
+    pub(crate) series: bool,
 }
 
 /// Why a chart could not be drawn.

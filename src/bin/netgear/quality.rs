@@ -22,14 +22,15 @@ pub(crate) struct PsnrMeter {
 }
 
 impl PsnrMeter {
-    pub(crate) fn new() -> PsnrMeter {
+    /// A meter for frames sent as the test pattern with this noise ([`TestPattern::noisy`]).
+    pub(crate) fn new(noise: u8) -> PsnrMeter {
         // A rendezvous: a frame is handed over only while the meter waits for one, so it holds
         // at most the frame it measures (a received frame can be 64 MiB: frames queued here
         // would keep theirs alive on top of the receiver's budget).
         let (tx, rx) = sync_channel(0);
         let worker = std::thread::Builder::new()
             .name("psnr".into())
-            .spawn(move || measure(rx))
+            .spawn(move || measure(rx, noise))
             .ok();
         PsnrMeter {
             frames: worker.is_some().then_some(tx),
@@ -67,7 +68,7 @@ impl PsnrMeter {
     }
 }
 
-fn measure(frames: Receiver<Frame>) -> Vec<f64> {
+fn measure(frames: Receiver<Frame>, noise: u8) -> Vec<f64> {
     let mut pattern: Option<TestPattern> = None;
     let mut values = Vec::new();
     for frame in frames {
@@ -75,22 +76,47 @@ fn measure(frames: Receiver<Frame>) -> Vec<f64> {
         if frame.dtype() != netgear::Dtype::U8 {
             continue;
         }
-        if pattern
+        // The pattern is rendered at the largest size seen: a smaller frame (reduced by the
+        // sender) is enlarged to it, as a viewer would show it.
+        let larger = pattern
             .as_ref()
-            .is_some_and(|p| (p.width(), p.height()) != (w, h))
-        {
-            // The old pattern (two frames or more) goes before the new one is rendered.
-            pattern = None;
+            .is_none_or(|p| w > p.width() || h > p.height());
+        if larger {
+            // The old pattern goes before the new one is rendered.
+            drop(pattern.take());
+            pattern = Some(TestPattern::noisy(w, h, noise));
         }
-        let p = pattern.get_or_insert_with(|| TestPattern::new(w, h));
-        if (p.width(), p.height()) != (w, h) {
-            continue;
-        }
+        let Some(p) = pattern.as_ref() else { continue };
+        let frame = if (w, h) == (p.width(), p.height()) {
+            frame
+        } else {
+            match enlarge(&frame, p.width(), p.height()) {
+                Some(f) => f,
+                None => continue,
+            }
+        };
         if let Some(db) = psnr_against(p, &frame) {
             values.push(db);
         }
     }
     values
+}
+
+/// `frame` (BGR) enlarged to `width × height`, bilinear.
+fn enlarge(frame: &Frame, width: usize, height: usize) -> Option<Frame> {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    let &[h, w, 3] = frame.shape() else {
+        return None;
+    };
+    let dim = |n: usize| u32::try_from(n).ok();
+    let src = ImageRef::new(dim(w)?, dim(h)?, frame.as_bytes(), PixelType::U8x3).ok()?;
+    let mut out = vec![0u8; width * height * 3];
+    let mut dst =
+        Image::from_slice_u8(dim(width)?, dim(height)?, &mut out, PixelType::U8x3).ok()?;
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    Resizer::new().resize(&src, &mut dst, &options).ok()?;
+    Frame::new(netgear::Dtype::U8, vec![height, width, 3], out).ok()
 }
 
 /// The PSNR of `frame` against the pattern frame it is closest to (compared on every
@@ -145,5 +171,23 @@ mod tests {
         let db = psnr_against(&p, &damaged).expect("measured");
         // An error of 8 on one sample in seven: MSE 64/7, about 38.5 dB.
         assert!((38.0..39.0).contains(&db), "{db}");
+    }
+
+    #[test]
+    fn noisy_frames_and_reduced_frames_are_measured_against_what_was_sent() {
+        let (tx, rx) = sync_channel(4);
+        let p = TestPattern::noisy(128, 96, 8);
+        tx.send(p.frame(2)).expect("sent");
+        // The sender reduced one by 25 % (its rate control): enlarged back, it is close to the
+        // full frame, not identical (detail and noise are lost).
+        let reduced =
+            netgear::media::reducer(&p.frame(3), 25.0, netgear::media::Interpolation::Area)
+                .expect("reduced");
+        tx.send(reduced).expect("sent");
+        drop(tx);
+        let values = measure(rx, 8);
+        assert_eq!(values.len(), 2);
+        assert_eq!(values[0], IDENTICAL_DB);
+        assert!((20.0..40.0).contains(&values[1]), "{values:?}");
     }
 }

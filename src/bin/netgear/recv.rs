@@ -17,7 +17,7 @@ use crate::error::{CliError, FlagError};
 use crate::preview::data_preview;
 use crate::quality::PsnrMeter;
 use crate::saving::{SaveSize, Saving, save_size};
-use crate::stats::{Percentiles, StreamStats};
+use crate::stats::{Percentiles, Series, StreamStats};
 use crate::status::{Snapshot, Status};
 use crate::stop::Stop;
 use crate::window::{Window, open_display, show};
@@ -51,11 +51,14 @@ pub(crate) struct RecvArgs {
     #[arg(long)]
     pub(crate) save: Option<PathBuf>,
     /// Measure the PSNR of each frame against the built-in test pattern it was sent as (for a
-    /// sender streaming `testsrc` with lossy compression): `psnr_min_db` and `psnr_mean_db`
-    /// in the summary. Measured on a thread of its own; frames that come while it is busy are
-    /// left out and counted (`psnr_skipped`).
-    #[arg(long)]
-    pub(crate) psnr: bool,
+    /// sender streaming `testsrc`, or `--psnr=testsrc:noise=N` for `testsrc:noise=N`, with lossy
+    /// compression): `psnr_min_db` and `psnr_mean_db` in the summary. A frame smaller than the
+    /// largest seen (a sender's `--rate auto` reduced it) is enlarged back first, as a viewer
+    /// sees it. Measured on a thread of its own; frames that come while it is busy are left
+    /// out and counted (`psnr_skipped`).
+    #[arg(long, value_name = "PATTERN", num_args = 0..=1, require_equals = true,
+          default_missing_value = "testsrc", value_parser = crate::args::psnr_spec)]
+    pub(crate) psnr: Option<u8>,
     /// Frame rate written into the recording.
     #[arg(long, default_value_t = 25.0)]
     pub(crate) save_fps: f64,
@@ -87,8 +90,11 @@ pub(crate) async fn recv(args: RecvArgs) -> Result<(), CliError> {
     }
     let wire_bytes = client.bytes_received();
     let codec_times = client.codec_times();
+    let awaiting_key = client.skipped_for_key_frame();
     client.close().await;
-    Ok(session.report(end, wire_bytes, &codec_times).await?)
+    Ok(session
+        .report(end, wire_bytes, &codec_times, awaiting_key)
+        .await?)
 }
 
 /// The client's options and the data to answer each frame with, once the flags agree.
@@ -135,6 +141,8 @@ struct Session<'a> {
     /// Receive time minus capture time, for frames from a netgear-rs sender: meaningful when
     /// the two ends share a clock (one machine, or clocks kept in step).
     ages: Percentiles,
+    /// Second by second (written with --json).
+    series: Series,
     status: Status,
     /// A frame queued as a reply is sent with the answer to the next frame: hashed then.
     reply_stats: StreamStats,
@@ -173,11 +181,12 @@ impl<'a> Session<'a> {
             saving,
             stats: StreamStats::new(!args.out.no_hash),
             ages: Percentiles::new(),
+            series: Series::default(),
             status: Status::new(args.out.json),
             reply_stats: StreamStats::new(!args.out.no_hash),
             queued: None,
             data: Vec::new(),
-            psnr: args.psnr.then(PsnrMeter::new),
+            psnr: args.psnr.map(PsnrMeter::new),
         })
     }
 
@@ -225,14 +234,16 @@ impl<'a> Session<'a> {
         if let Some(meter) = self.psnr.as_mut() {
             meter.offer(frame);
         }
-        if let Some(captured) = frame.captured() {
-            // A sender's clock ahead of ours counts as no age at all.
-            self.ages.record(
-                SystemTime::now()
-                    .duration_since(captured)
-                    .unwrap_or_default(),
-            );
+        // A sender's clock ahead of ours counts as no age at all.
+        let age = frame.captured().map(|captured| {
+            SystemTime::now()
+                .duration_since(captured)
+                .unwrap_or_default()
+        });
+        if let Some(age) = age {
+            self.ages.record(age);
         }
+        self.series.record(age, client.bytes_received(), None, None);
         let (stats, ages) = (&self.stats, &self.ages);
         self.status.update(|| Snapshot {
             frames: stats.frames(),
@@ -274,6 +285,7 @@ impl<'a> Session<'a> {
         end: Ending,
         wire_bytes: u64,
         codec_times: &CodecTimes,
+        awaiting_key: u64,
     ) -> Result<(), Error> {
         let saved = match self.saving.take() {
             Some(saving) => Some(saving.finish().await),
@@ -286,6 +298,8 @@ impl<'a> Session<'a> {
         );
         let args = self.args;
         let mut summary = self.summary(wire_bytes, codec_times);
+        // H.264 frames not shown: one before them was missing (until the next key frame).
+        summary.insert("h264_skipped".into(), awaiting_key.into());
         let mut outcome = end.outcome;
         if let Some(saved) = saved {
             saved.report(&mut outcome, &mut summary);
@@ -304,6 +318,7 @@ impl<'a> Session<'a> {
     fn summary(self, wire_bytes: u64, codec_times: &CodecTimes) -> serde_json::Map<String, Json> {
         let mut summary = self.stats.to_json();
         self.ages.write_json("age", &mut summary);
+        self.series.write_json(&mut summary);
         self.stats.write_wire_json(wire_bytes, &mut summary);
         StreamStats::write_codec_json(codec_times, &mut summary);
         if let Some(meter) = self.psnr {

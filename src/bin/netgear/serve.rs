@@ -6,12 +6,12 @@ use clap::Args;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use netgear::media::{Interpolation, Live, LiveCounts, TestPattern, reducer};
-use netgear::{Data, Error, Frame, Options, Server, Source, SourceItem};
+use netgear::{Data, Error, Frame, Options, RateGauge, Server, Source, SourceItem};
 use tokio::time::Interval;
 
 use crate::args::{Conn, MediaArgs, Output, print_summary, text_or_json};
 use crate::error::{CliError, FlagError};
-use crate::stats::{Percentiles, ReplyTally, StreamStats};
+use crate::stats::{Percentiles, ReplyTally, Series, StreamStats};
 use crate::status::{Snapshot, Status};
 
 /// The frames of an opened source.
@@ -71,9 +71,12 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
     // answered: from handing a frame over to being asked again is one round trip.
     let lock_step = server.options().pattern.has_replies() && server.options().max_in_flight == 1;
     let mut rtts = Percentiles::new();
+    let mut series = Series::default();
+    let gauge = server.rate();
     let mut status = Status::new(args.out.json);
     let (wire, live_in, outages) = (server.bytes_sent(), live.clone(), server.outages());
-    let (stats_in, tally_in, rtts_in) = (&mut stats, &mut tally, &mut rtts);
+    let (stats_in, tally_in, rtts_in, series_in) = (&mut stats, &mut tally, &mut rtts, &mut series);
+    let gauge_in = gauge.clone();
     let status_in = &mut status;
     let source = async_stream::try_stream! {
         let mut n = 0;
@@ -99,6 +102,7 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
                 rtt_ms: rtts_in.ms(50.0),
                 dropped: live_in.as_ref().map(LiveCounts::dropped),
                 outages: Some((outages.count(), outages.total())),
+                rate: rate_text(&gauge_in),
                 ..Snapshot::default()
             });
             n += 1;
@@ -111,6 +115,8 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
             if lock_step {
                 rtts_in.record(handed.elapsed());
             }
+            let (kbps, quality) = (gauge_in.kbps(), gauge_in.quality());
+            series_in.record(None, wire.get(), (kbps > 0).then_some(kbps), Some(quality));
         }
     };
     let result = server.launch_try::<_, _, Error>(source).await;
@@ -120,8 +126,29 @@ pub(crate) async fn serve(args: ServeArgs) -> Result<(), CliError> {
         tally.add(&r);
     }
     result?;
-    report(&args, &server, &stats, &tally, &rtts, live.as_ref());
+    report(
+        &args,
+        &server,
+        &stats,
+        &tally,
+        &rtts,
+        live.as_ref(),
+        &series,
+    );
     Ok(())
+}
+
+/// The status line's note of the rate: `h264 3200 kbit/s`, `jpeg q 62`, and the reduction.
+fn rate_text(gauge: &RateGauge) -> Option<String> {
+    let mut text = match (gauge.quality(), gauge.kbps()) {
+        (q, _) if q > 0 => format!("jpeg q {q}"),
+        (_, k) if k > 0 => format!("{k} kbit/s"),
+        _ => return None,
+    };
+    if gauge.reduce_pct() > 0 {
+        text += &format!(" (reduced {} %)", gauge.reduce_pct());
+    }
+    Some(text)
 }
 
 /// The source's frames, opened. A live source (a camera, a stream, the test pattern at --fps) is
@@ -202,6 +229,7 @@ fn report(
     tally: &ReplyTally,
     rtts: &Percentiles,
     live: Option<&LiveCounts>,
+    series: &Series,
 ) {
     let bidirectional = server.options().bidirectional_mode;
     if let Some(counts) = live {
@@ -236,5 +264,8 @@ fn report(
     summary.insert("outage_s".into(), outages.total().as_secs_f64().into());
     summary.insert("answers_lost".into(), outages.frames_lost().into());
     StreamStats::write_codec_json(&server.codec_times(), &mut summary);
+    // The rate chosen (--rate auto follows the link): per second, and over the stream.
+    series.write_json(&mut summary);
+    series.write_rate_json(&mut summary);
     print_summary(&args.out, summary);
 }

@@ -219,6 +219,112 @@ impl Percentiles {
     }
 }
 
+/// A stream second by second, for the link benchmark's time series: frames, the oldest frame
+/// (receive side), kilobits on the wire, and the bitrate the sender aimed at.
+#[derive(Debug, Default)]
+pub(crate) struct Series {
+    start: Option<Instant>,
+    rows: Vec<Second>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Second {
+    frames: u64,
+    age_max_ms: Option<f64>,
+    wire_bytes: u64,
+    kbps: Option<u32>,
+    quality: Option<u8>,
+}
+
+/// Seconds a series keeps (an hour): memory stays bounded on an endless stream.
+const SERIES_SECONDS: usize = 3600;
+
+impl Series {
+    /// Records one frame: its age (if known), the bytes on the wire so far, and the rate the
+    /// sender aimed at (and the JPEG quality) as it went.
+    pub(crate) fn record(
+        &mut self,
+        age: Option<Duration>,
+        wire_total: u64,
+        kbps: Option<u32>,
+        quality: Option<u8>,
+    ) {
+        let now = Instant::now();
+        let start = *self.start.get_or_insert(now);
+        let second = now.duration_since(start).as_secs() as usize;
+        if second >= SERIES_SECONDS {
+            return;
+        }
+        while self.rows.len() <= second {
+            let wire = self.rows.last().map_or(0, |r| r.wire_bytes);
+            self.rows.push(Second {
+                wire_bytes: wire,
+                ..Second::default()
+            });
+        }
+        let row = &mut self.rows[second];
+        row.frames += 1;
+        if let Some(age) = age {
+            let ms = age.as_secs_f64() * 1000.0;
+            row.age_max_ms = Some(row.age_max_ms.map_or(ms, |m: f64| m.max(ms)));
+        }
+        row.wire_bytes = wire_total;
+        row.kbps = kbps.or(row.kbps);
+        row.quality = quality.or(row.quality);
+    }
+
+    /// Writes `series`: one object per second (`t`, `fps`, `age_max_ms`, `wire_kbps`, and
+    /// `kbps` / `quality` when the sender's aim is known).
+    pub(crate) fn write_json(&self, m: &mut serde_json::Map<String, Json>) {
+        let mut before = 0;
+        let rows = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(t, r)| {
+                let mut o = serde_json::Map::new();
+                o.insert("t".into(), t.into());
+                o.insert("fps".into(), r.frames.into());
+                let age = r.age_max_ms.map(|a| (a * 10.0).round() / 10.0);
+                o.insert("age_max_ms".into(), age.map_or(Json::Null, Json::from));
+                let kbit = r.wire_bytes.saturating_sub(before) * 8 / 1000;
+                before = r.wire_bytes;
+                o.insert("wire_kbps".into(), kbit.into());
+                if let Some(k) = r.kbps {
+                    o.insert("kbps".into(), k.into());
+                }
+                if let Some(q) = r.quality.filter(|&q| q > 0) {
+                    o.insert("quality".into(), q.into());
+                }
+                Json::Object(o)
+            })
+            .collect();
+        m.insert("series".into(), Json::Array(rows));
+    }
+
+    /// Writes `bitrate_kbps_p50` and `bitrate_kbps_min` (of the per-second aims) and, for
+    /// JPEG, `quality_p50` and `quality_min`, when the sender aimed at a rate.
+    pub(crate) fn write_rate_json(&self, m: &mut serde_json::Map<String, Json>) {
+        let mut kbps: Vec<u32> = self.rows.iter().filter_map(|r| r.kbps).collect();
+        let mut quality: Vec<u8> = self
+            .rows
+            .iter()
+            .filter_map(|r| r.quality)
+            .filter(|&q| q > 0)
+            .collect();
+        kbps.sort_unstable();
+        quality.sort_unstable();
+        if let (Some(min), Some(mid)) = (kbps.first(), kbps.get(kbps.len() / 2)) {
+            m.insert("bitrate_kbps_p50".into(), (*mid).into());
+            m.insert("bitrate_kbps_min".into(), (*min).into());
+        }
+        if let (Some(min), Some(mid)) = (quality.first(), quality.get(quality.len() / 2)) {
+            m.insert("quality_p50".into(), (*mid).into());
+            m.insert("quality_min".into(), (*min).into());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

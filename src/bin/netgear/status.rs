@@ -27,6 +27,8 @@ pub(crate) struct Snapshot {
     pub(crate) dropped: Option<u64>,
     /// The receiver's absences and their time (send side), once there has been one.
     pub(crate) outages: Option<(u64, Duration)>,
+    /// The bitrate or quality the sender chose (send side).
+    pub(crate) rate: Option<String>,
 }
 
 impl Snapshot {
@@ -44,6 +46,9 @@ impl Snapshot {
         }
         if let Some(d) = self.dropped {
             line += &format!(" · {d} dropped");
+        }
+        if let Some(r) = &self.rate {
+            line += &format!(" · {r}");
         }
         if let Some((n, t)) = self.outages.filter(|(n, _)| *n > 0) {
             let s = if n == 1 { "" } else { "s" };

@@ -334,6 +334,11 @@ impl Transport for ZmqSocket {
             .map_or(0, |m| m.poll(None).disconnects)
     }
 
+    /// Connections that completed their handshake, as the monitor has seen so far.
+    fn arrivals(&self) -> u32 {
+        self.monitor.as_ref().map_or(0, |m| m.poll(None).handshakes)
+    }
+
     /// Waits for the monitor to tell of a connection that completed its handshake and is still
     /// up (a connecting socket: one connection at a time). Without a monitor it cannot tell,
     /// and returns at once.

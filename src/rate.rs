@@ -1,0 +1,589 @@
+//! [`Rate::Auto`]: a sender's bitrate (H.264) or JPEG quality, and below a floor its frame size,
+//! following what the link carries, so that frames stay fresh when it narrows and look better
+//! when it frees up.
+//!
+//! The signals are the ones a sender has anyway:
+//!
+//! - **lock-step** (patterns 0 and 1, one frame in flight): each frame's *delivery time*, from
+//!   handing it to the socket to its answer. It is a fixed part (the round trip, the peer's
+//!   decoding) plus the frame's bytes over the link's rate. The link's rate is estimated as the
+//!   best delivery rate (bytes over delivery time) of the last second, the fixed part as the
+//!   least delivery time left over by it; the frame size aimed at is what fits, at that rate,
+//!   in the source's frame interval less the encoding time and the fixed part (with 15 % to
+//!   spare). A frame that takes much longer than the estimate says (the link narrowed)
+//!   forgets the estimate's history at once.
+//! - **otherwise** (PUSH/PULL, frames in flight, PUB/SUB): back-pressure. A send that had to
+//!   wait for room (the frames before it have not drained) cuts the bitrate by 15 %; without
+//!   waits it grows. PUB/SUB never waits for a subscriber (it drops instead, by the high-water
+//!   mark of 1), so there the bitrate only grows to the ceiling: use a lock-step pattern on a
+//!   link that narrows.
+//!
+//! Growth is bounded to doubling a second (probing up as the link frees up, without
+//! overshooting far); cuts are immediate. The value of [`Options::compression`] is the ceiling
+//! (`h264:KBPS`, `jpeg:QUALITY`). Below the floor (H.264: 0.02 bits a pixel; JPEG: quality 25)
+//! frames are reduced (vidgear's reducer, 25 % then 50 %), and restored once the bitrate
+//! would hold the larger size with room to spare.
+//!
+//! [`Options::compression`]: crate::Options::compression
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::wire::{Compression, Frame};
+
+/// How a send-mode end sets its codec's bitrate (H.264) or quality (JPEG):
+/// [`Options::rate`](crate::Options::rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Rate {
+    /// As [`Options::compression`](crate::Options::compression) says, always (the default).
+    #[default]
+    Fixed,
+    /// Following the link (see the [module](crate::rate)): the compression's value is the
+    /// ceiling. For `jpeg` and `h264`; other compressions are sent as they are.
+    Auto,
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Rate::Fixed => "fixed",
+            Rate::Auto => "auto",
+        })
+    }
+}
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Rate, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fixed" => Ok(Rate::Fixed),
+            "auto" => Ok(Rate::Auto),
+            other => Err(format!("rate `{other}`: expected `fixed` or `auto`")),
+        }
+    }
+}
+
+/// The rate a send-mode end has chosen, readable while it streams (a cloneable handle):
+/// [`Server::rate`](crate::Server::rate).
+#[derive(Debug, Clone, Default)]
+pub struct RateGauge(Arc<Gauge>);
+
+#[derive(Debug, Default)]
+struct Gauge {
+    kbps: AtomicU32,
+    quality: AtomicU32,
+    reduce: AtomicU32,
+}
+
+impl RateGauge {
+    /// The bitrate aimed at, kbit/s (for JPEG: the quality's frames at the frame rate); 0
+    /// before the first frame and without compression.
+    pub fn kbps(&self) -> u32 {
+        self.0.kbps.load(Ordering::Relaxed)
+    }
+
+    /// The JPEG quality in use (0 for other compressions).
+    pub fn quality(&self) -> u8 {
+        u8::try_from(self.0.quality.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    /// The percentage the frames are reduced by (0: sent at their size; 25 or 50 below the
+    /// floor).
+    pub fn reduce_pct(&self) -> u8 {
+        u8::try_from(self.0.reduce.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+}
+
+/// What the next frame is made with.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Plan {
+    pub(crate) compression: Compression,
+    /// The reducer's percentage, when the frame is to be reduced first.
+    pub(crate) reduce: Option<f64>,
+}
+
+/// The ceiling of [`Rate::Auto`] for `h264` given without a bitrate (the command's
+/// `--compress h264 --rate auto`, Python's `compression="h264", rate="auto"`), kbit/s: room for
+/// 1080p30 at its best on a wide link. The stream starts at [`START_KBPS`] and probes up.
+pub const AUTO_H264_CEILING_KBPS: u32 = 20_000;
+
+/// Where [`Rate::Auto`] starts an H.264 stream (or at its ceiling, if lower), kbit/s.
+pub const START_KBPS: u32 = 4_000;
+
+/// The compression that `spec` (`h264`, `h264:KBPS`, `jpeg`, ...) names under `rate`: with
+/// [`Rate::Auto`], `h264` without a bitrate has the ceiling [`AUTO_H264_CEILING_KBPS`].
+pub fn with_rate(spec: &str, compression: Compression, rate: Rate) -> Compression {
+    match compression {
+        Compression::H264 { .. } if rate == Rate::Auto && !spec.contains(':') => {
+            Compression::H264 {
+                kbps: AUTO_H264_CEILING_KBPS,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The steps of the reducer, percent.
+const REDUCE_STEPS: [u8; 3] = [0, 25, 50];
+/// The least H.264 bitrate at full size, in bits per pixel per frame.
+const H264_FLOOR_BPP: f64 = 0.02;
+/// The least JPEG quality at full size.
+const JPEG_FLOOR: u8 = 25;
+/// The least H.264 bitrate the encoder is given, kbit/s.
+const MIN_KBPS: f64 = 100.0;
+/// How far back the link's estimate looks.
+const WINDOW: Duration = Duration::from_secs(1);
+/// The share of the frame interval the estimate fills.
+const FILL: f64 = 0.85;
+/// Growth at most by this factor a second.
+const GROWTH_PER_S: f64 = 2.0;
+/// A cut on back-pressure.
+const CUT: f64 = 0.85;
+
+#[derive(Debug, Clone, Copy)]
+struct Delivery {
+    at: Instant,
+    bytes: f64,
+    secs: f64,
+}
+
+/// A send-mode end's rate controller ([`Rate::Auto`]), or the fixed compression.
+#[derive(Debug)]
+pub(crate) struct RateControl {
+    auto: bool,
+    ceiling: Compression,
+    gauge: RateGauge,
+    /// The bitrate aimed at, kbit/s.
+    kbps: f64,
+    /// JPEG: the quality in use.
+    quality: u8,
+    /// Index into [`REDUCE_STEPS`].
+    step: usize,
+    /// Since when the aim has been below the floor (or above the next size's), if it has.
+    below_floor: Option<Instant>,
+    above_next: Option<Instant>,
+    deliveries: VecDeque<Delivery>,
+    /// The frame interval of the source (least spacing of capture stamps lately).
+    interval: Option<Duration>,
+    last_captured: Option<SystemTime>,
+    intervals: VecDeque<(Instant, Duration)>,
+    /// The frame size (pixels) of the last frame planned.
+    pixels: f64,
+    /// The last frame's part: its bytes, and the encoding time it took.
+    last_bytes: f64,
+    encode_secs: f64,
+    /// Frames' bytes over the bytes aimed at (what the encoder makes of its aim), smoothed.
+    overshoot: f64,
+    updated: Instant,
+    last_cut: Option<Instant>,
+}
+
+impl RateControl {
+    pub(crate) fn new(compression: Compression, auto: bool) -> RateControl {
+        let auto = auto
+            && matches!(
+                compression,
+                Compression::Jpeg { .. } | Compression::H264 { .. }
+            );
+        let (kbps, quality) = match compression {
+            Compression::H264 { kbps } if auto => (f64::from(kbps.min(START_KBPS)), 0),
+            Compression::H264 { kbps } => (f64::from(kbps), 0),
+            Compression::Jpeg { quality } => (0.0, quality),
+            _ => (0.0, 0),
+        };
+        let control = RateControl {
+            auto,
+            ceiling: compression,
+            gauge: RateGauge::default(),
+            kbps,
+            quality,
+            step: 0,
+            below_floor: None,
+            above_next: None,
+            deliveries: VecDeque::new(),
+            interval: None,
+            last_captured: None,
+            intervals: VecDeque::new(),
+            pixels: 0.0,
+            last_bytes: 0.0,
+            encode_secs: 0.0,
+            overshoot: 1.0,
+            updated: Instant::now(),
+            last_cut: None,
+        };
+        control.publish();
+        control
+    }
+
+    /// The handle that tells the rate chosen.
+    pub(crate) fn gauge(&self) -> RateGauge {
+        self.gauge.clone()
+    }
+
+    fn ceiling_kbps(&self) -> f64 {
+        match self.ceiling {
+            Compression::H264 { kbps } => f64::from(kbps),
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// The frame interval the source keeps (30 fps until known).
+    fn interval_secs(&self) -> f64 {
+        self.interval.map_or(1.0 / 30.0, |d| d.as_secs_f64())
+    }
+
+    /// How `frame` is made (its pixels, height × width, for the floors).
+    pub(crate) fn plan_frame(&mut self, frame: &Frame) -> Plan {
+        let pixels = frame.shape().iter().take(2).product();
+        self.plan(pixels, frame.captured())
+    }
+
+    /// How the next frame (of `pixels` pixels, captured at `captured`) is made.
+    pub(crate) fn plan(&mut self, pixels: usize, captured: Option<SystemTime>) -> Plan {
+        if !self.auto {
+            return Plan {
+                compression: self.ceiling,
+                reduce: None,
+            };
+        }
+        self.pixels = pixels as f64;
+        self.watch_interval(captured);
+        let compression = match self.ceiling {
+            Compression::H264 { .. } => Compression::H264 {
+                // What the encoder is asked for, so that its frames come out the size aimed
+                // at (it makes them larger or smaller than asked, by content).
+                kbps: (self.kbps / self.overshoot).clamp(MIN_KBPS, self.ceiling_kbps()) as u32,
+            },
+            Compression::Jpeg { .. } => Compression::Jpeg {
+                quality: self.quality,
+            },
+            other => other,
+        };
+        let pct = REDUCE_STEPS[self.step];
+        Plan {
+            compression,
+            reduce: (pct > 0).then_some(f64::from(pct)),
+        }
+    }
+
+    /// The source's frame interval: the least spacing of capture stamps over the last 2 s (a
+    /// live source that drops frames spaces the ones sent by whole intervals).
+    fn watch_interval(&mut self, captured: Option<SystemTime>) {
+        let Some(captured) = captured else { return };
+        let now = Instant::now();
+        if let Some(spacing) = self
+            .last_captured
+            .and_then(|last| captured.duration_since(last).ok())
+            .filter(|d| *d >= Duration::from_millis(4) && *d <= Duration::from_secs(1))
+        {
+            self.intervals.push_back((now, spacing));
+        }
+        self.last_captured = Some(captured);
+        while self
+            .intervals
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > 2 * WINDOW)
+        {
+            self.intervals.pop_front();
+        }
+        self.interval = self.intervals.iter().map(|(_, d)| *d).min();
+    }
+
+    /// A frame part was made: `bytes` long, in `encode` (for the next frame's budget).
+    pub(crate) fn made(&mut self, bytes: usize, encode: Duration) {
+        if !self.auto {
+            return;
+        }
+        self.last_bytes = bytes as f64;
+        self.encode_secs = 0.8 * self.encode_secs + 0.2 * encode.as_secs_f64();
+        if matches!(self.ceiling, Compression::H264 { .. }) && self.kbps > 0.0 {
+            let aimed = self.kbps * 1000.0 / 8.0 * self.interval_secs();
+            let ratio = (bytes as f64 / aimed).clamp(0.25, 4.0);
+            self.overshoot = (0.9 * self.overshoot + 0.1 * ratio).clamp(0.5, 2.0);
+        }
+        if let Compression::Jpeg { quality: top } = self.ceiling {
+            self.steer_quality(top);
+        }
+    }
+
+    /// JPEG: the quality that makes frames of the size aimed at, a step at a time.
+    fn steer_quality(&mut self, top: u8) {
+        let aimed = self.kbps * 1000.0 / 8.0 * self.interval_secs();
+        if aimed <= 0.0 || self.last_bytes <= 0.0 {
+            return;
+        }
+        let ratio = self.last_bytes / aimed;
+        let q = f64::from(self.quality);
+        let next = if ratio > 1.1 {
+            q - ((ratio - 1.0) * 20.0).clamp(1.0, 15.0)
+        } else if ratio < 0.85 {
+            q + 1.0
+        } else {
+            q
+        };
+        self.quality = next.clamp(1.0, f64::from(top)) as u8;
+    }
+
+    /// Lock-step: the frame of `bytes` was answered `delivery` after it was handed over.
+    pub(crate) fn answered(&mut self, bytes: usize, delivery: Duration) {
+        if !self.auto {
+            return;
+        }
+        let now = Instant::now();
+        let sample = Delivery {
+            at: now,
+            bytes: bytes as f64,
+            secs: delivery.as_secs_f64().max(1e-6),
+        };
+        // A frame much slower than the estimate says: the link narrowed, its history is void.
+        if let Some((rate, fixed)) = self.estimate()
+            && sample.secs > 1.5 * (fixed + sample.bytes / rate) + 0.25 * self.interval_secs()
+        {
+            self.deliveries.clear();
+        }
+        self.deliveries.push_back(sample);
+        while self
+            .deliveries
+            .front()
+            .is_some_and(|d| now.duration_since(d.at) > WINDOW)
+            && self.deliveries.len() > 4
+        {
+            self.deliveries.pop_front();
+        }
+        let Some((rate, fixed)) = self.estimate() else {
+            return;
+        };
+        let t = self.interval_secs();
+        let budget = (FILL * t - self.encode_secs - fixed).max(0.1 * t);
+        let aim = budget * rate * 8.0 / t / 1000.0;
+        self.steer(aim, now);
+    }
+
+    /// The link's rate (bytes a second) and the fixed part of a delivery (s), from the
+    /// deliveries of the last second.
+    fn estimate(&self) -> Option<(f64, f64)> {
+        let rate = self
+            .deliveries
+            .iter()
+            .map(|d| d.bytes / d.secs)
+            .fold(0.0, f64::max);
+        if rate <= 0.0 {
+            return None;
+        }
+        let fixed = self
+            .deliveries
+            .iter()
+            .map(|d| (d.secs - d.bytes / rate).max(0.0))
+            .fold(f64::INFINITY, f64::min);
+        Some((rate, fixed))
+    }
+
+    /// Not lock-step: a send waited `waited` for room.
+    pub(crate) fn sent(&mut self, waited: Duration) {
+        if !self.auto {
+            return;
+        }
+        let now = Instant::now();
+        let t = self.interval_secs();
+        if waited.as_secs_f64() > 0.25 * t {
+            if self
+                .last_cut
+                .is_none_or(|c| now.duration_since(c) > Duration::from_millis(200))
+            {
+                self.last_cut = Some(now);
+                let aim = self.current_kbps() * CUT;
+                self.steer(aim, now);
+            }
+        } else {
+            let aim = f64::INFINITY;
+            self.steer(aim, now);
+        }
+    }
+
+    /// The bitrate of the frames now: the aim (H.264), or the last frame's at the frame rate
+    /// (JPEG).
+    fn current_kbps(&self) -> f64 {
+        match self.ceiling {
+            Compression::H264 { .. } => self.kbps,
+            _ => self.last_bytes * 8.0 / self.interval_secs() / 1000.0,
+        }
+    }
+
+    /// Moves the aim towards `aim` kbit/s: down at once, up at most doubling a second; and
+    /// the frame size with it, past the floor.
+    fn steer(&mut self, aim: f64, now: Instant) {
+        let dt = now.duration_since(self.updated).as_secs_f64().min(1.0);
+        self.updated = now;
+        let current = if self.kbps > 0.0 {
+            self.kbps
+        } else {
+            self.current_kbps().max(MIN_KBPS)
+        };
+        let grown = current * GROWTH_PER_S.powf(dt.max(0.01));
+        self.kbps = aim.min(grown).min(self.ceiling_kbps()).max(MIN_KBPS);
+        self.steer_size(now);
+        self.publish();
+    }
+
+    /// The floor at the current size, kbit/s; JPEG has its floor in quality.
+    fn below_the_floor(&self) -> bool {
+        match self.ceiling {
+            Compression::H264 { .. } => {
+                let t = self.interval_secs();
+                self.kbps * 1000.0 * t < H264_FLOOR_BPP * self.pixels
+            }
+            _ => self.quality < JPEG_FLOOR,
+        }
+    }
+
+    /// Whether the aim would hold the next larger size with room to spare.
+    fn room_for_larger(&self) -> bool {
+        let Some(larger) = self.step.checked_sub(1) else {
+            return false;
+        };
+        let scale = |step: usize| (1.0 - f64::from(REDUCE_STEPS[step]) / 100.0).powi(2);
+        let pixels = self.pixels / scale(self.step) * scale(larger);
+        match self.ceiling {
+            Compression::H264 { .. } => {
+                let t = self.interval_secs();
+                self.kbps * 1000.0 * t > 1.5 * H264_FLOOR_BPP * pixels
+            }
+            Compression::Jpeg { quality: top } => {
+                // At the larger size the same bytes give a lower quality: well above the floor.
+                self.quality >= top.min(JPEG_FLOOR.saturating_mul(2))
+            }
+            _ => false,
+        }
+    }
+
+    fn steer_size(&mut self, now: Instant) {
+        let hold = |since: &mut Option<Instant>, cond: bool, needed: Duration| {
+            if !cond {
+                *since = None;
+                return false;
+            }
+            let start = *since.get_or_insert(now);
+            now.duration_since(start) >= needed
+        };
+        let down = self.below_the_floor() && self.step + 1 < REDUCE_STEPS.len();
+        if hold(&mut self.below_floor, down, Duration::from_millis(500)) {
+            self.step += 1;
+            self.below_floor = None;
+            self.above_next = None;
+            if let Compression::Jpeg { .. } = self.ceiling {
+                self.quality = JPEG_FLOOR
+                    .saturating_mul(2)
+                    .min(self.quality.max(JPEG_FLOOR));
+            }
+            return;
+        }
+        let up = self.room_for_larger();
+        if hold(&mut self.above_next, up, Duration::from_secs(2)) {
+            self.step -= 1;
+            self.below_floor = None;
+            self.above_next = None;
+        }
+    }
+
+    fn publish(&self) {
+        let g = &self.gauge.0;
+        let kbps = match self.ceiling {
+            Compression::H264 { .. } => self.kbps,
+            _ => self.current_kbps(),
+        };
+        g.kbps.store(kbps.round() as u32, Ordering::Relaxed);
+        g.quality.store(u32::from(self.quality), Ordering::Relaxed);
+        g.reduce
+            .store(u32::from(REDUCE_STEPS[self.step]), Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h264(kbps: u32) -> RateControl {
+        RateControl::new(Compression::H264 { kbps }, true)
+    }
+
+    /// Frames of `bytes` a frame interval apart over a link of `rate` bytes/s with `fixed` s
+    /// of round trip: what the controller hears back.
+    fn stream(c: &mut RateControl, frames: usize, rate: f64, fixed: f64) -> Vec<f64> {
+        let start = SystemTime::now();
+        let mut aims = Vec::new();
+        for i in 0..frames {
+            let captured = start + Duration::from_millis(33 * i as u64);
+            let plan = c.plan(1280 * 720, Some(captured));
+            let bytes = match plan.compression {
+                Compression::H264 { kbps } => f64::from(kbps) * 1000.0 / 8.0 / 30.0,
+                _ => unreachable!(),
+            };
+            c.made(bytes as usize, Duration::from_millis(5));
+            c.answered(
+                bytes as usize,
+                Duration::from_secs_f64(fixed + bytes / rate),
+            );
+            // The controller's clock: a frame interval between frames.
+            let tick = Duration::from_millis(33);
+            c.updated -= tick;
+            for d in &mut c.deliveries {
+                d.at -= tick;
+            }
+            for since in [&mut c.below_floor, &mut c.above_next, &mut c.last_cut] {
+                if let Some(t) = since.as_mut() {
+                    *t -= tick;
+                }
+            }
+            aims.push(c.kbps);
+        }
+        aims
+    }
+
+    #[test]
+    fn the_aim_settles_below_the_link_and_follows_it_down_and_up() {
+        let mut c = h264(20_000);
+        // 10 Mbit/s: frames that fit the interval with room, below the link's rate.
+        let aims = stream(&mut c, 90, 10e6 / 8.0, 0.001);
+        let settled = *aims.last().unwrap();
+        assert!(
+            (3_000.0..10_000.0).contains(&settled),
+            "{settled} kbit/s at 10 Mbit/s"
+        );
+        // Down to 2 Mbit/s: within a few frames.
+        let aims = stream(&mut c, 10, 2e6 / 8.0, 0.001);
+        assert!(*aims.last().unwrap() < 2_000.0, "{aims:?}");
+        // Back up: within seconds, no higher than the ceiling.
+        let aims = stream(&mut c, 150, 10e6 / 8.0, 0.001);
+        assert!(*aims.last().unwrap() > 0.8 * settled, "{aims:?}");
+        assert!(aims.iter().all(|&a| a <= 20_000.0));
+    }
+
+    #[test]
+    fn a_fixed_rate_or_a_lossless_codec_is_left_alone() {
+        let mut c = RateControl::new(Compression::H264 { kbps: 4000 }, false);
+        let plan = c.plan(100, None);
+        assert_eq!(plan.compression, Compression::H264 { kbps: 4000 });
+        let mut c = RateControl::new(Compression::Lz4, true);
+        c.answered(1000, Duration::from_secs(1));
+        assert_eq!(c.plan(100, None).compression, Compression::Lz4);
+    }
+
+    #[test]
+    fn below_the_floor_frames_are_reduced() {
+        let mut c = h264(8_000);
+        // 300 kbit/s for 720p30 is below 0.02 bits a pixel.
+        stream(&mut c, 60, 300e3 / 8.0, 0.001);
+        assert!(c.plan(1280 * 720, None).reduce.is_some());
+        assert!(c.gauge().reduce_pct() > 0);
+    }
+
+    #[test]
+    fn names_parse() {
+        assert_eq!("auto".parse::<Rate>().unwrap(), Rate::Auto);
+        assert_eq!("fixed".parse::<Rate>().unwrap(), Rate::Fixed);
+        assert!("fast".parse::<Rate>().is_err());
+    }
+}
