@@ -9,6 +9,7 @@
 #   scripts/link-bench.sh [--rate 100mbit,1gbit] [--fps 30,60] [--sizes 1280x720,1920x1080]
 #                         [--frames 90] [--cases raw,jpeg,lz4,jpeg+secure,vidgear] [--json FILE]
 #                         [--plot FILE.svg] [--content pattern|noisy|lavfi] [--step 5mbit:10:20]
+#                         [--no-data]
 #   scripts/link-bench.sh --selftest     # the link comes up with its rate, and is torn down
 #                                        # when a run fails or is killed
 #
@@ -16,12 +17,15 @@
 # Cases are a codec (raw, jpeg[:Q], lz4, zstd, h264[:KBPS]) or vidgear, with `+secure` (CURVE
 # stonehouse) and `+auto` (--rate auto: the bitrate or quality follows the link, the value given
 # is the ceiling). --content noisy streams the test pattern with noise that changes every frame
-# (`testsrc:noise=8`: moving and noisy, what codecs find hard; the receiver renders the same
+# (`testsrc:noise=7`, ±7: σ 4.3, as ffmpeg's `noise=alls=8:allf=t`; moving and noisy, what
+# codecs find hard; the receiver renders the same
 # frames for PSNR); --content lavfi streams ffmpeg's testsrc2 with noise (`noise=alls=8:allf=t`)
 # as a live camera (no PSNR: the receiver has no reference). --step RATE:FROM:TO changes the link to RATE FROM seconds
 # into each run and back TO seconds in (`tc qdisc change`); each result then carries its
 # per-second series (fps, oldest frame, kbit/s on the wire, the bitrate aimed at).
-# Lock-step bidirectional mode (pattern 0, a text reply per frame), as the README's tables.
+# Lock-step bidirectional mode (pattern 0, a text reply per frame), as the README's tables;
+# --no-data: lock-step without data (pattern 0, vidgear's confirmation per frame), where a
+# sender encodes the next frame while one travels (netgear-rs cases only).
 # Everything is torn down on exit, also on failure or Ctrl-C. The namespaces' addresses
 # (169.254.77.1/2, link-local) exist only inside them.
 set -euo pipefail
@@ -33,6 +37,7 @@ FRAMES=90
 FPS=30,60
 CASES=raw,jpeg,lz4,jpeg+secure,vidgear
 CONTENT=pattern
+DATA=1
 STEP=
 JSON=
 PLOT=
@@ -48,6 +53,7 @@ while [ $# -gt 0 ]; do
         --cases) CASES="$2"; shift 2 ;;
         --content) CONTENT="$2"; shift 2 ;;
         --step) STEP="$2"; shift 2 ;;
+        --no-data) DATA=; shift ;;
         --json) JSON="$2"; shift 2 ;;
         --plot) PLOT="$2"; shift 2 ;;
         --selftest) SELFTEST=1; shift ;;
@@ -81,11 +87,18 @@ trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The qdisc for a rate: a token bucket at RATE; the burst (256 KB) and a 50 ms queue.
+# The qdisc for a rate: a token bucket at RATE with a 50 ms queue, and a burst of 4 ms at the
+# rate (at least 4 KB): what the kernel's timer needs at high rates, and no more, so that a
+# narrow link is narrow for every frame (a burst of a second's worth at 2 Mbit/s let frames go
+# at the veth's speed whenever the link had been idle).
 shape() {
-    local verb="$1" rate="$2"
-    ip netns exec "$NS_RX" tc qdisc "$verb" dev "${TAG}a" root tbf rate "$rate" burst 256kb latency 50ms
-    ip netns exec "$NS_TX" tc qdisc "$verb" dev "${TAG}b" root tbf rate "$rate" burst 256kb latency 50ms
+    local verb="$1" rate="$2" burst
+    burst="$(awk -v r="$rate" 'BEGIN {
+        n = r + 0; u = tolower(r); sub(/^[0-9.]+/, "", u)
+        m = (u ~ /^g/) ? 1e9 : (u ~ /^m/) ? 1e6 : (u ~ /^k/) ? 1e3 : 1
+        b = n * m / 8 * 0.004; if (b < 4096) b = 4096; printf "%d", b }')"
+    ip netns exec "$NS_RX" tc qdisc "$verb" dev "${TAG}a" root tbf rate "$rate" burst "$burst" latency 50ms
+    ip netns exec "$NS_TX" tc qdisc "$verb" dev "${TAG}b" root tbf rate "$rate" burst "$burst" latency 50ms
 }
 
 # Brings the link up at the first rate of RATE.
@@ -112,7 +125,10 @@ PY="${NETGEAR_VENV:-$PWD/.venv}/bin/python"
 run_case() {
     local impl="$1" width="$2" height="$3" rate="$4" fps="$5" out rx_pid
     out="$(mktemp -d)"
-    local common=(--port "$PORT" --pattern 0 --timeout 20 --bidirectional)
+    local common=(--port "$PORT" --pattern 0 --timeout 20 --bidirectional) data=(--data hi) reply=(--reply ok)
+    if [ -z "$DATA" ] && [ "$impl" != vidgear ]; then
+        common=(--port "$PORT" --pattern 0 --timeout 20); data=(); reply=()
+    fi
     # `CODEC+secure`: the same in secure mode, with the run's keys; `CODEC+auto`: --rate auto.
     local secure=() rate_auto=() codec="${impl%%+*}"
     case "+${impl#*+}+" in *+secure+*) secure=(--secure stonehouse --keys "$KEYS") ;; esac
@@ -122,7 +138,7 @@ run_case() {
     local content=() psnr=(--psnr) pace=(--fps "$fps")
     case "$CONTENT" in
         pattern) ;;
-        noisy) content=(--source testsrc:noise=8); psnr=(--psnr=testsrc:noise=8) ;;
+        noisy) content=(--source testsrc:noise=7); psnr=(--psnr=testsrc:noise=7) ;;
         lavfi)
             content=(--demuxer lavfi --realtime
                      --source "testsrc2=size=${width}x${height}:rate=$fps,noise=alls=8:allf=t")
@@ -134,7 +150,7 @@ run_case() {
                 --reply ok >"$out/rx" 2>"$out/rx.err" &
             ;;
         *)
-            ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" "${secure[@]}" --reply ok \
+            ip netns exec "$NS_RX" "$NETGEAR" recv "${common[@]}" "${secure[@]}" "${reply[@]}" \
                 --json --no-hash "${psnr[@]}" >"$out/rx" 2>"$out/rx.err" &
             ;;
     esac
@@ -164,7 +180,7 @@ run_case() {
             [ "$codec" = raw ] || compress="$codec"
             ip netns exec "$NS_TX" "$NETGEAR" serve --address "$IP_RX" "${common[@]}" "${secure[@]}" \
                 --width "$width" --height "$height" --frames "$FRAMES" "${pace[@]}" "${content[@]}" \
-                --data hi --compress "$compress" "${rate_auto[@]}" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
+                "${data[@]}" --compress "$compress" "${rate_auto[@]}" --json --no-hash >"$out/tx" 2>"$out/tx.err" || true
             ;;
     esac
     wait "$rx_pid" || true
@@ -200,6 +216,9 @@ line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps)
         # received frames are to the test pattern sent (100 dB: identical).
         "encode_ms": tx.get("encode_ms"), "decode_ms": rx.get("decode_ms"),
         "psnr_min_db": rx.get("psnr_min_db"), "psnr_mean_db": rx.get("psnr_mean_db"),
+        # Noisy content: against the frames without their noise (the scene).
+        "psnr_clean_min_db": rx.get("psnr_clean_min_db"),
+        "psnr_clean_mean_db": rx.get("psnr_clean_mean_db"),
         # The bitrate the sender aimed at (h264; jpeg: its frames at their rate), per second.
         "bitrate_kbps_p50": tx.get("bitrate_kbps_p50"), "bitrate_kbps_min": tx.get("bitrate_kbps_min"),
         "quality_p50": tx.get("quality_p50"), "quality_min": tx.get("quality_min"),
@@ -210,8 +229,9 @@ aims = tx.get("series") or []
 series = []
 for i, r in enumerate(rx.get("series") or []):
     row = dict(r)
-    if i < len(aims) and "kbps" in aims[i]:
-        row["kbps"] = aims[i]["kbps"]
+    for key in ("kbps", "quality"):
+        if i < len(aims) and key in aims[i]:
+            row[key] = aims[i][key]
     series.append(row)
 if series:
     line["series"] = series
@@ -294,7 +314,7 @@ for i in "${!rates[@]}"; do
     rate="${rates[$i]}"
     fps="${fpss[$i]:-${fpss[0]}}"
     [ "$i" = 0 ] || shape change "$rate"
-    echo "link: $rate each way between $NS_TX and $NS_RX; $FRAMES frames at $fps fps, pattern 0, bidirectional" >&2
+    echo "link: $rate each way between $NS_TX and $NS_RX; $FRAMES frames at $fps fps, pattern 0, $([ -n "$DATA" ] && echo bidirectional || echo "no data")" >&2
     for size in "${sizes[@]}"; do
         w="${size%x*}"
         h="${size#*x}"
@@ -310,14 +330,16 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def f(v, d=1):
     return "—" if v is None else f"{v:.{d}f}"
 print()
-print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | kbit/s aimed p50 / min | encode / decode ms | PSNR min dB | dropped |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | kbit/s aimed p50 / min | encode / decode ms | PSNR min / mean dB | PSNR to the scene min / mean dB | dropped |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     name = "vidgear 0.3.6" if r["impl"] == "vidgear" else f"netgear-rs {r['impl']}"
     print(f"| {r['rate']} | {r['size']} | {f(r['source_fps'], 0)} | {name} | {f(r['fps'])} "
           f"| {f(r['age_p50_ms'])} / {f(r['age_p99_ms'])} | {f(r['wire_mb_s'])} "
           f"| {f(r.get('bitrate_kbps_p50'), 0)} / {f(r.get('bitrate_kbps_min'), 0)} "
-          f"| {f(r['encode_ms'], 2)} / {f(r['decode_ms'], 2)} | {f(r['psnr_min_db'])} "
+          f"| {f(r['encode_ms'], 2)} / {f(r['decode_ms'], 2)} "
+          f"| {f(r['psnr_min_db'])} / {f(r.get('psnr_mean_db'))} "
+          f"| {f(r.get('psnr_clean_min_db'))} / {f(r.get('psnr_clean_mean_db'))} "
           f"| {'—' if r['dropped'] is None else r['dropped']} |")
 EOF
 if [ -n "$JSON" ]; then

@@ -110,8 +110,10 @@ pub(crate) struct Plan {
 /// 1080p30 at its best on a wide link. The stream starts at [`START_KBPS`] and probes up.
 pub const AUTO_H264_CEILING_KBPS: u32 = 20_000;
 
-/// Where [`Rate::Auto`] starts an H.264 stream (or at its ceiling, if lower), kbit/s.
-pub const START_KBPS: u32 = 4_000;
+/// Where [`Rate::Auto`] starts an H.264 stream (or at its ceiling, if lower), kbit/s: low
+/// enough for a narrow link not to be flooded before the first answers tell what it carries
+/// (a wide one is reached in a few seconds, doubling each).
+pub const START_KBPS: u32 = 1_500;
 
 /// The compression that `spec` (`h264`, `h264:KBPS`, `jpeg`, ...) names under `rate`: with
 /// [`Rate::Auto`], `h264` without a bitrate has the ceiling [`AUTO_H264_CEILING_KBPS`].
@@ -132,6 +134,9 @@ const REDUCE_STEPS: [u8; 3] = [0, 25, 50];
 const H264_FLOOR_BPP: f64 = 0.02;
 /// The least JPEG quality at full size.
 const JPEG_FLOOR: u8 = 25;
+/// The least JPEG quality ever used: below it a picture is blocks (while a frame reduced to
+/// fit is on its way, frames may go below the floor, not below this).
+const JPEG_LEAST: u8 = 10;
 /// The least H.264 bitrate the encoder is given, kbit/s.
 const MIN_KBPS: f64 = 100.0;
 /// How far back the link's estimate looks.
@@ -175,6 +180,9 @@ pub(crate) struct RateControl {
     /// The last frame's part: its bytes, and the encoding time it took.
     last_bytes: f64,
     encode_secs: f64,
+    /// Whether a frame is encoded while the one before travels (`Server::launch` with a core
+    /// to spare): then encoding takes nothing from the delivery's time.
+    overlapped: bool,
     /// Frames' bytes over the bytes aimed at (what the encoder makes of its aim), smoothed.
     overshoot: f64,
     updated: Instant,
@@ -210,12 +218,18 @@ impl RateControl {
             pixels: 0.0,
             last_bytes: 0.0,
             encode_secs: 0.0,
+            overlapped: false,
             overshoot: 1.0,
             updated: Instant::now(),
             last_cut: None,
         };
         control.publish();
         control
+    }
+
+    /// Whether frames are encoded while the one before travels (see `overlapped`).
+    pub(crate) fn set_overlapped(&mut self, overlapped: bool) {
+        self.overlapped = overlapped;
     }
 
     /// The handle that tells the rate chosen.
@@ -317,14 +331,15 @@ impl RateControl {
         }
         let ratio = self.last_bytes / aimed;
         let q = f64::from(self.quality);
+        // Frames far too large (a narrow link at the start) come down in a few large steps.
         let next = if ratio > 1.1 {
-            q - ((ratio - 1.0) * 20.0).clamp(1.0, 15.0)
+            q - ((ratio - 1.0) * 20.0).clamp(1.0, 30.0)
         } else if ratio < 0.85 {
             q + 1.0
         } else {
             q
         };
-        self.quality = next.clamp(1.0, f64::from(top)) as u8;
+        self.quality = next.clamp(f64::from(JPEG_LEAST.min(top)), f64::from(top)) as u8;
     }
 
     /// Lock-step: the frame of `bytes` was answered `delivery` after it was handed over.
@@ -338,12 +353,16 @@ impl RateControl {
             bytes: bytes as f64,
             secs: delivery.as_secs_f64().max(1e-6),
         };
-        // A frame much slower than the estimate says: the link narrowed, its history is void.
-        if let Some((rate, fixed)) = self.estimate()
-            && sample.secs > 1.5 * (fixed + sample.bytes / rate) + 0.25 * self.interval_secs()
-        {
+        // Slower than the estimate says: flattered (see below); much slower: the link
+        // narrowed, and the estimate's history is void.
+        let predicted = self
+            .estimate()
+            .map(|(rate, fixed)| fixed + sample.bytes / rate);
+        let flattered = predicted.is_some_and(|p| sample.secs > 1.2 * p);
+        if predicted.is_some_and(|p| sample.secs > 1.5 * p + 0.25 * self.interval_secs()) {
             self.deliveries.clear();
         }
+        let (took, sample_rate) = (sample.secs, sample.bytes / sample.secs);
         self.deliveries.push_back(sample);
         while self
             .deliveries
@@ -357,8 +376,26 @@ impl RateControl {
             return;
         };
         let t = self.interval_secs();
-        let budget = (FILL * t - self.encode_secs - fixed).max(0.1 * t);
-        let aim = budget * rate * 8.0 / t / 1000.0;
+        // Encoding in turn with the deliveries takes its time from theirs; encoding the next
+        // frame while this one travels takes none (as long as it keeps up with the source).
+        let encode = if self.overlapped {
+            (self.encode_secs - t).max(0.0)
+        } else {
+            self.encode_secs
+        };
+        let budget = (FILL * t - encode - fixed).max(0.1 * t);
+        let mut aim = budget * rate * 8.0 / t / 1000.0;
+        // The estimate can run ahead of the link: a link that lets a burst through at once
+        // after an idle moment (a token bucket, Wi-Fi's aggregation) makes small frames look
+        // fast. A delivery slower than the estimate said and longer than the frame's share of
+        // the interval is the link saying so: the aim comes down in proportion, and the
+        // samples that flattered it go. (A key frame, large and as slow as its size says,
+        // changes nothing.)
+        let share = (FILL * t - encode).max(0.1 * t);
+        if flattered && took > share {
+            aim = aim.min(self.current_kbps() * (share / took).max(0.5));
+            self.deliveries.retain(|d| d.bytes / d.secs <= sample_rate);
+        }
         self.steer(aim, now);
     }
 
@@ -512,6 +549,17 @@ mod tests {
     /// Frames of `bytes` a frame interval apart over a link of `rate` bytes/s with `fixed` s
     /// of round trip: what the controller hears back.
     fn stream(c: &mut RateControl, frames: usize, rate: f64, fixed: f64) -> Vec<f64> {
+        stream_encoded(c, frames, rate, fixed, Duration::from_millis(5))
+    }
+
+    /// [`stream`], each frame taking `encode` to make.
+    fn stream_encoded(
+        c: &mut RateControl,
+        frames: usize,
+        rate: f64,
+        fixed: f64,
+        encode: Duration,
+    ) -> Vec<f64> {
         let start = SystemTime::now();
         let mut aims = Vec::new();
         for i in 0..frames {
@@ -521,7 +569,7 @@ mod tests {
                 Compression::H264 { kbps } => f64::from(kbps) * 1000.0 / 8.0 / 30.0,
                 _ => unreachable!(),
             };
-            c.made(bytes as usize, Duration::from_millis(5));
+            c.made(bytes as usize, encode);
             c.answered(
                 bytes as usize,
                 Duration::from_secs_f64(fixed + bytes / rate),
@@ -559,6 +607,21 @@ mod tests {
         let aims = stream(&mut c, 150, 10e6 / 8.0, 0.001);
         assert!(*aims.last().unwrap() > 0.8 * settled, "{aims:?}");
         assert!(aims.iter().all(|&a| a <= 20_000.0));
+    }
+
+    #[test]
+    fn encoding_in_turn_takes_from_the_delivery_and_encoding_alongside_does_not() {
+        let settle = |overlapped: bool| {
+            let mut c = h264(20_000);
+            c.set_overlapped(overlapped);
+            *stream_encoded(&mut c, 120, 10e6 / 8.0, 0.001, Duration::from_millis(20))
+                .last()
+                .unwrap()
+        };
+        let (in_turn, alongside) = (settle(false), settle(true));
+        // 20 of 33 ms encoding leaves about a third of the time to deliver in.
+        assert!(in_turn < 0.5 * alongside, "{in_turn} vs {alongside} kbit/s");
+        assert!(alongside < 10_000.0, "{alongside} kbit/s over 10 Mbit/s");
     }
 
     #[test]

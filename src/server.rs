@@ -329,6 +329,7 @@ impl Server {
         let overlap = compression != Compression::None
             && (!bidirectional || self.opts.max_in_flight > 1)
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        lock(&rate).set_overlapped(overlap);
         let mut sent = 0u64;
         let mut failed = None;
         let streamed: Result<()> = async {
@@ -394,6 +395,8 @@ impl Server {
     /// After an error the end is closed: a late answer would otherwise be taken for the next
     /// frame's.
     pub async fn send(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
+        // Frame by frame: encoded in turn with the deliveries.
+        lock(&self.rate).set_overlapped(false);
         // Stays set if this is cancelled (dropped) before it ends.
         self.interrupted = true;
         let result = self.send_frame(data, frame).await;

@@ -53,8 +53,9 @@ impl TestPattern {
         TestPattern::noisy(width, height, 0)
     }
 
-    /// The pattern with noise of up to ±`strength` on every byte, different in every frame of
-    /// the cycle (as ffmpeg's `noise=alls=STRENGTH:allf=t`, but the same on every run); 0 is
+    /// The pattern with uniform noise of up to ±`strength` on every byte (a standard deviation
+    /// of about 0.58 × `strength`: 7 makes about what ffmpeg's `noise=alls=8:allf=t` does),
+    /// different in every frame of the cycle and the same on every run; 0 is
     /// [`TestPattern::new`]. Its cycle is longer (up to 60 frames within 100 MiB).
     pub fn noisy(width: usize, height: usize, strength: u8) -> TestPattern {
         let (width, height) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));
@@ -86,6 +87,24 @@ impl TestPattern {
     /// The noise's strength ([`TestPattern::noisy`]); 0 without.
     pub fn noise(&self) -> u8 {
         self.noise
+    }
+
+    /// The same frames without their noise (the scene a camera's noise hides): frame `n` of
+    /// this is frame `n` of `self`, clean.
+    pub fn clean(&self) -> TestPattern {
+        if self.noise == 0 {
+            return self.clone();
+        }
+        let len = self.cycle.len();
+        let cycle = (0..len)
+            .map(|i| render(self.width, self.height, i, len))
+            .collect();
+        TestPattern {
+            width: self.width,
+            height: self.height,
+            noise: 0,
+            cycle: Arc::new(cycle),
+        }
     }
 
     /// Width of the frames.
@@ -241,6 +260,7 @@ mod tests {
                 .collect()
         };
         assert_ne!(noise(0), noise(1));
+        assert_eq!(noisy.clean().frame(1), clean.frame(1));
     }
 
     #[test]
