@@ -193,7 +193,7 @@ run_case() {
     local tx rx
     tx="$(tail -n1 "$out/tx")"
     rx="$(tail -n1 "$out/rx")"
-    LINK_STEP="$STEP" "$PY" - "$impl" "$width" "$height" "$rate" "$fps" "$start" "$end" "$tx" "$rx" <<'EOF'
+    LINK_STEP="$STEP" LINK_DATA="$DATA" "$PY" - "$impl" "$width" "$height" "$rate" "$fps" "$start" "$end" "$tx" "$rx" <<'EOF'
 import json, os, sys
 impl, w, h, rate, fps, start, end, tx, rx = sys.argv[1:]
 def load(s):
@@ -206,6 +206,7 @@ frames = rx.get("frames") or 0
 # netgear-rs reports fps (first frame to last); vg_peer.py its elapsed seconds.
 fps_got = rx.get("fps") or frames / max(rx.get("elapsed") or float(end) - float(start), 1e-9)
 line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps),
+        "bidirectional": os.environ.get("LINK_DATA") == "1" or impl == "vidgear",
         "frames": frames, "fps": round(fps_got, 1), "wire_mb_s": rx.get("wire_mb_s"),
         # Frame age (receive minus capture time; one clock here) and round trips: netgear-rs only.
         "age_p50_ms": rx.get("age_p50_ms"), "age_p99_ms": rx.get("age_p99_ms"),
@@ -222,6 +223,9 @@ line = {"impl": impl, "size": f"{w}x{h}", "rate": rate, "source_fps": float(fps)
         # The bitrate the sender aimed at (h264; jpeg: its frames at their rate), per second.
         "bitrate_kbps_p50": tx.get("bitrate_kbps_p50"), "bitrate_kbps_min": tx.get("bitrate_kbps_min"),
         "quality_p50": tx.get("quality_p50"), "quality_min": tx.get("quality_min"),
+        # Each end's CPU: the cores it kept busy over the run (the PSNR meter left out).
+        "cpu_tx_cores": tx.get("cpu_s") and round(tx["cpu_s"] / max(float(end) - float(start), 1e-9), 2),
+        "cpu_rx_cores": rx.get("cpu_s") and round(rx["cpu_s"] / max(float(end) - float(start), 1e-9), 2),
         "error": tx.get("error") or rx.get("error")}
 # Second by second: the receiver's fps, oldest frame and kbit/s on the wire, with the sender's
 # aim beside them (the two clocks start within a second of each other).
@@ -330,14 +334,15 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def f(v, d=1):
     return "—" if v is None else f"{v:.{d}f}"
 print()
-print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | kbit/s aimed p50 / min | encode / decode ms | PSNR min / mean dB | PSNR to the scene min / mean dB | dropped |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| link | size | source fps | case | fps | age p50 / p99 ms | MB/s on the wire | kbit/s aimed p50 / min | encode / decode ms | CPU cores sender / receiver | PSNR min / mean dB | PSNR to the scene min / mean dB | dropped |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     name = "vidgear 0.3.6" if r["impl"] == "vidgear" else f"netgear-rs {r['impl']}"
     print(f"| {r['rate']} | {r['size']} | {f(r['source_fps'], 0)} | {name} | {f(r['fps'])} "
           f"| {f(r['age_p50_ms'])} / {f(r['age_p99_ms'])} | {f(r['wire_mb_s'])} "
           f"| {f(r.get('bitrate_kbps_p50'), 0)} / {f(r.get('bitrate_kbps_min'), 0)} "
           f"| {f(r['encode_ms'], 2)} / {f(r['decode_ms'], 2)} "
+          f"| {f(r.get('cpu_tx_cores'), 2)} / {f(r.get('cpu_rx_cores'), 2)} "
           f"| {f(r['psnr_min_db'])} / {f(r.get('psnr_mean_db'))} "
           f"| {f(r.get('psnr_clean_min_db'))} / {f(r.get('psnr_clean_mean_db'))} "
           f"| {'—' if r['dropped'] is None else r['dropped']} |")
