@@ -203,6 +203,19 @@ async def close_in_loop(gear):
     await gear._NetGear_Async__close_task
 
 
+async def run_both(client, server, generator, receiving):
+    """Runs a stream to its end in this loop: `receiving` (a coroutine iterating the client's
+    recv_generator()) alongside `server` launched on `generator`, then closes the server (its
+    end message), awaits the receiving and closes the client; each step under the hang guard."""
+    receiver = asyncio.ensure_future(receiving)
+    server.config["generator"] = generator
+    server.launch()
+    await asyncio.wait_for(server.task, GUARD)
+    await asyncio.wait_for(close_in_loop(server), GUARD)
+    await asyncio.wait_for(receiver, GUARD)
+    await close_in_loop(client)
+
+
 async def stream(items, pattern=0, bidirectional=None, replies=None, timeout=10.0, client=None,
                  **extra):
     """Streams `items` (frames, or (data, frame) pairs) from a netgear_rs sender to a
@@ -229,13 +242,7 @@ async def stream(items, pattern=0, bidirectional=None, replies=None, timeout=10.
                 answers.append(await server.transceive_data())
             yield item
 
-    receiver = asyncio.ensure_future(receive())
-    server.config["generator"] = source()
-    server.launch()
-    await asyncio.wait_for(server.task, GUARD)
-    await asyncio.wait_for(close_in_loop(server), GUARD)
-    await asyncio.wait_for(receiver, GUARD)
-    await close_in_loop(client)
+    await run_both(client, server, source(), receive())
     if bidirectional:
         # the reply to the last frame, which the generator had no turn to take
         answers.append(await server.transceive_data())

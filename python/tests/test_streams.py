@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, end, listening, stream
+from conftest import close_in_loop, end, listening, run_both, stream
 from netgear_rs import NetGear_Async
 
 
@@ -157,13 +157,7 @@ def test_a_frame_is_sent_as_it_was_yielded():
             async for f in client.recv_generator():
                 got.append((f.shape, int(f.min()), int(f.max())))
 
-        receiver = asyncio.ensure_future(receive())
-        server.config["generator"] = source()
-        server.launch()
-        await asyncio.wait_for(server.task, GUARD)
-        await asyncio.wait_for(close_in_loop(server), GUARD)
-        await asyncio.wait_for(receiver, GUARD)
-        await close_in_loop(client)
+        await run_both(client, server, source(), receive())
         return got
 
     got = asyncio.run(main())
@@ -291,13 +285,7 @@ def test_rate_auto_follows_the_link_and_tells_its_choice(compression):
                 seen.append(dict(server.rate))
                 yield (i, frames.make(i, (96, 128, 3)))
 
-        receiver = asyncio.ensure_future(receive())
-        server.config["generator"] = source()
-        server.launch()
-        await asyncio.wait_for(server.task, GUARD)
-        await asyncio.wait_for(close_in_loop(server), GUARD)
-        await asyncio.wait_for(receiver, GUARD)
-        await close_in_loop(client)
+        await run_both(client, server, source(), receive())
         return got
 
     got = asyncio.run(main())

@@ -229,21 +229,20 @@ impl Parsed for Message<ParsedFrame> {
     }
 
     fn decode(self) -> Result<Message, DecodeError> {
-        Ok(match self {
-            Message::Frame {
-                bi_mode,
-                data,
-                frame,
-            } => Message::Frame {
-                bi_mode,
-                data,
-                frame: frame.decode()?,
-            },
-            Message::Terminate => Message::Terminate,
-        })
+        self.map_frame(ParsedFrame::decode)
     }
     #[cfg(feature = "h264")]
     fn decode_h264(self, decoders: &mut crate::h264::H264Decoders) -> Result<Message, DecodeError> {
+        self.map_frame(|frame| frame.decode_h264(decoders))
+    }
+}
+
+impl Message<ParsedFrame> {
+    /// The message with its frame decoded by `decode`.
+    fn map_frame(
+        self,
+        decode: impl FnOnce(ParsedFrame) -> Result<Frame, DecodeError>,
+    ) -> Result<Message, DecodeError> {
         Ok(match self {
             Message::Frame {
                 bi_mode,
@@ -252,7 +251,7 @@ impl Parsed for Message<ParsedFrame> {
             } => Message::Frame {
                 bi_mode,
                 data,
-                frame: frame.decode_h264(decoders)?,
+                frame: decode(frame)?,
             },
             Message::Terminate => Message::Terminate,
         })
