@@ -76,9 +76,11 @@ async fn a_receiver_that_joins_mid_stream_starts_at_a_key_frame() {
         let source = {
             let stop = stop.clone();
             async_stream::stream! {
+                // A live camera at 100 fps: its clock paces the frames (nothing waits on it).
+                let mut clock = tokio::time::interval(Duration::from_millis(10));
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    clock.tick().await;
                     yield camera.frame(n);
                     n += 1;
                 }
