@@ -71,7 +71,7 @@ stage fuzz
 # it builds in about a minute where the optimised sanitizer build takes four (`scripts/fuzz.sh`
 # alone, for longer runs).
 FUZZ_PROFILE="${FUZZ_PROFILE:-dev}" FUZZ_SANITIZER="${FUZZ_SANITIZER:-none}" \
-    scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+    scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 # The rate-limited link: built and torn down (also after a failure and SIGTERM), and a brief
 # run through it (every case must deliver its frames; nothing is asserted about time).
 stage rate-limited link

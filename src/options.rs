@@ -103,6 +103,15 @@ pub struct Options {
     /// on their way, each still matched to its frame in order (the client, netgear-rs or
     /// vidgear, answers every frame as it arrives). Pattern 1 (REQ/REP) is lock-step by nature.
     pub max_in_flight: usize,
+    /// In Bidirectional Mode with compression: take the next frame from the source and encode
+    /// it while this frame's answer is awaited, as a send-mode end always does without
+    /// Bidirectional Mode. Off by default: a source that reads the answers with
+    /// `transceive_data()` must see the answer to the frame before, as in vidgear, and with
+    /// this on it sees the one before that. Turn it on for a source that does not read them (a
+    /// camera, a file): encoding then no longer waits its turn behind each round trip, which
+    /// on a narrow link leaves the frame its whole interval on the wire (the `netgear serve`
+    /// command does). Needs a core to spare; no change on the wire.
+    pub encode_ahead: bool,
     /// Secure mode (ZeroMQ CURVE): `None` (default) is vidgear NetGear_Async's clear text.
     /// A receive-mode end takes [`Secure::receiver`](crate::Secure::receiver)'s keys, a
     /// send-mode end [`Secure::sender`](crate::Secure::sender)'s; both ends must use it.
@@ -153,6 +162,7 @@ impl Default for Options {
             compression: Compression::None,
             timestamps: true,
             max_in_flight: 1,
+            encode_ahead: false,
             secure: None,
             reconnect: false,
             key_interval: DEFAULT_KEY_INTERVAL,

@@ -145,6 +145,10 @@ const WINDOW: Duration = Duration::from_secs(1);
 const FILL: f64 = 0.85;
 /// Growth at most by this factor a second.
 const GROWTH_PER_S: f64 = 2.0;
+/// Deliveries the estimate must rest on before one slower than it cuts the aim.
+const SEASONED: usize = 4;
+/// The least time between two cuts.
+const CUT_EVERY: Duration = Duration::from_millis(200);
 /// A cut on back-pressure.
 const CUT: f64 = 0.85;
 
@@ -187,6 +191,8 @@ pub(crate) struct RateControl {
     overshoot: f64,
     updated: Instant,
     last_cut: Option<Instant>,
+    /// Lock-step deliveries in a row slower than the estimate and over their share.
+    slow_streak: u32,
 }
 
 impl RateControl {
@@ -222,6 +228,7 @@ impl RateControl {
             overshoot: 1.0,
             updated: Instant::now(),
             last_cut: None,
+            slow_streak: 0,
         };
         control.publish();
         control
@@ -358,11 +365,30 @@ impl RateControl {
         let predicted = self
             .estimate()
             .map(|(rate, fixed)| fixed + sample.bytes / rate);
-        let flattered = predicted.is_some_and(|p| sample.secs > 1.2 * p);
-        if predicted.is_some_and(|p| sample.secs > 1.5 * p + 0.25 * self.interval_secs()) {
+        // (Not before the estimate rests on a few deliveries: the first ones, a key frame
+        // and frames that met a decoder being made, say little about the link.)
+        let flattered =
+            self.deliveries.len() >= SEASONED && predicted.is_some_and(|p| sample.secs > 1.2 * p);
+        let much_slower =
+            predicted.is_some_and(|p| sample.secs > 1.5 * p + 0.25 * self.interval_secs());
+        let t = self.interval_secs();
+        // Encoding in turn with the deliveries takes its time from theirs; encoding the next
+        // frame while this one travels takes none (as long as it keeps up with the source).
+        let encode = if self.overlapped {
+            (self.encode_secs - t).max(0.0)
+        } else {
+            self.encode_secs
+        };
+        let share = (FILL * t - encode).max(0.1 * t);
+        let (took, sample_rate) = (sample.secs, sample.bytes / sample.secs);
+        // One slow delivery alone says little: a busy machine (the receiver decoding while
+        // the sender encodes, on shared cores) delays a frame now and then, and acting on
+        // each brought the aim down to nothing. The link says it by two in a row.
+        let slow = much_slower || (flattered && took > share);
+        self.slow_streak = if slow { self.slow_streak + 1 } else { 0 };
+        if much_slower && self.slow_streak >= 2 {
             self.deliveries.clear();
         }
-        let (took, sample_rate) = (sample.secs, sample.bytes / sample.secs);
         self.deliveries.push_back(sample);
         while self
             .deliveries
@@ -375,14 +401,6 @@ impl RateControl {
         let Some((rate, fixed)) = self.estimate() else {
             return;
         };
-        let t = self.interval_secs();
-        // Encoding in turn with the deliveries takes its time from theirs; encoding the next
-        // frame while this one travels takes none (as long as it keeps up with the source).
-        let encode = if self.overlapped {
-            (self.encode_secs - t).max(0.0)
-        } else {
-            self.encode_secs
-        };
         let budget = (FILL * t - encode - fixed).max(0.1 * t);
         let mut aim = budget * rate * 8.0 / t / 1000.0;
         // The estimate can run ahead of the link: a link that lets a burst through at once
@@ -390,12 +408,25 @@ impl RateControl {
         // fast. A delivery slower than the estimate said and longer than the frame's share of
         // the interval is the link saying so: the aim comes down in proportion, and the
         // samples that flattered it go. (A key frame, large and as slow as its size says,
-        // changes nothing.)
-        let share = (FILL * t - encode).max(0.1 * t);
-        if flattered && took > share {
+        // changes nothing.) Two in a row, as above, and once in a cut's time (as on
+        // back-pressure); then the estimate leads.
+        let cut_due = self
+            .last_cut
+            .is_none_or(|c| now.duration_since(c) > CUT_EVERY);
+        if flattered && took > share && self.slow_streak >= 2 && cut_due {
+            self.last_cut = Some(now);
             aim = aim.min(self.current_kbps() * (share / took).max(0.5));
             self.deliveries.retain(|d| d.bytes / d.secs <= sample_rate);
         }
+        tracing::debug!(
+            bytes,
+            took_ms = took * 1e3,
+            link_kbps = rate * 8.0 / 1e3,
+            fixed_ms = fixed * 1e3,
+            flattered,
+            aim_kbps = aim,
+            "lock-step delivery"
+        );
         self.steer(aim, now);
     }
 
@@ -428,7 +459,7 @@ impl RateControl {
         if waited.as_secs_f64() > 0.25 * t {
             if self
                 .last_cut
-                .is_none_or(|c| now.duration_since(c) > Duration::from_millis(200))
+                .is_none_or(|c| now.duration_since(c) > CUT_EVERY)
             {
                 self.last_cut = Some(now);
                 let aim = self.current_kbps() * CUT;
@@ -622,6 +653,36 @@ mod tests {
         // 20 of 33 ms encoding leaves about a third of the time to deliver in.
         assert!(in_turn < 0.5 * alongside, "{in_turn} vs {alongside} kbit/s");
         assert!(alongside < 10_000.0, "{alongside} kbit/s over 10 Mbit/s");
+    }
+
+    #[test]
+    fn a_frame_delayed_now_and_then_does_not_bring_the_aim_down() {
+        // 10 Mbit/s and 5 ms of round trip; every third frame waits 25 ms more (the
+        // receiver's core busy): the aim holds near what the link carries.
+        let mut c = h264(20_000);
+        c.set_overlapped(true);
+        let start = SystemTime::now();
+        let tick = Duration::from_millis(33);
+        for i in 0..150u64 {
+            let captured = start + tick * u32::try_from(i).unwrap();
+            let plan = c.plan(1920 * 1080, Some(captured));
+            let Compression::H264 { kbps } = plan.compression else {
+                unreachable!()
+            };
+            let bytes = f64::from(kbps) * 1000.0 / 8.0 / 30.0;
+            c.made(bytes as usize, Duration::from_millis(20));
+            let late = if i % 3 == 2 { 0.025 } else { 0.0 };
+            let took = 0.005 + late + bytes / (10e6 / 8.0);
+            c.answered(bytes as usize, Duration::from_secs_f64(took));
+            c.updated -= tick;
+            for d in &mut c.deliveries {
+                d.at -= tick;
+            }
+            if let Some(t) = c.last_cut.as_mut() {
+                *t -= tick;
+            }
+        }
+        assert!(c.kbps > 3_000.0, "{} kbit/s over a 10 Mbit/s link", c.kbps);
     }
 
     #[test]

@@ -325,9 +325,10 @@ impl Server {
         // With a frame to compress and a core to spare, the next frame is taken from the
         // source and encoded while this one travels and its answer is awaited — unless the
         // answers carry data in lock-step: a source that reads them with transceive_data()
-        // must see the answer to the frame before, as in vidgear, not the one before that.
+        // must see the answer to the frame before, as in vidgear, not the one before that
+        // (unless the options say the source does not read them).
         let overlap = compression != Compression::None
-            && (!bidirectional || self.opts.max_in_flight > 1)
+            && (!bidirectional || self.opts.max_in_flight > 1 || self.opts.encode_ahead)
             && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
         lock(&rate).set_overlapped(overlap);
         let mut sent = 0u64;

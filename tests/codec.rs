@@ -104,19 +104,34 @@ async fn compressed_frame_replies() {
     common::chat::frame_replies(Compression::JPEG, 10, 38.0).await;
 }
 
-/// With a frame to compress and a core to spare, `launch` takes the next frame from the source
-/// (and starts encoding it) while the current one is on the wire: a raw lock-step PAIR peer
-/// that holds its answer to the first frame sees the source asked for the second before it
+/// With a frame to compress and a core to spare, the server takes the next frame from its
+/// source (and starts encoding it) while the current one is on the wire: a raw lock-step PAIR
+/// peer that holds its answer to the first frame sees the source asked for the second before it
 /// answers. Without the overlap the source would wait for that answer, and the peer for the
-/// source, until the hang guard.
+/// source, until the hang guard. In Bidirectional Mode the source may read the answers, so it
+/// is asked for the next frame only once the answer is in — unless `encode_ahead` says it does
+/// not read them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_frame_is_encoded_while_this_one_travels() {
+    let cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    // (bidirectional, encode_ahead, overlaps)
+    for (bi, ahead, overlaps) in [
+        (false, false, cores),
+        (true, false, false),
+        (true, true, cores),
+    ] {
+        overlap_case(bi, ahead, overlaps).await;
+    }
+}
+
+async fn overlap_case(bidirectional: bool, encode_ahead: bool, overlaps: bool) {
     use std::sync::mpsc;
-    let overlap = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let case = format!("bidirectional {bidirectional}, encode_ahead {encode_ahead}");
     let (raw, port) = common::raw::bound(zmq::PAIR);
     let mut server = Server::new(Options {
         compression: Compression::Lz4,
-        ..tcp(Pattern::Pair, port, false, 10_000)
+        encode_ahead,
+        ..tcp(Pattern::Pair, port, bidirectional, 10_000)
     })
     .expect("connects");
     let frames = pattern_frames(320, 240, 3);
@@ -126,7 +141,12 @@ async fn the_next_frame_is_encoded_while_this_one_travels() {
         async_stream::stream! {
             for (n, f) in frames.into_iter().enumerate() {
                 asked_tx.send(n as u64).expect("the peer listens");
-                yield f;
+                let item: netgear::SourceItem = if bidirectional {
+                    (None, f).into()
+                } else {
+                    f.into()
+                };
+                yield item;
             }
         }
     };
@@ -134,6 +154,12 @@ async fn the_next_frame_is_encoded_while_this_one_travels() {
         let guard = std::time::Duration::from_secs(10);
         let mut confirmation = Vec::new();
         netgear::wire::encode_terminated(&mut confirmation, "RAWPEER1");
+        let mut answer = Vec::new();
+        if bidirectional {
+            netgear::wire::encode_reply_data(&mut answer, None);
+        } else {
+            answer.extend_from_slice(b"Data received on client: RAWPEER1 !");
+        }
         let mut got = Vec::new();
         let mut seen = 0u64;
         let mut asked_for = |upto: u64| {
@@ -151,12 +177,15 @@ async fn the_next_frame_is_encoded_while_this_one_travels() {
             };
             got.push(frame);
             asked_for(n);
-            if overlap && n < 2 {
+            if overlaps && n < 2 {
                 // Frame n is here and unanswered: the source has been asked for frame n + 1.
                 asked_for(n + 1);
+            } else if !overlaps {
+                // Not before the answer (a check that an overlap could slip past, never one
+                // that fails without it).
+                assert!(asked.try_recv().is_err(), "asked for frame {} early", n + 1);
             }
-            raw.send(&b"Data received on client: RAWPEER1 !"[..], 0)
-                .expect("answer");
+            raw.send(&answer[..], 0).expect("answer");
         }
         let end = raw.recv_multipart(0).expect("the end");
         assert_eq!(end.len(), 1);
@@ -164,7 +193,7 @@ async fn the_next_frame_is_encoded_while_this_one_travels() {
         got
     });
     let sent = within(server.launch(source)).await;
-    assert_eq!(sent.expect("streams"), 3);
+    assert_eq!(sent.expect("streams"), 3, "{case}");
     let got = peer.await.expect("the raw peer");
-    assert_eq!(got, frames, "lz4 is lossless");
+    assert_eq!(got, frames, "lz4 is lossless ({case})");
 }

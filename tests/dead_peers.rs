@@ -137,6 +137,35 @@ fn client_killed_mid_stream_server_times_out() {
     });
 }
 
+/// Patterns 0 and 1: the client is killed mid-stream and another one binds its port at once.
+/// As with vidgear (ZeroMQ reconnects by itself), the server goes on with the newcomer, which
+/// gets the rest of the stream and its end — unless a frame was on its way to the killed
+/// client, whose answer is then lost: the server fails at once, naming the peer that went. It
+/// never waits on. This is how a CI run once "hung" in the case above: another case's client
+/// took the killed client's port (tests then picked ports the kernel had just freed), and the
+/// server streamed its 400 frames to it, past the hang guard. Tests now take their ports from
+/// a counter of their own (`common::net::port_below_ephemeral`), never the same twice.
+#[test]
+fn a_client_that_takes_a_killed_ones_port_gets_the_rest_of_the_stream() {
+    each_mode(&[PAIR_BI, REQ_BI], |m| {
+        let (t, frames, fps) = (1.5, 40u64, 20.0);
+        let (mut client, relay, port) = client_behind_relay(m, 30.0);
+        let server = Proc::netgear("serve", &serve(relay.port(), m, t, frames, Some(fps)));
+        relay.await_answers(3, WAIT);
+        client.kill();
+        let (newcomer, _) = bound_client("recv 2", port, m, 30.0);
+        let served = server.wait(secs(frames as f64 / fps + t) + HANG);
+        if served.status.success() {
+            assert_eq!(served.frames(), frames, "{m:?}");
+            let got = newcomer.wait(HANG);
+            got.assert_success();
+            assert!(got.frames() >= 1, "{m:?}: the newcomer got nothing");
+        } else {
+            served.assert_peer_gone("the client's reply");
+        }
+    });
+}
+
 /// Pattern 3: a PUSH server cannot see its PULL client die (killed once 5 frames have reached
 /// it). The frames go on into the connection's queue (which survives the reconnection
 /// attempts), so

@@ -202,6 +202,9 @@ fn check(args: &ServeArgs) -> Result<(Options, Option<Data>, Option<Duration>), 
     let data = text_or_json(&args.data, &args.data_json, "--data-json")?;
     let mut opts = args.conn.options(netgear::End::Server)?;
     opts.max_in_flight = args.max_in_flight;
+    // The command's sources (the test pattern, a video, a camera) never read the answers: in
+    // Bidirectional Mode too the next frame is encoded while this one's answer is awaited.
+    opts.encode_ahead = true;
     if data.is_some() && !opts.bidirectional_mode {
         return Err(FlagError::Needs {
             flags: "--data and --data-json",
