@@ -387,11 +387,14 @@ impl RateControl {
         let share = (FILL * t - encode).max(0.1 * t);
         let (took, sample_rate) = (sample.secs, sample.bytes / sample.secs);
         // One slow delivery alone says little: a busy machine (the receiver decoding while
-        // the sender encodes, on shared cores) delays a frame now and then, and acting on
-        // each brought the aim down to nothing. The link says it by two in a row.
+        // the sender encodes, on shared cores) delays a frame now and then, by up to
+        // two intervals, and acting on each brought the aim down to nothing. The link says
+        // it by two in a row, or by one slower than that (a link that narrowed: the next frame,
+        // made for the old link, would stall it).
         let slow = much_slower || (flattered && took > share);
         self.slow_streak = if slow { self.slow_streak + 1 } else { 0 };
-        if much_slower && self.slow_streak >= 2 {
+        let sure = self.slow_streak >= 2 || took > 3.0 * t;
+        if much_slower && sure {
             self.deliveries.clear();
         }
         self.deliveries.push_back(sample);
@@ -418,7 +421,7 @@ impl RateControl {
         let cut_due = self
             .last_cut
             .is_none_or(|c| now.duration_since(c) > CUT_EVERY);
-        if flattered && took > share && self.slow_streak >= 2 && cut_due {
+        if flattered && took > share && sure && cut_due {
             self.last_cut = Some(now);
             aim = aim.min(self.current_kbps() * (share / took).max(0.5));
             self.deliveries.retain(|d| d.bytes / d.secs <= sample_rate);
