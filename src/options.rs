@@ -103,9 +103,10 @@ pub struct Options {
     /// on their way, each still matched to its frame in order (the client, netgear-rs or
     /// vidgear, answers every frame as it arrives). Pattern 1 (REQ/REP) is lock-step by nature.
     pub max_in_flight: usize,
-    /// In Bidirectional Mode with compression: take the next frame from the source and encode
-    /// it while this frame's answer is awaited, as a send-mode end always does without
-    /// Bidirectional Mode. Off by default: a source that reads the answers with
+    /// In Bidirectional Mode with compression, [`Server::launch`](crate::Server::launch) takes
+    /// the next frame from the source and encodes it while this frame's answer is awaited, as
+    /// it always does without Bidirectional Mode ([`Server::send`](crate::Server::send), frame
+    /// by frame, is unchanged). Off by default: a source that reads the answers with
     /// `transceive_data()` must see the answer to the frame before, as in vidgear, and with
     /// this on it sees the one before that. Turn it on for a source that does not read them (a
     /// camera, a file): encoding then no longer waits its turn behind each round trip, which

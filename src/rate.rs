@@ -702,7 +702,11 @@ mod tests {
         let mut at = Duration::ZERO;
         for i in 0..60u32 {
             at += Duration::from_millis(if i % 7 == 6 { 66 } else { 33 });
-            let late = if i % 5 == 4 { Duration::from_millis(15) } else { Duration::ZERO };
+            let late = if i % 5 == 4 {
+                Duration::from_millis(15)
+            } else {
+                Duration::ZERO
+            };
             c.watch_interval(Some(start + at + late));
         }
         let t = c.interval_secs();

@@ -44,10 +44,6 @@ EXTRA_OPTIONS = {
     "bitrate given as the ceiling, and below a floor reduces the frame size; see the ``rate`` "
     "property",
     "max_in_flight": "frames a pattern-0 sender may have unanswered (default 1, lock-step)",
-    "encode_ahead": "in Bidirectional Mode with compression, take the next frame from the "
-    "source and encode it while this one's answer is awaited (default False: a source that "
-    "reads the answers with transceive_data() sees the one to the frame before, as in vidgear; "
-    "with True, the one before that): for sources that do not read the answers",
     "queue_capacity": "values the transceive_data queues hold (default 1024)",
     "max_message_size": "largest message accepted from the peer, bytes (default 64 MiB)",
     "max_data_size": "largest data accepted with a frame or reply, bytes (default 1 MiB)",

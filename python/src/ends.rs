@@ -121,7 +121,6 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
                 compression_spec = Some(spec);
             }
             "max_in_flight" => o.max_in_flight = value.extract()?,
-            "encode_ahead" => o.encode_ahead = value.extract()?,
             "queue_capacity" => o.queue_capacity = value.extract()?,
             "max_message_size" => o.max_message_size = value.extract()?,
             "max_data_size" => o.max_data_size = value.extract()?,

@@ -309,19 +309,3 @@ def test_rate_auto_needs_a_lossy_compression():
     with pytest.raises(ValueError, match="fixed"):
         end(0, 0, None, True, rate="fast")
 
-
-@pytest.mark.parametrize("encode_ahead", [False, True])
-def test_encode_ahead(encode_ahead):
-    """By default (vidgear's order) a bidirectional source asking transceive_data() before each
-    frame gets the answer to the frame before; encode_ahead=True, for a source that does not
-    read the answers, takes and encodes the next frame while this one's answer is awaited: the
-    answers still come once each and in order, only later."""
-    items = items_for(6, shape=(48, 64, 3), data=lambda i: i)
-    got, answers = asyncio.run(stream(items, bidirectional=True, replies=lambda k, _: k,
-                                      compression="jpeg", encode_ahead=encode_ahead))
-    assert [d for d, _ in got] == list(range(6))
-    if encode_ahead:
-        taken = [a for a in answers if a is not None]
-        assert taken == list(range(len(taken))) and len(taken) >= 4
-    else:
-        assert answers == [None, 0, 1, 2, 3, 4, 5]
