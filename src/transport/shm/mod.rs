@@ -1,0 +1,82 @@
+//! The shared-memory transport ([`Protocol::Shm`](crate::Protocol::Shm), feature `shm`): two
+//! processes of one host, over iceoryx2. A frame is copied once, into a slot of memory both
+//! ends map, and received without a copy: the receiver's `Bytes` borrow the slot.
+//!
+//! - `ports.rs`: the iceoryx2 side: configuration, the stream's services and their QoS (the
+//!   memory they may take), this end's ports, the removal of dead processes' leftovers;
+//! - `envelope.rs`: a message's parts in one slot, behind a table the receiver checks;
+//! - `received.rs`: a received slot as `Bytes` that borrow it;
+//! - `link.rs`: [`ShmLink`] and its [`Transport`](crate::transport::Transport) methods: bounded
+//!   waits woken through tokio, the peer watched.
+//!
+//! What it does not do yet is refused when the link opens ([`open`]): patterns 2 and 3,
+//! secure mode (there is no network to protect; the files are this user's), and
+//! [`Options::reconnect`].
+//!
+//! Memory: each end's publisher has a pool of [`SLOTS`](ports::SLOTS) slots of
+//! `min(max_message_size, 32 MiB)` bytes and a few hundred more (see [`ports::MAX_SLOT`]),
+//! fixed when it is created ([`AllocationStrategy::Static`](iceoryx2::prelude::AllocationStrategy)):
+//! a message that does not fit fails at the sender with
+//! [`Error::MessageTooLarge`](crate::Error::MessageTooLarge).
+//!
+//! Trust: both ends are processes of the same user. iceoryx2 takes a sample's length from a
+//! header the publisher writes in shared memory; our own table of parts is checked against it
+//! before any part is read, but a peer that writes into memory it has handed over could still
+//! change bytes under the receiver.
+
+mod envelope;
+mod link;
+mod ports;
+mod received;
+
+pub(crate) use link::ShmLink;
+
+use crate::error::{Error, Result};
+use crate::options::{DEFAULT_SHM_ADDRESS, Options};
+use crate::pattern::Pattern;
+use crate::transport::interface::Role;
+
+/// Opens the shared-memory link of an end: the stream's services (made by whichever end comes
+/// first), this end's ports, registered with tokio. Refuses what shm does not carry yet with
+/// [`Error::InvalidOption`].
+pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
+    if !matches!(opts.pattern, Pattern::Pair | Pattern::ReqRep) {
+        return Err(Error::InvalidOption(format!(
+            "protocol shm carries patterns 0 (PAIR) and 1 (REQ/REP) so far, not pattern {} ({:?})",
+            opts.pattern, opts.pattern
+        )));
+    }
+    if opts.secure.is_some() {
+        return Err(Error::InvalidOption(
+            "secure mode is not supported over shm: the stream never leaves this host, and its \
+             files are this user's only"
+                .into(),
+        ));
+    }
+    if opts.reconnect {
+        return Err(Error::InvalidOption(
+            "reconnect is not supported over shm yet".into(),
+        ));
+    }
+    if opts.max_in_flight > ports::BUFFER {
+        return Err(Error::InvalidOption(format!(
+            "max_in_flight {} over shm: at most {} frames can be in flight there",
+            opts.max_in_flight,
+            ports::BUFFER
+        )));
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::NoRuntime);
+    }
+    let address = opts.address.as_deref().unwrap_or(DEFAULT_SHM_ADDRESS);
+    let endpoint = format!("shm://{address}:{}", opts.port);
+    let (ports, listener) = ports::Ports::open(opts, role, address)?;
+    let slot = ports::slot_len(opts);
+    tracing::debug!(
+        endpoint,
+        slot,
+        pool_bytes = ports::SLOTS * slot,
+        "shared-memory link open"
+    );
+    ShmLink::new(ports, listener, endpoint, slot)
+}
