@@ -80,3 +80,6 @@ pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
     );
     ShmLink::new(ports, listener, endpoint, slot)
 }
+
+#[cfg(test)]
+mod tests;

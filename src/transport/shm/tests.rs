@@ -1,0 +1,92 @@
+//! A peer's bytes that do not fit our envelope, through real shared memory: a raw send side
+//! (this module's ports, without a link) publishes slices a netgear end would never write.
+
+use std::mem::MaybeUninit;
+use std::time::Duration;
+
+use super::ports::Ports;
+use crate::error::Error;
+use crate::options::Options;
+use crate::pattern::{Pattern, Protocol};
+use crate::transport::interface::{Role, Transport};
+use crate::wire::DecodeError;
+
+fn options(name: &str) -> Options {
+    Options {
+        protocol: Protocol::Shm,
+        address: Some(format!("{name}-{}", std::process::id())),
+        pattern: Pattern::Pair,
+        timeout: Duration::from_secs(5),
+        ..Options::default()
+    }
+}
+
+/// Publishes `bytes` as one slice from the raw send side, and wakes the receiver.
+fn publish(ports: &Ports, bytes: &[u8]) {
+    let mut sample = ports.publisher.loan_slice_uninit(bytes.len()).unwrap();
+    for (dst, &b) in sample.payload_mut().iter_mut().zip(bytes) {
+        *dst = MaybeUninit::new(b);
+    }
+    // SAFETY: every byte of the slice was written just above.
+    let sample = unsafe { sample.assume_init() };
+    assert_eq!(sample.send().unwrap(), 1, "delivered to the receiver");
+    ports.notifier.notify().unwrap();
+}
+
+/// A table of parts: `count` parts of `lens`, as the envelope writes it.
+fn table(count: u32, lens: &[u64]) -> Vec<u8> {
+    let mut t = vec![0u8; 64];
+    t[..4].copy_from_slice(b"NGS1");
+    t[4..8].copy_from_slice(&count.to_le_bytes());
+    for (i, len) in lens.iter().enumerate() {
+        t[8 + 8 * i..16 + 8 * i].copy_from_slice(&len.to_le_bytes());
+    }
+    t
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_of_parts_that_does_not_fit_the_slice_is_a_typed_error() {
+    let opts = options("malformed");
+    let client = crate::Client::new(opts.clone()).expect("the receiver opens");
+    let address = opts.address.clone().unwrap();
+    let (raw, _listener) = Ports::open(&opts, Role::Send, &address).expect("a raw sender");
+    // A part claimed far longer than the slice that came.
+    let mut bytes = table(2, &[10, 1 << 40]);
+    bytes.extend([0u8; 100]);
+    publish(&raw, &bytes);
+    let err = client.recv().await.expect_err("refused");
+    assert!(
+        matches!(
+            &err,
+            Error::Decode(DecodeError::Framing { detail, .. }) if detail.contains("overflows") || detail.contains("adds up")
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_slices_and_too_many_parts_are_refused_by_the_link() {
+    let opts = options("malformed-link");
+    let link = super::open(&opts, Role::Receive).expect("the receiver opens");
+    let address = opts.address.clone().unwrap();
+    let (raw, _listener) = Ports::open(&opts, Role::Send, &address).expect("a raw sender");
+    let wait = Duration::from_secs(5);
+    publish(&raw, b"NGS1");
+    let err = link.recv(wait, "a message").await.expect_err("refused");
+    assert!(
+        matches!(err, Error::Decode(DecodeError::Framing { .. })),
+        "{err:?}"
+    );
+    publish(&raw, &table(9, &[]));
+    let err = link.recv(wait, "a message").await.expect_err("refused");
+    assert!(
+        matches!(err, Error::Decode(DecodeError::PartCount { got: 9, .. })),
+        "{err:?}"
+    );
+    // A good message after them still comes through.
+    let mut bytes = table(1, &[3]);
+    bytes.extend(b"abc");
+    publish(&raw, &bytes);
+    let msg = link.recv(wait, "a message").await.expect("a message");
+    assert_eq!(&msg[..], [bytes::Bytes::from_static(b"abc")]);
+}
