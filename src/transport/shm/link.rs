@@ -65,6 +65,9 @@ pub(crate) struct ShmLink {
     endpoint: String,
     /// The largest envelope this end sends (its slot) and accepts.
     slot: usize,
+    /// Whether taking a message wakes the sender (PUSH/PULL, where a sender waits for room;
+    /// in lock-step it waits for the answer instead).
+    tells_room: bool,
 }
 
 impl std::fmt::Debug for ShmLink {
@@ -84,6 +87,7 @@ impl ShmLink {
         listener: Listener<Svc>,
         endpoint: String,
         slot: usize,
+        tells_room: bool,
     ) -> Result<ShmLink> {
         // SAFETY: the descriptor is the listener's, which `Wake` owns and the `AsyncFd` holds:
         // it is open for as long as it is registered, and closed only when the `AsyncFd` (which
@@ -99,6 +103,7 @@ impl ShmLink {
             lent: Arc::new(AtomicUsize::new(0)),
             endpoint,
             slot,
+            tells_room,
         };
         link.look(false);
         // A peer waiting for this end wakes (it looks at the ports again).
@@ -224,11 +229,18 @@ impl ShmLink {
 
     /// One attempt at receiving.
     fn try_recv(&self) -> Result<Option<Received>> {
-        match self.ports.subscriber.receive() {
-            Ok(Some(sample)) => received::parts(sample, &self.lent, self.slot).map(Some),
-            Ok(None) => Ok(None),
-            Err(e) => Err(ports::failed("receiving", e)),
+        let sample = match self.ports.subscriber.receive() {
+            Ok(Some(sample)) => sample,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(ports::failed("receiving", e)),
+        };
+        if self.tells_room {
+            self.ports
+                .notifier
+                .notify()
+                .map_err(|e| ports::failed("notifying the peer", e))?;
         }
+        received::parts(sample, &self.lent, self.slot).map(Some)
     }
 }
 

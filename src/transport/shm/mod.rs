@@ -9,7 +9,12 @@
 //! - `link.rs`: [`ShmLink`] and its [`Transport`](crate::transport::Transport) methods: bounded
 //!   waits woken through tokio, the peer watched.
 //!
-//! What it does not do yet is refused when the link opens ([`open`]): patterns 2 and 3,
+//! In patterns 0 and 1 the ends go in lock-step: the answer wakes the sender. In pattern 3
+//! (PUSH/PULL) a receiver that takes a message wakes the sender too, which may be waiting for
+//! room in its queue ([`BUFFER`](ports::BUFFER) messages).
+//!
+//! Patterns 0, 1 and 3. What it does not do yet is refused when the link opens ([`open`]):
+//! pattern 2,
 //! secure mode (there is no network to protect; the files are this user's), and
 //! [`Options::reconnect`].
 //!
@@ -40,11 +45,10 @@ use crate::transport::interface::Role;
 /// first), this end's ports, registered with tokio. Refuses what shm does not carry yet with
 /// [`Error::InvalidOption`].
 pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
-    if !matches!(opts.pattern, Pattern::Pair | Pattern::ReqRep) {
-        return Err(Error::InvalidOption(format!(
-            "protocol shm carries patterns 0 (PAIR) and 1 (REQ/REP) so far, not pattern {} ({:?})",
-            opts.pattern, opts.pattern
-        )));
+    if opts.pattern == Pattern::PubSub {
+        return Err(Error::InvalidOption(
+            "protocol shm carries patterns 0 (PAIR), 1 (REQ/REP) and 3 (PUSH/PULL) so far, not pattern 2 (PUB/SUB)".into(),
+        ));
     }
     if opts.secure.is_some() {
         return Err(Error::InvalidOption(
@@ -78,7 +82,8 @@ pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
         pool_bytes = ports::SLOTS * slot,
         "shared-memory link open"
     );
-    ShmLink::new(ports, listener, endpoint, slot)
+    let tells_room = opts.pattern == Pattern::PushPull;
+    ShmLink::new(ports, listener, endpoint, slot, tells_room)
 }
 
 #[cfg(test)]
