@@ -61,7 +61,7 @@ pub enum Protocol {
     Ipc,
     /// Shared memory between two processes of one host (iceoryx2; a netgear-rs extension,
     /// feature `shm`): a frame is written once into memory both ends map, and received without
-    /// a copy. Patterns 0, 1 and 3 so far; the address and port name the stream (default address
+    /// a copy. Every pattern (PUB/SUB: up to 4 subscribers); the address and port name the stream (default address
     /// `local`). Without the feature an end fails to open with
     /// [`Error::InvalidOption`](crate::Error::InvalidOption).
     Shm,

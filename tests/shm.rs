@@ -132,7 +132,8 @@ async fn large_frames_are_received_without_a_copy_and_answered_with_data_and_fra
 }
 
 /// Frames a receiver keeps are copied once it holds as many samples as it may: the stream
-/// goes on, every frame intact.
+/// goes on, every frame intact — and those it holds without a copy stay readable after both
+/// ends have closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frames_kept_by_the_application_do_not_stall_the_stream() {
     let opts = shm("keep", Pattern::Pair, false, 5000);
@@ -145,7 +146,50 @@ async fn frames_kept_by_the_application_do_not_stall_the_stream() {
     assert_eq!(sent.expect("launch"), n as u64);
     assert!(drained.error.is_none(), "{:?}", drained.error);
     let kept: Vec<Frame> = drained.items.into_iter().map(|(_, f)| f).collect();
+    assert!(in_shared_memory(kept[0].as_bytes().as_ptr()));
+    client.close().await;
+    drop(server);
     assert_eq!(kept, (0..n).map(big_frame).collect::<Vec<_>>());
+}
+
+/// The sender may open first: it waits for its receiver. Compressed frames travel as any
+/// other message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sender_may_open_first_and_frames_may_be_compressed() {
+    let opts = Options {
+        compression: netgear::Compression::Lz4,
+        ..shm("first", Pattern::ReqRep, false, 5000)
+    };
+    let mut server = Server::new(opts.clone()).expect("server opens");
+    let n = 10;
+    let sending = server.launch(futures::stream::iter((0..n).map(big_frame)));
+    let receiving = async {
+        let client = Client::new(opts).expect("client opens");
+        common::drain(&client).await
+    };
+    let (sent, drained) = within(async { tokio::join!(sending, receiving) }).await;
+    assert_eq!(sent.expect("launch"), n as u64);
+    assert!(drained.error.is_none(), "{:?}", drained.error);
+    let got: Vec<Frame> = drained.items.into_iter().map(|(_, f)| f).collect();
+    assert_eq!(got, (0..n).map(big_frame).collect::<Vec<_>>());
+}
+
+/// A second end of the same role on a stream is refused while the first is there, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_end_of_the_same_role_is_refused() {
+    let opts = shm("second", Pattern::Pair, false, 1000);
+    let _client = Client::new(opts.clone()).expect("client opens");
+    let _server = Server::new(opts.clone()).expect("server opens");
+    let err = Client::new(opts.clone()).expect_err("a second receiver");
+    assert!(
+        matches!(&err, Error::InvalidOption(text) if text.contains("another receive-mode end")),
+        "{err}"
+    );
+    let err = Server::new(opts).expect_err("a second sender");
+    assert!(
+        matches!(&err, Error::InvalidOption(text) if text.contains("another send-mode end")),
+        "{err}"
+    );
 }
 
 /// PUSH/PULL: a sender faster than its receiver waits for room (woken as the receiver takes
@@ -187,12 +231,24 @@ async fn a_message_larger_than_the_slot_is_refused_at_the_sender() {
     drop(client);
 }
 
+/// PUB/SUB, paced like a camera: an ordered subsequence of the frames arrives, and the end of
+/// the stream (the subscriber leaves, the sender stops repeating it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pub_sub_streams_and_ends() {
+    let opts = shm("pubsub", Pattern::PubSub, false, 5000);
+    common::pub_sub_and_check(opts.clone(), opts, 40).await;
+}
+
 /// What shm does not carry yet is refused when an end opens, saying so.
 #[tokio::test]
-async fn pattern_2_is_refused_with_a_clear_error() {
-    let err = Client::new(shm("refused", Pattern::PubSub, false, 1000)).expect_err("refused");
+async fn secure_mode_and_reconnect_are_refused_with_a_clear_error() {
+    let reconnect = Options {
+        reconnect: true,
+        ..shm("refused", Pattern::Pair, false, 1000)
+    };
+    let err = Client::new(reconnect).expect_err("refused");
     assert!(
-        matches!(&err, Error::InvalidOption(text) if text.contains("shm") && text.contains("pattern 2")),
+        matches!(&err, Error::InvalidOption(text) if text.contains("shm") && text.contains("reconnect")),
         "{err}"
     );
     assert_eq!("shm".parse::<Protocol>().unwrap(), Protocol::Shm);
@@ -201,7 +257,7 @@ async fn pattern_2_is_refused_with_a_clear_error() {
 /// `netgear serve` and `netgear recv`, two processes, over shm.
 #[test]
 fn two_processes_stream_over_shm() {
-    for (pattern, bidi) in [("0", false), ("1", true), ("3", false)] {
+    for (pattern, bidi) in [("0", false), ("1", true), ("2", false), ("3", false)] {
         let address = format!("procs{pattern}-{}", std::process::id());
         let mut args = vec![
             "--protocol",
@@ -234,6 +290,11 @@ fn two_processes_stream_over_shm() {
         server.assert_success();
         let client = client.wait(Duration::from_secs(30));
         client.assert_success();
+        if pattern == "2" {
+            // PUB/SUB keeps the newest frame for a subscriber: some may be skipped.
+            assert!((1..=40).contains(&client.frames()), "{}", client.frames());
+            continue;
+        }
         assert_eq!(client.frames(), 40);
         assert_eq!(
             client.summary()["sha256"],
@@ -244,8 +305,9 @@ fn two_processes_stream_over_shm() {
 }
 
 /// A `netgear recv` killed (SIGKILL) mid-stream: the server finds it gone and fails with
-/// `PeerGone` (or its timeout) within its timeout; a new receiver can take the stream's name
-/// at once (what the dead one left is removed).
+/// `PeerGone` (or its timeout) within its timeout — a PUB/SUB one goes on, and ends its stream
+/// cleanly; a new receiver can take the stream's name at once (what the dead one left is
+/// removed).
 #[test]
 fn a_killed_receiver_fails_the_server_within_its_timeout() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -253,7 +315,12 @@ fn a_killed_receiver_fails_the_server_within_its_timeout() {
         .enable_all()
         .build()
         .unwrap();
-    for pattern in [Pattern::Pair, Pattern::ReqRep, Pattern::PushPull] {
+    for pattern in [
+        Pattern::Pair,
+        Pattern::ReqRep,
+        Pattern::PushPull,
+        Pattern::PubSub,
+    ] {
         let timeout = Duration::from_secs(3);
         let opts = shm(
             &format!("killed{}", pattern.number()),
@@ -278,10 +345,15 @@ fn a_killed_receiver_fails_the_server_within_its_timeout() {
         let mut client = Proc::netgear("recv", &recv_args);
         let sent = Arc::new(AtomicU64::new(0));
         let counted = sent.clone();
-        let source = futures::stream::iter(0..).map(move |i| {
-            counted.store(i as u64, Ordering::Relaxed);
-            frame(i)
-        });
+        // Ends once the receiver has been killed (a PUB/SUB sender would go on for ever).
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let source = futures::stream::iter(0..)
+            .take_while(move |_| futures::future::ready(!stopped.load(Ordering::Relaxed)))
+            .map(move |i| {
+                counted.store(i as u64, Ordering::Relaxed);
+                frame(i)
+            });
         let server = rt.spawn(async move {
             let mut server = Server::new(opts).expect("server opens");
             let result = server.launch(source).await;
@@ -292,13 +364,25 @@ fn a_killed_receiver_fails_the_server_within_its_timeout() {
             sent.load(Ordering::Relaxed) >= 50
         });
         let killed = client.kill();
+        if pattern == Pattern::PubSub {
+            // Frames still go out, to nobody.
+            let at = sent.load(Ordering::Relaxed);
+            common::net::wait_until("more frames", Duration::from_secs(20), || {
+                sent.load(Ordering::Relaxed) >= at + 20
+            });
+            stop.store(true, Ordering::Relaxed);
+        }
         let (result, ended) = rt.block_on(async { within(server).await.unwrap() });
         let took = ended.duration_since(killed);
         eprintln!("pattern {pattern}: {result:?} after {took:?}");
-        assert!(
-            matches!(result, Err(Error::PeerGone { .. } | Error::Timeout { .. })),
-            "{result:?}"
-        );
+        if pattern == Pattern::PubSub {
+            assert!(result.is_ok(), "{result:?}");
+        } else {
+            assert!(
+                matches!(result, Err(Error::PeerGone { .. } | Error::Timeout { .. })),
+                "{result:?}"
+            );
+        }
         assert!(took <= timeout + Duration::from_secs(1), "took {took:?}");
         // The dead receiver's ports are gone: a new one opens on the same name.
         let opts = shm(&format!("killed{}", pattern.number()), pattern, false, 1000);

@@ -8,7 +8,7 @@
 //! - `libzmq/`: the first transport, async ZeroMQ sockets on tokio (tcp and ipc, the four
 //!   patterns, secure mode).
 //! - `shm/` (feature `shm`): shared memory between two processes of one host, over iceoryx2
-//!   (patterns 0, 1 and 3 so far).
+//!   (every pattern; no secure mode, no reconnect yet).
 //! - `memory.rs` (tests only): two ends joined by channels, to test the ends' protocol without
 //!   sockets — and a second implementation, which keeps the interface honest.
 //!

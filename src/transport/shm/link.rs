@@ -24,6 +24,7 @@ use super::envelope;
 use super::ports::{self, Ports, Svc};
 use super::received;
 use crate::error::{Error, PeerStatus, Result};
+use crate::pattern::Pattern;
 use crate::transport::interface::{Received, Transport};
 use crate::wire::Outgoing;
 
@@ -49,6 +50,8 @@ impl AsRawFd for Wake {
 #[derive(Debug, Default)]
 struct Watch {
     up: bool,
+    /// PUB/SUB: the subscribers as last reported by `subscribers_changed`.
+    subscribers: usize,
     arrivals: u32,
     departures: u32,
     reaped: Option<Instant>,
@@ -65,9 +68,7 @@ pub(crate) struct ShmLink {
     endpoint: String,
     /// The largest envelope this end sends (its slot) and accepts.
     slot: usize,
-    /// Whether taking a message wakes the sender (PUSH/PULL, where a sender waits for room;
-    /// in lock-step it waits for the answer instead).
-    tells_room: bool,
+    pattern: Pattern,
 }
 
 impl std::fmt::Debug for ShmLink {
@@ -87,7 +88,7 @@ impl ShmLink {
         listener: Listener<Svc>,
         endpoint: String,
         slot: usize,
-        tells_room: bool,
+        pattern: Pattern,
     ) -> Result<ShmLink> {
         // SAFETY: the descriptor is the listener's, which `Wake` owns and the `AsyncFd` holds:
         // it is open for as long as it is registered, and closed only when the `AsyncFd` (which
@@ -103,7 +104,7 @@ impl ShmLink {
             lent: Arc::new(AtomicUsize::new(0)),
             endpoint,
             slot,
-            tells_room,
+            pattern,
         };
         link.look(false);
         // A peer waiting for this end wakes (it looks at the ports again).
@@ -198,8 +199,11 @@ impl ShmLink {
     }
 
     /// One attempt at sending: `None` while there is no peer to take the message, or no room.
+    /// PUB/SUB never waits: the message goes to the subscribers there are (none: dropped),
+    /// the newest replacing any a subscriber has not taken yet.
     fn try_send(&self, parts: &[&[u8]], len: usize) -> Result<Option<()>> {
-        if !self.look(false) {
+        let broadcast = self.pattern == Pattern::PubSub;
+        if !self.look(false) && !broadcast {
             return Ok(None);
         }
         let mut sample = match self.ports.publisher.loan_slice_uninit(len) {
@@ -213,7 +217,7 @@ impl ShmLink {
         let sample = unsafe { sample.assume_init() };
         match sample.send() {
             // Delivered to the peer's subscriber.
-            Ok(n) if n > 0 => {}
+            Ok(n) if n > 0 || broadcast => {}
             // The peer left between the look and the send.
             Ok(_) => return Ok(None),
             // Its queue is full (the back-pressure handler discards and fails): try again.
@@ -229,12 +233,26 @@ impl ShmLink {
 
     /// One attempt at receiving.
     fn try_recv(&self) -> Result<Option<Received>> {
-        let sample = match self.ports.subscriber.receive() {
+        let taken = {
+            let subscriber = self
+                .ports
+                .subscriber
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // Unsubscribed (PUB/SUB, after the end of the stream).
+            let Some(subscriber) = subscriber.as_ref() else {
+                return Err(Error::Closed);
+            };
+            subscriber.receive()
+        };
+        let sample = match taken {
             Ok(Some(sample)) => sample,
             Ok(None) => return Ok(None),
             Err(e) => return Err(ports::failed("receiving", e)),
         };
-        if self.tells_room {
+        // PUSH/PULL: the sender may be waiting for room (in lock-step it waits for the answer
+        // instead).
+        if self.pattern == Pattern::PushPull {
             self.ports
                 .notifier
                 .notify()
@@ -332,20 +350,62 @@ impl Transport for ShmLink {
         .await
     }
 
-    /// PUB/SUB is not carried over shm yet (refused when the link opens).
+    /// The subscribers' count against the last one reported: up is a subscriber come, down to
+    /// none the last one gone (dead ones removed first, at most every [`REAP_EVERY`]).
     fn subscribers_changed(&self) -> Result<Option<bool>> {
-        Ok(None)
+        self.look(true);
+        let now = self.ports.subscribers();
+        let before = std::mem::replace(&mut self.watch().subscribers, now);
+        Ok(if now > before {
+            Some(true)
+        } else if now == 0 && before > 0 {
+            Some(false)
+        } else {
+            None
+        })
     }
 
-    async fn await_subscriber(&self, _timeout: Duration) -> Result<()> {
+    /// Woken by a subscriber's ports as they come (it notifies when it opens).
+    async fn await_subscriber(&self, timeout: Duration) -> Result<()> {
+        let count = self
+            .wait(timeout, "a subscriber", |link| {
+                link.look(false);
+                let n = link.ports.subscribers();
+                Ok((n > 0).then_some(n))
+            })
+            .await?;
+        self.watch().subscribers = count;
         Ok(())
     }
 
-    async fn subscriber_left(&self, _within: Duration) -> Result<bool> {
-        Ok(true)
+    /// Whether every subscriber has left within `within` (a subscriber that unsubscribes
+    /// notifies).
+    async fn subscriber_left(&self, within: Duration) -> Result<bool> {
+        let left = self
+            .wait(within, "the subscribers to leave", |link| {
+                Ok((link.ports.subscribers() == 0).then_some(()))
+            })
+            .await;
+        match left {
+            Ok(()) => Ok(true),
+            Err(Error::Timeout { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
+    /// Drops this end's subscriber, and tells the sender.
     fn unsubscribe(&self) -> Result<()> {
+        let subscriber = self
+            .ports
+            .subscriber
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(subscriber);
+        self.ports
+            .notifier
+            .notify()
+            .map_err(|e| ports::failed("notifying the peer", e))?;
         Ok(())
     }
 

@@ -11,18 +11,20 @@
 //!
 //! In patterns 0 and 1 the ends go in lock-step: the answer wakes the sender. In pattern 3
 //! (PUSH/PULL) a receiver that takes a message wakes the sender too, which may be waiting for
-//! room in its queue ([`BUFFER`](ports::BUFFER) messages).
+//! room in its queue ([`BUFFER`](ports::BUFFER) messages). In pattern 2 (PUB/SUB) up to
+//! [`SUBSCRIBERS`](ports::SUBSCRIBERS) receivers subscribe; the sender never waits for them, a
+//! subscriber's queue of one keeps the newest frame.
 //!
-//! Patterns 0, 1 and 3. What it does not do yet is refused when the link opens ([`open`]):
-//! pattern 2,
-//! secure mode (there is no network to protect; the files are this user's), and
-//! [`Options::reconnect`].
+//! What it does not do yet is refused when the link opens ([`open`]): secure mode (there is
+//! no network to protect; the files are this user's) and [`Options::reconnect`].
 //!
-//! Memory: each end's publisher has a pool of [`SLOTS`](ports::SLOTS) slots of
-//! `min(max_message_size, 32 MiB)` bytes and a few hundred more (see [`ports::MAX_SLOT`]),
-//! fixed when it is created ([`AllocationStrategy::Static`](iceoryx2::prelude::AllocationStrategy)):
-//! a message that does not fit fails at the sender with
-//! [`Error::MessageTooLarge`](crate::Error::MessageTooLarge).
+//! Memory: each end's publisher has a pool of [`pool_slots`](ports::pool_slots) slots (6; 17
+//! in PUB/SUB) of `min(max_message_size, 32 MiB)` bytes and a few hundred more (see
+//! [`ports::MAX_SLOT`]), fixed when it is created
+//! ([`AllocationStrategy::Static`](iceoryx2::prelude::AllocationStrategy)): mapped at once,
+//! backed by memory as it is written. A message that does not fit fails at the sender with
+//! [`Error::MessageTooLarge`](crate::Error::MessageTooLarge). (A receiver of patterns 2 and 3,
+//! which never answers, has a pool of tiny slots.)
 //!
 //! Trust: both ends are processes of the same user. iceoryx2 takes a sample's length from a
 //! header the publisher writes in shared memory; our own table of parts is checked against it
@@ -38,18 +40,12 @@ pub(crate) use link::ShmLink;
 
 use crate::error::{Error, Result};
 use crate::options::{DEFAULT_SHM_ADDRESS, Options};
-use crate::pattern::Pattern;
 use crate::transport::interface::Role;
 
 /// Opens the shared-memory link of an end: the stream's services (made by whichever end comes
 /// first), this end's ports, registered with tokio. Refuses what shm does not carry yet with
 /// [`Error::InvalidOption`].
 pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
-    if opts.pattern == Pattern::PubSub {
-        return Err(Error::InvalidOption(
-            "protocol shm carries patterns 0 (PAIR), 1 (REQ/REP) and 3 (PUSH/PULL) so far, not pattern 2 (PUB/SUB)".into(),
-        ));
-    }
     if opts.secure.is_some() {
         return Err(Error::InvalidOption(
             "secure mode is not supported over shm: the stream never leaves this host, and its \
@@ -79,11 +75,10 @@ pub(crate) fn open(opts: &Options, role: Role) -> Result<ShmLink> {
     tracing::debug!(
         endpoint,
         slot,
-        pool_bytes = ports::SLOTS * slot,
+        pool_bytes = ports::pool_slots(opts.pattern) * slot,
         "shared-memory link open"
     );
-    let tells_room = opts.pattern == Pattern::PushPull;
-    ShmLink::new(ports, listener, endpoint, slot, tells_room)
+    ShmLink::new(ports, listener, endpoint, slot, opts.pattern)
 }
 
 #[cfg(test)]

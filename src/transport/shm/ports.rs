@@ -9,8 +9,12 @@
 //! - `frames.event`: its wake-ups (the receive-mode end's listener);
 //! - `answers`, `answers.event`: the receive-mode end's answers, the other way.
 //!
-//! Each end publishes on one and subscribes to the other, one port of each kind per service:
-//! a second end of the same role is refused while the first is alive.
+//! Each end publishes on one and subscribes to the other. In patterns 0, 1 and 3 each service
+//! has one port of each kind: a second end of the same role is refused while the first is
+//! alive. In pattern 2 (PUB/SUB) up to [`SUBSCRIBERS`] receivers subscribe to the frames (and
+//! each publishes an `answers` that stays empty, its presence telling the sender it is there),
+//! each with a queue of one that the newest frame overwrites: a sender never waits for a slow
+//! subscriber.
 
 use std::time::Duration;
 
@@ -24,6 +28,7 @@ use iceoryx2::service::port_factory::{event, publish_subscribe};
 use super::envelope;
 use crate::error::{Error, Result};
 use crate::options::Options;
+use crate::pattern::Pattern;
 use crate::transport::interface::Role;
 
 /// The iceoryx2 service flavour: ports that may move between threads (tokio's), at the cost of
@@ -34,8 +39,11 @@ pub(super) type Svc = ipc_threadsafe::Service;
 pub(super) type ShmSample = iceoryx2::sample::Sample<Svc, [u8], ()>;
 
 /// Messages queued each way before a sender waits for room: the most frames a send-mode end
-/// may have in flight ([`Options::max_in_flight`]) over shm.
+/// may have in flight ([`Options::max_in_flight`]) over shm. (Pattern 2: one, overwritten.)
 pub(super) const BUFFER: usize = 2;
+
+/// The most receivers of a PUB/SUB stream.
+pub(super) const SUBSCRIBERS: usize = 4;
 
 /// Received messages an end hands over without a copy and the application may still hold
 /// (frames it keeps); past them a message is copied out of shared memory at once.
@@ -44,9 +52,44 @@ pub(super) const LENT: usize = 2;
 /// Samples a subscriber may hold: [`LENT`], and the one being read.
 const BORROWED: usize = LENT + 1;
 
-/// Slots in each publisher's pool: the one being written, and every one a subscriber may hold
-/// (queued, or borrowed).
-pub(super) const SLOTS: usize = 1 + BUFFER + BORROWED;
+/// How a service of a stream is shared, by pattern.
+#[derive(Debug, Clone, Copy)]
+struct Qos {
+    /// Publishers of the frames (1) and of the answers.
+    answerers: usize,
+    /// Subscribers of the frames (of the answers: 1).
+    subscribers: usize,
+    /// A subscriber's queue.
+    buffer: usize,
+    /// Whether a full queue drops its oldest message (PUB/SUB) rather than refuse a new one.
+    overflow: bool,
+}
+
+impl Qos {
+    fn of(pattern: Pattern) -> Qos {
+        match pattern {
+            Pattern::PubSub => Qos {
+                answerers: SUBSCRIBERS,
+                subscribers: SUBSCRIBERS,
+                buffer: 1,
+                overflow: true,
+            },
+            _ => Qos {
+                answerers: 1,
+                subscribers: 1,
+                buffer: BUFFER,
+                overflow: false,
+            },
+        }
+    }
+}
+
+/// Slots in the pool of a publisher of frames in `pattern`: the one being written, and every
+/// one each subscriber may hold (queued, or borrowed).
+pub(super) fn pool_slots(pattern: Pattern) -> usize {
+    let qos = Qos::of(pattern);
+    1 + qos.subscribers * (qos.buffer + BORROWED)
+}
 
 /// The largest message shm carries by default: a slot is `min(max_message_size, MAX_SLOT)`
 /// bytes (and the envelope's few hundred). 32 MiB holds a 4K (3840×2160×3) frame; the pool of
@@ -60,6 +103,16 @@ const CREATION_TIMEOUT: Duration = Duration::from_secs(2);
 /// (its publisher's slot) and what it accepts.
 pub(super) fn slot_len(opts: &Options) -> usize {
     opts.max_message_size.min(MAX_SLOT) + envelope::OVERHEAD
+}
+
+/// The slot of this end's publisher: [`slot_len`], or next to nothing for a receiver that
+/// never answers (patterns 2 and 3: its publisher only says it is there).
+fn publisher_slot(opts: &Options, role: Role) -> usize {
+    if role == Role::Receive && !opts.pattern.has_replies() {
+        envelope::OVERHEAD
+    } else {
+        slot_len(opts)
+    }
 }
 
 /// An iceoryx2 failure, as this crate's error.
@@ -109,7 +162,8 @@ pub(super) fn reap(cfg: &Config) -> usize {
 /// The ports of one end, and the services they belong to (whose counts tell who is there).
 pub(super) struct Ports {
     pub(super) publisher: Publisher<Svc, [u8], ()>,
-    pub(super) subscriber: Subscriber<Svc, [u8], ()>,
+    /// Taken out when a PUB/SUB receiver unsubscribes.
+    pub(super) subscriber: std::sync::Mutex<Option<Subscriber<Svc, [u8], ()>>>,
     pub(super) notifier: Notifier<Svc>,
     /// The service this end publishes on.
     pub(super) outgoing: publish_subscribe::PortFactory<Svc, [u8], ()>,
@@ -162,28 +216,38 @@ impl Ports {
             Role::Send => ("frames", "answers"),
             Role::Receive => ("answers", "frames"),
         };
+        let qos = Qos::of(opts.pattern);
+        // Of the frames: one publisher, `subscribers` subscribers; of the answers the other way.
+        let ends = |what: &str| match what {
+            "frames" => (1, qos.subscribers),
+            _ => (qos.answerers, 1),
+        };
+        // Room for every end, and for dead ones not removed yet.
+        let nodes = 2 * (1 + qos.subscribers);
         let pubsub = |what: &str| -> Result<publish_subscribe::PortFactory<Svc, [u8], ()>> {
+            let (publishers, subscribers) = ends(what);
             node.service_builder(&service_name(&prefix, what)?)
                 .publish_subscribe::<[u8]>()
                 .payload_alignment(
                     Alignment::new(envelope::PART_ALIGN).ok_or_else(|| failed("alignment", ()))?,
                 )
-                .max_publishers(1)
-                .max_subscribers(1)
-                .max_nodes(4)
-                .subscriber_max_buffer_size(BUFFER)
+                .max_publishers(publishers)
+                .max_subscribers(subscribers)
+                .max_nodes(nodes)
+                .subscriber_max_buffer_size(qos.buffer)
                 .subscriber_max_borrowed_samples(BORROWED)
                 .history_size(0)
-                .enable_safe_overflow(false)
+                .enable_safe_overflow(qos.overflow)
                 .open_or_create()
                 .map_err(|e| failed(what, e))
         };
         let events = |what: &str| -> Result<event::PortFactory<Svc>> {
+            let (notifiers, listeners) = ends(what);
             node.service_builder(&service_name(&prefix, &format!("{what}.event"))?)
                 .event()
-                .max_notifiers(1)
-                .max_listeners(1)
-                .max_nodes(4)
+                .max_notifiers(notifiers)
+                .max_listeners(listeners)
+                .max_nodes(nodes)
                 .open_or_create()
                 .map_err(|e| failed(what, e))
         };
@@ -196,8 +260,13 @@ impl Ports {
                 Role::Send => "send-mode",
                 Role::Receive => "receive-mode",
             };
+            let many = if role == Role::Receive && qos.subscribers > 1 {
+                format!("{} receive-mode ends", qos.subscribers)
+            } else {
+                format!("another {side} end")
+            };
             Error::InvalidOption(format!(
-                "another {side} end already uses shm://{address}:{} in pattern {} ({e:?})",
+                "{many} already use shm://{address}:{} in pattern {} ({e:?})",
                 opts.port, opts.pattern
             ))
         };
@@ -209,12 +278,12 @@ impl Ports {
             .map_err(|e| taken(&e))?;
         let subscriber = incoming
             .subscriber_builder()
-            .buffer_size(BUFFER)
+            .buffer_size(qos.buffer)
             .create()
             .map_err(|e| taken(&e))?;
         let publisher = outgoing
             .publisher_builder()
-            .initial_max_slice_len(slot_len(opts))
+            .initial_max_slice_len(publisher_slot(opts, role))
             .allocation_strategy(AllocationStrategy::Static)
             .max_loaned_samples(1)
             // A full receiver never blocks a send: it fails, and the send waits for room
@@ -231,7 +300,7 @@ impl Ports {
             .map_err(|e| taken(&e))?;
         let ports = Ports {
             publisher,
-            subscriber,
+            subscriber: std::sync::Mutex::new(Some(subscriber)),
             notifier,
             outgoing,
             incoming,
@@ -243,9 +312,13 @@ impl Ports {
     }
 
     /// Whether the peer's ports are there: a subscriber to this end's messages and a publisher
-    /// of its own (a dead peer's stay until [`reap`] removes them).
+    /// of its own (a dead peer's stay until [`reap`] removes them). PUB/SUB: any subscriber.
     pub(super) fn peer_present(&self) -> bool {
-        self.outgoing.dynamic_config().number_of_subscribers() > 0
-            && self.incoming.dynamic_config().number_of_publishers() > 0
+        self.subscribers() > 0 && self.incoming.dynamic_config().number_of_publishers() > 0
+    }
+
+    /// The subscribers to this end's messages.
+    pub(super) fn subscribers(&self) -> usize {
+        self.outgoing.dynamic_config().number_of_subscribers()
     }
 }
