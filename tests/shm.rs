@@ -392,28 +392,54 @@ fn a_killed_receiver_fails_the_server_within_its_timeout() {
 
 /// The files of a stream are this user's only: the shared memory in /dev/shm (0600, but
 /// iceoryx2's node counter, `global_mgmt`, which it makes 0666), and the private directory
-/// holding the rest (0700).
+/// holding the rest (0700). Each publisher's pool is the size it should be: 6 slots of
+/// `max_message_size` and the envelope's few hundred bytes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_files_are_the_users_only() {
+async fn the_files_are_the_users_only_and_the_pools_bounded() {
     use std::os::unix::fs::MetadataExt;
-    let opts = shm("modes", Pattern::Pair, false, 3000);
+    let opts = Options {
+        max_message_size: 1 << 20,
+        ..shm("modes", Pattern::Pair, false, 3000)
+    };
     let _client = Client::new(opts.clone()).expect("client opens");
     let _server = Server::new(opts).expect("server opens");
     // SAFETY: getuid has no preconditions and cannot fail.
     let uid = unsafe { libc::getuid() };
     let prefix = format!("netgear{uid}_");
-    let mut seen = 0;
+    let (mut seen, mut pools) = (0, 0);
     for entry in std::fs::read_dir("/dev/shm").unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.starts_with(&prefix) {
             continue;
         }
-        let mode = entry.metadata().unwrap().mode() & 0o777;
+        let meta = entry.metadata().unwrap();
+        let mode = meta.mode() & 0o777;
         if name.ends_with("global_mgmt") {
             continue;
         }
         assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}");
         seen += 1;
+        if name.ends_with(".data") {
+            // Any test's pool (PUB/SUB's 17 slots of 32 MiB at most), and this one's.
+            assert!(
+                meta.len() <= 17 * (33 << 20),
+                "{name}: {} bytes",
+                meta.len()
+            );
+            let ours = 6 * ((1 << 20) + 253);
+            pools += usize::from((ours..ours + 65536).contains(&(meta.len() as usize)));
+        }
     }
     assert!(seen > 0, "no shared memory file with the prefix {prefix}");
+    assert_eq!(
+        pools, 2,
+        "this stream's two pools (frames, answers) of 6 slots of 1 MiB"
+    );
+    let private = std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|d| !d.is_empty())
+        .map(|d| std::path::PathBuf::from(d).join("netgear"))
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("netgear-{uid}")));
+    let mode = std::fs::metadata(&private).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", private.display());
+    assert!(private.join("iceoryx2").is_dir());
 }

@@ -9,8 +9,10 @@
 //! 64..    the parts, each starting at a multiple of PART_ALIGN
 //! ```
 //!
-//! The parts start on 64-byte boundaries (of a slice that starts on one), so that a frame's
-//! elements are as aligned as in a message from libzmq. The slice's length is the envelope's
+//! The parts start on 64-byte boundaries of the slice. iceoryx2 places a slice of bytes on an
+//! 8-byte boundary (in practice: `[u8]` asks for none, and asking for more would pad every
+//! byte), so a frame's elements, which the frame part lays out aligned, are aligned as in a
+//! message from libzmq. The slice's length is the envelope's
 //! exactly: a table that does not add up to it, or whose parts would run past it, is refused with
 //! [`DecodeError::Framing`], never read.
 

@@ -227,10 +227,8 @@ impl Ports {
         let pubsub = |what: &str| -> Result<publish_subscribe::PortFactory<Svc, [u8], ()>> {
             let (publishers, subscribers) = ends(what);
             node.service_builder(&service_name(&prefix, what)?)
+                // No `payload_alignment`: iceoryx2 would pad every byte of a `[u8]` slice to it.
                 .publish_subscribe::<[u8]>()
-                .payload_alignment(
-                    Alignment::new(envelope::PART_ALIGN).ok_or_else(|| failed("alignment", ()))?,
-                )
                 .max_publishers(publishers)
                 .max_subscribers(subscribers)
                 .max_nodes(nodes)

@@ -89,4 +89,13 @@ async fn short_slices_and_too_many_parts_are_refused_by_the_link() {
     publish(&raw, &bytes);
     let msg = link.recv(wait, "a message").await.expect("a message");
     assert_eq!(&msg[..], [bytes::Bytes::from_static(b"abc")]);
+    let big = vec![5u8; 10_000];
+    let mut bytes = table(1, &[big.len() as u64]);
+    bytes.extend(&big);
+    publish(&raw, &bytes);
+    let msg = link.recv(wait, "a message").await.expect("a message");
+    assert_eq!(&msg[0][..], &big[..]);
+    // Borrowed from the sample, 8-aligned: the elements of a frame (up to 8 bytes) are as
+    // aligned as the frame part lays them out (iceoryx2 does not promise it for `[u8]`).
+    assert_eq!(msg[0].as_ptr() as usize % 8, 0);
 }
