@@ -390,6 +390,71 @@ fn a_killed_receiver_fails_the_server_within_its_timeout() {
     }
 }
 
+/// A `netgear serve` killed mid-stream: the receiver's wait for the next frame ends at its
+/// timeout, saying the peer has gone.
+#[test]
+fn a_killed_sender_times_the_receiver_out() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let timeout = Duration::from_secs(2);
+    let opts = shm(
+        "killed-sender",
+        Pattern::Pair,
+        false,
+        timeout.as_millis() as u64,
+    );
+    let address = opts.address.clone().unwrap();
+    let client = rt.block_on(async { Client::new(opts).expect("client opens") });
+    let serve: Vec<String> = [
+        "serve",
+        "--protocol",
+        "shm",
+        "--address",
+        &address,
+        "--timeout",
+        "30",
+        "--width",
+        "32",
+        "--height",
+        "24",
+        "--frames",
+        "100000",
+    ]
+    .map(String::from)
+    .into();
+    let mut server = Proc::netgear("serve", &serve);
+    let (err, killed, ended) = rt.block_on(async {
+        let mut frames = std::pin::pin!(client.frames());
+        for _ in 0..20 {
+            frames.next().await.expect("a frame").expect("a frame");
+        }
+        let killed = server.kill();
+        loop {
+            match within(frames.next()).await {
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break (e, killed, Instant::now()),
+                None => panic!("the stream ended without an error"),
+            }
+        }
+    });
+    let took = ended.duration_since(killed);
+    eprintln!("{err:?} after {took:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                peer: netgear::PeerStatus::Disconnected,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(took <= timeout + Duration::from_secs(1), "took {took:?}");
+}
+
 /// The files of a stream are this user's only: the shared memory in /dev/shm (0600, but
 /// iceoryx2's node counter, `global_mgmt`, which it makes 0666), and the private directory
 /// holding the rest (0700). Each publisher's pool is the size it should be: 6 slots of

@@ -99,3 +99,66 @@ async fn short_slices_and_too_many_parts_are_refused_by_the_link() {
     // aligned as the frame part lays them out (iceoryx2 does not promise it for `[u8]`).
     assert_eq!(msg[0].as_ptr() as usize % 8, 0);
 }
+
+/// What an end says of its peer, as the ends ask it: none yet, there, gone (and a peer gone
+/// while an answer is awaited is `PeerGone`, at once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_events_follow_the_peers_ports() {
+    let opts = options("peers");
+    let receiver = super::open(&opts, Role::Receive).expect("the receiver opens");
+    assert_eq!(receiver.alone(), Some(false), "no peer yet");
+    assert_eq!(receiver.peer_up(), Some(false));
+    assert_eq!((receiver.arrivals(), receiver.departures()), (0, 0));
+    let wait = Duration::from_secs(5);
+    let err = receiver.recv(Duration::from_millis(50), "a frame").await;
+    assert!(
+        matches!(
+            err,
+            Err(Error::Timeout {
+                waiting_for: "a frame",
+                peer: crate::error::PeerStatus::NeverConnected,
+                after,
+            }) if after == Duration::from_millis(50)
+        ),
+        "{err:?}"
+    );
+    let sender = super::open(&opts, Role::Send).expect("the sender opens");
+    sender
+        .await_peer(wait)
+        .await
+        .expect("the receiver is there");
+    assert_eq!(sender.peer_up(), Some(true));
+    assert_eq!(sender.alone(), None);
+    assert_eq!(receiver.peer_up(), Some(true));
+    assert_eq!(receiver.arrivals(), 1);
+    let mark = receiver.peer_mark();
+    drop(sender);
+    // The receiver waits for an answer from the sender that has gone: it learns it at its next
+    // look at the ports (a tick), long before its timeout.
+    let started = std::time::Instant::now();
+    let err = receiver.recv_answer(wait, "an answer", mark).await;
+    assert!(
+        matches!(
+            err,
+            Err(Error::PeerGone {
+                waiting_for: "an answer",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(receiver.alone(), Some(true), "a peer came and went");
+    assert_eq!((receiver.arrivals(), receiver.departures()), (1, 1));
+    let err = receiver.recv(Duration::from_millis(50), "a frame").await;
+    assert!(
+        matches!(
+            err,
+            Err(Error::Timeout {
+                peer: crate::error::PeerStatus::Disconnected,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+}
