@@ -70,6 +70,13 @@ async fn small_frames_stream_in_patterns_0_1_and_3_plain_and_bidirectional() {
         let opts = shm(&name, pattern, bidi, 5000);
         stream_and_check(opts.clone(), opts, 60).await;
     }
+    // Two frames in flight (PAIR), as many as a queue holds.
+    let opts = shm("small-window", Pattern::Pair, true, 5000);
+    let window = Options {
+        max_in_flight: 2,
+        ..opts.clone()
+    };
+    stream_and_check(opts, window, 60).await;
 }
 
 /// Large frames arrive whole, their bytes in shared memory (no copy), and the answers (data,
@@ -241,7 +248,7 @@ async fn pub_sub_streams_and_ends() {
 
 /// What shm does not carry yet is refused when an end opens, saying so.
 #[tokio::test]
-async fn secure_mode_and_reconnect_are_refused_with_a_clear_error() {
+async fn reconnect_and_a_wider_window_are_refused_with_a_clear_error() {
     let reconnect = Options {
         reconnect: true,
         ..shm("refused", Pattern::Pair, false, 1000)
@@ -249,6 +256,15 @@ async fn secure_mode_and_reconnect_are_refused_with_a_clear_error() {
     let err = Client::new(reconnect).expect_err("refused");
     assert!(
         matches!(&err, Error::InvalidOption(text) if text.contains("shm") && text.contains("reconnect")),
+        "{err}"
+    );
+    let window = Options {
+        max_in_flight: 3,
+        ..shm("refused", Pattern::Pair, false, 1000)
+    };
+    let err = Server::new(window).expect_err("refused");
+    assert!(
+        matches!(&err, Error::InvalidOption(text) if text.contains("max_in_flight 3 over shm")),
         "{err}"
     );
     assert_eq!("shm".parse::<Protocol>().unwrap(), Protocol::Shm);
