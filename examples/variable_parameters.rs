@@ -1,7 +1,7 @@
 //! The seed's "variable parameters" example: address, port, protocol and pattern 1 (REQ/REP)
 //! chosen by the user, and a short timeout.
 //!
-//! `cargo run --example variable_parameters [tcp|ipc]`
+//! `cargo run --example variable_parameters [tcp|ipc|shm]` (shm needs `--features shm`)
 
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ async fn main() -> netgear::Result<()> {
             .join("netgear-example")
             .to_string_lossy()
             .into_owned(),
+        // Over shared memory the address only names the stream.
+        Protocol::Shm => "example".to_owned(),
     };
     let options = Options {
         address: Some(address),

@@ -122,7 +122,7 @@ impl Client {
     }
 
     /// The tcp port this end bound: the one asked for, or with [`Options::port`] 0 the one the
-    /// kernel picked, for the sender to connect to. `None` over ipc.
+    /// kernel picked, for the sender to connect to. `None` over ipc and shm.
     ///
     /// ```no_run
     /// # async fn demo() -> netgear::Result<()> {
@@ -135,7 +135,7 @@ impl Client {
     pub fn local_port(&self) -> Option<u16> {
         match self.opts.protocol {
             Protocol::Tcp => tcp_port(self.local_endpoint()),
-            Protocol::Ipc => None,
+            Protocol::Ipc | Protocol::Shm => None,
         }
     }
 

@@ -64,6 +64,17 @@ pub enum Error {
         /// What this end was waiting for.
         waiting_for: &'static str,
     },
+    /// A message is larger than the transport can carry: over shared memory, larger than the
+    /// slot each message is written into (see [`Protocol::Shm`](crate::Protocol::Shm)).
+    #[error(
+        "a message of {size} bytes does not fit the transport's {limit}-byte slot: send smaller frames, or raise max_message_size"
+    )]
+    MessageTooLarge {
+        /// The message's bytes, with the transport's framing.
+        size: usize,
+        /// The most the transport carries.
+        limit: usize,
+    },
     /// Binding the receive-mode socket failed (vidgear: `RuntimeError`).
     #[error("failed to bind {endpoint} with pattern {pattern}")]
     Bind {

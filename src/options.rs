@@ -27,6 +27,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default limit on one incoming message: room for a 4K (3840×2160×4) frame and its header.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 << 20;
 
+/// The address of a shared-memory stream when none is given ([`Protocol::Shm`]): the
+/// endpoint is `shm://local:<port>`.
+pub(crate) const DEFAULT_SHM_ADDRESS: &str = "local";
+
 /// Default capacity of the queues behind `transceive_data`.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
@@ -249,6 +253,7 @@ impl Options {
                 .join("netgear")
                 .to_string_lossy()
                 .into_owned(),
+            (None, Protocol::Shm) => DEFAULT_SHM_ADDRESS.to_owned(),
         };
         format!("{}://{}:{}", self.protocol, address, self.port)
     }

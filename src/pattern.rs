@@ -59,6 +59,12 @@ pub enum Protocol {
     Tcp,
     /// Unix-domain sockets (ZeroMQ `ipc://`).
     Ipc,
+    /// Shared memory between two processes of one host (iceoryx2; a netgear-rs extension,
+    /// feature `shm`): a frame is written once into memory both ends map, and received without
+    /// a copy. Every pattern (PUB/SUB: up to 4 subscribers); the address and port name the stream (default address
+    /// `local`). Without the feature an end fails to open with
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption).
+    Shm,
 }
 
 impl std::str::FromStr for Protocol {
@@ -67,6 +73,7 @@ impl std::str::FromStr for Protocol {
         match s {
             "tcp" => Ok(Protocol::Tcp),
             "ipc" => Ok(Protocol::Ipc),
+            "shm" => Ok(Protocol::Shm),
             _ => Err(ParseError::Protocol(s.chars().take(64).collect())),
         }
     }
@@ -77,6 +84,7 @@ impl std::fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::Tcp => "tcp",
             Protocol::Ipc => "ipc",
+            Protocol::Shm => "shm",
         })
     }
 }
@@ -87,7 +95,7 @@ pub enum ParseError {
     /// Not 0, 1, 2 or 3.
     #[error("pattern {0}: valid patterns are 0 (PAIR), 1 (REQ/REP), 2 (PUB/SUB), 3 (PUSH/PULL)")]
     Pattern(u8),
-    /// Not `tcp` or `ipc`.
-    #[error("protocol {0:?}: valid protocols are tcp and ipc")]
+    /// Not `tcp`, `ipc` or `shm`.
+    #[error("protocol {0:?}: valid protocols are tcp, ipc and shm")]
     Protocol(String),
 }

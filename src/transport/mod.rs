@@ -7,6 +7,8 @@
 //!   [`Received`].
 //! - `libzmq/`: the first transport, async ZeroMQ sockets on tokio (tcp and ipc, the four
 //!   patterns, secure mode).
+//! - `shm/` (feature `shm`): shared memory between two processes of one host, over iceoryx2
+//!   (every pattern; no secure mode, no reconnect yet).
 //! - `memory.rs` (tests only): two ends joined by channels, to test the ends' protocol without
 //!   sockets — and a second implementation, which keeps the interface honest.
 //!
@@ -19,6 +21,8 @@ mod interface;
 mod libzmq;
 #[cfg(test)]
 mod memory;
+#[cfg(feature = "shm")]
+mod shm;
 
 use std::time::Duration;
 
@@ -28,12 +32,16 @@ pub(crate) use memory::pair as memory_pair;
 
 use crate::error::Result;
 use crate::options::Options;
+use crate::pattern::Protocol;
 use crate::wire::Outgoing;
 
 /// The transport of one end.
 pub(crate) enum Link {
     /// libzmq: tcp or ipc.
     Zmq(libzmq::ZmqSocket),
+    /// Shared memory (iceoryx2).
+    #[cfg(feature = "shm")]
+    Shm(shm::ShmLink),
     /// In memory, for the ends' own tests.
     #[cfg(test)]
     Memory(memory::MemoryLink),
@@ -43,7 +51,15 @@ impl Link {
     /// Opens the transport for `role` as the options say: binds (receive mode) or connects
     /// (send mode). Must be called inside a tokio runtime.
     pub(crate) fn open(opts: &Options, role: Role) -> Result<Link> {
-        Ok(Link::Zmq(libzmq::open(opts, role)?))
+        match opts.protocol {
+            Protocol::Tcp | Protocol::Ipc => Ok(Link::Zmq(libzmq::open(opts, role)?)),
+            #[cfg(feature = "shm")]
+            Protocol::Shm => Ok(Link::Shm(shm::open(opts, role)?)),
+            #[cfg(not(feature = "shm"))]
+            Protocol::Shm => Err(crate::error::Error::InvalidOption(
+                "protocol shm needs netgear built with the `shm` feature".into(),
+            )),
+        }
     }
 
     /// A new transport like this one, with a new connection (nothing of the old one's traffic
@@ -51,6 +67,11 @@ impl Link {
     pub(crate) fn reopen(&self, opts: &Options, role: Role) -> Result<Link> {
         match self {
             Link::Zmq(_) => Link::open(opts, role),
+            // Refused when the link opens (`Options::reconnect`).
+            #[cfg(feature = "shm")]
+            Link::Shm(_) => Err(crate::error::Error::InvalidOption(
+                "reconnect is not supported over shm yet".into(),
+            )),
             #[cfg(test)]
             Link::Memory(_) => Err(crate::error::Error::Closed),
         }
@@ -62,6 +83,8 @@ macro_rules! dispatch {
     ($link:expr, $t:ident => $call:expr) => {
         match $link {
             Link::Zmq($t) => $call,
+            #[cfg(feature = "shm")]
+            Link::Shm($t) => $call,
             #[cfg(test)]
             Link::Memory($t) => $call,
         }

@@ -108,6 +108,15 @@ pub enum DecodeError {
         /// What the decoder said.
         detail: String,
     },
+    /// A transport's own framing around a message (the shared-memory transport's table of
+    /// parts) does not fit the bytes that came.
+    #[error("{transport} message: {detail}")]
+    Framing {
+        /// The transport.
+        transport: &'static str,
+        /// What does not fit.
+        detail: String,
+    },
     /// A message that has no place at this point of the protocol.
     #[error("unexpected message: {0}")]
     Unexpected(String),

@@ -21,7 +21,7 @@ pub(crate) struct Conn {
     /// Port.
     #[arg(long, default_value_t = 5555)]
     pub(crate) port: u16,
-    /// tcp or ipc.
+    /// tcp, ipc or shm (shared memory between processes of this host).
     #[arg(long, default_value = "tcp")]
     pub(crate) protocol: String,
     /// 0 PAIR, 1 REQ/REP, 2 PUB/SUB, 3 PUSH/PULL.
