@@ -82,7 +82,7 @@ grep -q "frames per second delivered" target/link-bench.svg
 # The benchmark, briefly, so that it cannot rot (nothing is asserted about time); the vidgear
 # column with the peer script of these sources (and the venv's python, NETGEAR_VENV above).
 stage benchmarks
-cargo run --quiet --release --features cli -- bench --frames 300 \
+cargo run --quiet --release --features cli -- bench --frames 120 \
     --vidgear-peer tests/interop/vg_bench.py
 cargo bench --quiet -p netgear-wire --features ndarray --bench convert -- --quick
 stage done
