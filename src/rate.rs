@@ -179,6 +179,8 @@ pub(crate) struct RateControl {
     interval: Option<Duration>,
     last_captured: Option<SystemTime>,
     intervals: VecDeque<(Instant, Duration)>,
+    /// Scratch for the quartile of `intervals`' spacings.
+    spacings: Vec<Duration>,
     /// The frame size (pixels) of the last frame planned.
     pixels: f64,
     /// The last frame's part: its bytes, and the encoding time it took.
@@ -221,6 +223,7 @@ impl RateControl {
             interval: None,
             last_captured: None,
             intervals: VecDeque::new(),
+            spacings: Vec::new(),
             pixels: 0.0,
             last_bytes: 0.0,
             encode_secs: 0.0,
@@ -313,9 +316,12 @@ impl RateControl {
         {
             self.intervals.pop_front();
         }
-        let mut spacings: Vec<Duration> = self.intervals.iter().map(|(_, d)| *d).collect();
-        spacings.sort_unstable();
-        self.interval = spacings.get(spacings.len() / 4).copied();
+        // The lower quartile, in a buffer kept from frame to frame (no allocation per frame).
+        self.spacings.clear();
+        self.spacings.extend(self.intervals.iter().map(|(_, d)| *d));
+        let quartile = self.spacings.len() / 4;
+        self.interval =
+            (!self.spacings.is_empty()).then(|| *self.spacings.select_nth_unstable(quartile).1);
     }
 
     /// A frame part was made: `bytes` long, in `encode` (for the next frame's budget).
@@ -613,20 +619,23 @@ mod tests {
                 bytes as usize,
                 Duration::from_secs_f64(fixed + bytes / rate),
             );
-            // The controller's clock: a frame interval between frames.
-            let tick = Duration::from_millis(33);
-            c.updated -= tick;
-            for d in &mut c.deliveries {
-                d.at -= tick;
-            }
-            for since in [&mut c.below_floor, &mut c.above_next, &mut c.last_cut] {
-                if let Some(t) = since.as_mut() {
-                    *t -= tick;
-                }
-            }
+            advance(c, Duration::from_millis(33));
             aims.push(c.kbps);
         }
         aims
+    }
+
+    /// Moves the controller's clock `tick` on (its instants back), as between two frames.
+    fn advance(c: &mut RateControl, tick: Duration) {
+        c.updated -= tick;
+        for d in &mut c.deliveries {
+            d.at -= tick;
+        }
+        for since in [&mut c.below_floor, &mut c.above_next, &mut c.last_cut] {
+            if let Some(t) = since.as_mut() {
+                *t -= tick;
+            }
+        }
     }
 
     #[test]
@@ -682,13 +691,7 @@ mod tests {
             let late = if i % 3 == 2 { 0.025 } else { 0.0 };
             let took = 0.005 + late + bytes / (10e6 / 8.0);
             c.answered(bytes as usize, Duration::from_secs_f64(took));
-            c.updated -= tick;
-            for d in &mut c.deliveries {
-                d.at -= tick;
-            }
-            if let Some(t) = c.last_cut.as_mut() {
-                *t -= tick;
-            }
+            advance(&mut c, tick);
         }
         assert!(c.kbps > 3_000.0, "{} kbit/s over a 10 Mbit/s link", c.kbps);
     }

@@ -308,4 +308,3 @@ def test_rate_auto_needs_a_lossy_compression():
         asyncio.run(stream([frames.make(0, (8, 8, 3))], rate="auto"))
     with pytest.raises(ValueError, match="fixed"):
         end(0, 0, None, True, rate="fast")
-
