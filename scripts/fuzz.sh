@@ -3,6 +3,7 @@
 # starting from the seed corpus in fuzz/corpus/<target>/ (which it never writes to).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   scripts/fuzz.sh --build-only        # builds the targets (and cargo-fuzz if needed), runs none
 #
 # Prints, per target, the executions run and whether a crash was found; exits non-zero on any
 # crash (panic, failed property, timeout, oversized allocation or out-of-memory). A crashing
@@ -19,6 +20,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+BUILD_ONLY=
+if [ "${1:-}" = --build-only ]; then BUILD_ONLY=1; shift; fi
 SECONDS_PER_TARGET="${1:-20}"
 shift || true
 TARGETS=("$@")
@@ -47,6 +50,7 @@ if ! cargo fuzz build "${PROFILE[@]}" --sanitizer "$SANITIZER" "${one[@]}" >"$bu
     exit 1
 fi
 echo "fuzz targets built in $(($(date +%s) - start)) s"
+[ -z "$BUILD_ONLY" ] || exit 0
 
 failed=0
 for t in "${TARGETS[@]}"; do

@@ -9,7 +9,7 @@
 #   scripts/link-bench.sh [--rate 100mbit,1gbit] [--fps 30,60] [--sizes 1280x720,1920x1080]
 #                         [--frames 90] [--cases raw,jpeg,lz4,jpeg+secure,vidgear] [--json FILE]
 #                         [--plot FILE.svg] [--content pattern|noisy|lavfi] [--step 5mbit:10:20]
-#                         [--no-data]
+#                         [--no-data] [--keep DIR]
 #   scripts/link-bench.sh --selftest     # the link comes up with its rate, and is torn down
 #                                        # when a run fails or is killed
 #
@@ -26,6 +26,10 @@
 # Lock-step bidirectional mode (pattern 0, a text reply per frame), as the README's tables;
 # --no-data: lock-step without data (pattern 0, vidgear's confirmation per frame), where a
 # sender encodes the next frame while one travels (netgear-rs cases only).
+# --keep DIR keeps each case's logs in DIR/<case>-<n>/ (the ends' stdout and stderr; set
+# RUST_LOG, e.g. netgear=info,netgear::rate=debug, for the rate controller's trace) with `ss`,
+# samples every 100 ms of the sender's TCP state (`ss -tinm`: retransmissions, congestion
+# window, queues) and of both `tbf` queues (drops, backlog).
 # Everything is torn down on exit, also on failure or Ctrl-C. The namespaces' addresses
 # (169.254.77.1/2, link-local) exist only inside them.
 set -euo pipefail
@@ -41,6 +45,7 @@ DATA=1
 STEP=
 JSON=
 PLOT=
+KEEP=
 SELFTEST=
 FAIL_AFTER_UP=
 HOLD_AFTER_UP=
@@ -56,6 +61,7 @@ while [ $# -gt 0 ]; do
         --no-data) DATA=; shift ;;
         --json) JSON="$2"; shift 2 ;;
         --plot) PLOT="$2"; shift 2 ;;
+        --keep) KEEP="$2"; shift 2 ;;
         --selftest) SELFTEST=1; shift ;;
         # Test hooks for --selftest: bring the link up, then fail, or wait to be killed.
         --fail-after-up) FAIL_AFTER_UP=1; shift ;;
@@ -159,7 +165,17 @@ run_case() {
         ip netns exec "$NS_RX" ss -ltn | grep -q ":$PORT " && break
         sleep 0.05
     done
-    local start end stepper=
+    local start end stepper= sampler=
+    if [ -n "$KEEP" ]; then
+        ( while true; do
+              echo "T $(date +%s.%N)"
+              ip netns exec "$NS_TX" ss -tinm state established
+              ip netns exec "$NS_TX" tc -s qdisc show dev "${TAG}b"
+              ip netns exec "$NS_RX" tc -s qdisc show dev "${TAG}a"
+              sleep 0.1
+          done ) >"$out/ss" 2>&1 &
+        sampler=$!
+    fi
     start=$(date +%s.%N)
     if [ -n "$STEP" ]; then
         # The step: the link narrows FROM seconds in, and is back TO seconds in.
@@ -185,6 +201,10 @@ run_case() {
     esac
     wait "$rx_pid" || true
     end=$(date +%s.%N)
+    if [ -n "$sampler" ]; then
+        kill "$sampler" 2>/dev/null || true
+        wait "$sampler" 2>/dev/null || true
+    fi
     if [ -n "$stepper" ]; then
         kill "$stepper" 2>/dev/null || true
         wait "$stepper" 2>/dev/null || true
@@ -261,7 +281,15 @@ print(json.dumps(line))
 sys.exit(1 if line["error"] or not frames else 0)
 EOF
     local rc=$?
-    rm -rf "$out"
+    if [ -n "$KEEP" ]; then
+        local n=1
+        while [ -e "$KEEP/$impl-$n" ]; do n=$((n + 1)); done
+        mkdir -p "$KEEP"
+        mv "$out" "$KEEP/$impl-$n"
+        echo "link-bench: kept $KEEP/$impl-$n" >&2
+    else
+        rm -rf "$out"
+    fi
     return $rc
 }
 

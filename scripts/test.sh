@@ -25,6 +25,26 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # The library alone, with its default features (none), as a user builds it.
 cargo clippy --workspace --no-default-features -- -D warnings
 stage tests
+cargo test --workspace --all-features --no-run --quiet
+# While the tests run (waiting on sockets, peers and timeouts much of the time, a core idle),
+# the release-profile builds the later stages need run beside them at the lowest priority,
+# so they take only what the tests leave: the command (the soak, the downstream crate, the
+# link and the benchmarks), the downstream crate (below), the Python package (built from
+# python/ and installed into the test venv as a user installs it) and the fuzz targets. Their output is shown when they are
+# awaited, below; a failure there fails the run.
+builds_log="$(mktemp)"
+(
+    set -e
+    nice -n 19 cargo build --quiet --release --features cli
+    cp Cargo.lock tests/downstream/Cargo.lock
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" nice -n 19 cargo build --quiet --release \
+        --manifest-path tests/downstream/Cargo.toml
+    nice -n 19 "$NETGEAR_VENV/bin/pip" install --disable-pip-version-check --no-input -q ./python
+    FUZZ_PROFILE="${FUZZ_PROFILE:-dev}" FUZZ_SANITIZER="${FUZZ_SANITIZER:-none}" \
+        nice -n 19 scripts/fuzz.sh --build-only
+) >"$builds_log" 2>&1 &
+builds=$!
+trap 'pkill -TERM -P "$builds" 2>/dev/null || true; kill "$builds" 2>/dev/null || true; rm -f "$builds_log"' EXIT
 cargo test --workspace --all-features
 stage docs, demo, examples, display
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --quiet
@@ -35,7 +55,14 @@ cargo run --quiet --all-features --example bare_minimum >/dev/null
 cargo run --quiet --all-features --example variable_parameters >/dev/null
 cargo run --quiet --all-features --example video_chat >/dev/null
 scripts/display-check.sh
-# A short soak (nothing lost, memory flat) and the fuzz targets for a fixed time.
+stage release builds, awaited
+if ! wait "$builds"; then
+    cat "$builds_log" >&2
+    echo "a release-profile build beside the tests failed" >&2
+    exit 1
+fi
+cat "$builds_log"
+# A short soak (nothing lost, memory flat).
 stage soak
 cargo run --quiet --release --features cli -- soak --frames 20000 --pattern 0,1,2,3 --port 0
 # The chaos soak, for a minute: the four patterns at once, each over a rate-limited link
@@ -58,10 +85,10 @@ cp Cargo.lock tests/downstream/Cargo.lock
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo run --quiet --release \
     --manifest-path tests/downstream/Cargo.toml -- "${CARGO_TARGET_DIR:-target}/release/netgear"
 # The Python package: built from python/ and installed into the test venv as a user installs
-# it; its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to the netgear command built
-# above), vidgear's three Bidirectional Mode examples on it, and its benchmark, briefly.
+# it (beside the tests, above); its tests (netgear_rs to netgear_rs, to vidgear 0.3.6 and to
+# the netgear command built above), vidgear's three Bidirectional Mode examples on it, and its
+# benchmark, briefly.
 stage Python package
-"$NETGEAR_VENV/bin/pip" install --disable-pip-version-check --no-input -q ./python
 "$NETGEAR_VENV/bin/python" -m pytest -q --timeout 300 python/tests
 python/examples/run.sh "$NETGEAR_VENV/bin/python"
 "$NETGEAR_VENV/bin/python" python/bench.py --repeat 1 --frames 200,30 \

@@ -93,7 +93,7 @@ impl Client {
         Client {
             link,
             timeout: opts.effective_timeout(),
-            codec: Codecs::new(opts.key_interval),
+            codec: Codecs::new(opts.key_frame_interval()),
             // This end's own values: bounded by count (their bytes are the user's).
             queue: Queue::new(opts.queue_capacity, usize::MAX),
             opts,

@@ -64,7 +64,7 @@ pub use error::{Error, PeerStatus, Result, error_chain};
 pub use media::{MediaError, Source, SourceItem};
 pub use options::{
     DEFAULT_KEY_INTERVAL, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,
-    DEFAULT_TIMEOUT, OnBadMessage, Options,
+    DEFAULT_TIMEOUT, LOCK_STEP_KEY_INTERVAL, OnBadMessage, Options,
 };
 pub use outage::Outages;
 pub use pattern::{ParseError, Pattern, Protocol};

@@ -378,11 +378,18 @@ impl RateControl {
             .map(|(rate, fixed)| fixed + sample.bytes / rate);
         // (Not before the estimate rests on a few deliveries: the first ones, a key frame
         // and frames that met a decoder being made, say little about the link.)
-        let flattered =
-            self.deliveries.len() >= SEASONED && predicted.is_some_and(|p| sample.secs > 1.2 * p);
-        let much_slower =
-            predicted.is_some_and(|p| sample.secs > 1.5 * p + 0.25 * self.interval_secs());
         let t = self.interval_secs();
+        // A frame several times the size aimed at (a key frame, a scene cut) takes longer than
+        // a frame's share by its nature, and longer than its size says (after an idle moment
+        // TCP starts it at its initial window): it says nothing of a link the estimate
+        // flatters, and that the link narrowed only by being far slower than its size says.
+        let aimed = self.current_kbps() * 1000.0 / 8.0 * t;
+        let oversized = aimed > 0.0 && sample.bytes > 2.0 * aimed;
+        let flattered = !oversized
+            && self.deliveries.len() >= SEASONED
+            && predicted.is_some_and(|p| sample.secs > 1.2 * p);
+        let margin = if oversized { 3.0 } else { 1.5 };
+        let much_slower = predicted.is_some_and(|p| sample.secs > margin * p + 0.25 * t);
         // Encoding in turn with the deliveries takes its time from theirs; encoding the next
         // frame while this one travels takes none (as long as it keeps up with the source).
         let encode = if self.overlapped {
@@ -421,9 +428,8 @@ impl RateControl {
         // after an idle moment (a token bucket, Wi-Fi's aggregation) makes small frames look
         // fast. A delivery slower than the estimate said and longer than the frame's share of
         // the interval is the link saying so: the aim comes down in proportion, and the
-        // samples that flattered it go. (A key frame, large and as slow as its size says,
-        // changes nothing.) Two in a row, as above, and once in a cut's time (as on
-        // back-pressure); then the estimate leads.
+        // samples that flattered it go (not for an oversized frame, above). Two in a row, as
+        // above, and once in a cut's time (as on back-pressure); then the estimate leads.
         let cut_due = self
             .last_cut
             .is_none_or(|c| now.duration_since(c) > CUT_EVERY);
@@ -694,6 +700,45 @@ mod tests {
             advance(&mut c, tick);
         }
         assert!(c.kbps > 3_000.0, "{} kbit/s over a 10 Mbit/s link", c.kbps);
+    }
+
+    #[test]
+    fn a_key_frame_slower_than_its_size_says_does_not_cut_the_aim() {
+        // 2 Mbit/s, 2 ms of round trip; every 60th frame a key frame six times the aim,
+        // delivered at half the link's rate (TCP's initial window after an idle moment).
+        let mut c = h264(20_000);
+        c.set_overlapped(true);
+        let start = SystemTime::now();
+        let tick = Duration::from_millis(33);
+        let link = 2e6 / 8.0;
+        let mut after_key = Vec::new();
+        for i in 0..300u64 {
+            let captured = start + tick * u32::try_from(i).unwrap();
+            let Compression::H264 { kbps } = c.plan(1280 * 720, Some(captured)).compression else {
+                unreachable!()
+            };
+            let aimed = f64::from(kbps) * 1000.0 / 8.0 / 30.0;
+            let key = i % 60 == 59;
+            let (bytes, rate) = if key {
+                (6.0 * aimed, 0.5 * link)
+            } else {
+                (aimed, link)
+            };
+            c.made(bytes as usize, Duration::from_millis(10));
+            let before = c.kbps;
+            c.answered(
+                bytes as usize,
+                Duration::from_secs_f64(0.002 + bytes / rate),
+            );
+            if key && i > 120 {
+                after_key.push(c.kbps / before);
+            }
+            advance(&mut c, tick);
+        }
+        assert!(
+            after_key.iter().all(|&r| r > 0.9),
+            "the aim after each key frame, over the aim before: {after_key:?}"
+        );
     }
 
     #[test]

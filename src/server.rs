@@ -181,7 +181,7 @@ impl Server {
         Server {
             link: Some(link),
             timeout: opts.effective_timeout(),
-            codec: Codecs::new(opts.key_interval),
+            codec: Codecs::new(opts.key_frame_interval()),
             replies: Transceiver {
                 queue: Arc::new(Queue::new(opts.queue_capacity, opts.queue_max_bytes)),
             },

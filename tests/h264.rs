@@ -66,7 +66,7 @@ async fn a_receiver_that_joins_mid_stream_starts_at_a_key_frame() {
         let first = Client::new(tcp(pattern, port, false, 5000)).expect("binds");
         let mut server = Server::new(Options {
             compression: H264,
-            key_interval: Duration::from_secs(3600),
+            key_interval: Some(Duration::from_secs(3600)),
             reconnect: true,
             ..tcp(pattern, port, false, 5000)
         })

@@ -37,8 +37,9 @@ EXTRA_OPTIONS = {
     "wire), 'jpeg', 'jpeg:QUALITY' (1-100), 'lz4', 'zstd', 'zstd:LEVEL' (1-22), 'h264', "
     "'h264:KBPS' (an inter-frame stream, 100-100000 kbit/s, default 4000; 8-bit BGR frames "
     "with even sides); only a netgear-rs peer can read compressed frames",
-    "key_interval": "with compression='h264', the most seconds between key frames (default 2; "
-    "one also goes whenever a receiver joins)",
+    "key_interval": "with compression='h264', the most seconds between key frames (one also "
+    "goes whenever a receiver joins); None (default): 10 in patterns 0 and 1, where every frame "
+    "arrives, 2 in patterns 2 and 3",
     "rate": "with compression 'jpeg' or 'h264': 'fixed' (default) or 'auto', which follows the "
     "link (answers' round trips in lock-step, waits for room otherwise) with the quality or "
     "bitrate given as the ceiling, and below a floor reduces the frame size; see the ``rate`` "

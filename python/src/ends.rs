@@ -127,8 +127,10 @@ fn options(kw: Option<&Bound<'_, PyDict>>, receive_mode: Option<bool>) -> PyResu
             "timestamps" => o.timestamps = value.extract()?,
             "reconnect" => o.reconnect = value.extract()?,
             "key_interval" => {
-                let s: f64 = value.extract()?;
-                o.key_interval = Duration::try_from_secs_f64(s)
+                o.key_interval = value
+                    .extract::<Option<f64>>()?
+                    .map(Duration::try_from_secs_f64)
+                    .transpose()
                     .map_err(|_| bad("a key interval is a number of seconds, 0 or more"))?;
             }
             "rate" => {

@@ -41,9 +41,10 @@ pub(crate) struct Conn {
     #[arg(long, default_value = "none")]
     pub(crate) compress: String,
     /// With --compress h264: the most seconds between key frames (one also goes whenever a
-    /// receiver joins).
-    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
-    pub(crate) key_interval: f64,
+    /// receiver joins). Default: 10 in patterns 0 and 1 (every frame arrives, a receiver
+    /// that joins is seen), 2 in patterns 2 and 3.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) key_interval: Option<f64>,
     /// With --compress jpeg or h264: `fixed` (the quality or bitrate given) or `auto`, which
     /// follows the link (answers' round trips in lock-step, waits for room otherwise) with
     /// the value given as the ceiling, and below a floor reduces the frame size (serve).
@@ -77,9 +78,9 @@ impl Conn {
             )
             .into());
         }
-        if !self.key_interval.is_finite() || self.key_interval < 0.0 {
+        if let Some(secs) = self.key_interval.filter(|s| !s.is_finite() || *s < 0.0) {
             return Err(FlagError::value(
-                format!("key interval {}", self.key_interval),
+                format!("key interval {secs}"),
                 "must be 0 or more seconds",
             )
             .into());
@@ -99,7 +100,7 @@ impl Conn {
             compression: netgear::rate::with_rate(&self.compress, compression, rate),
             secure: self.secure(end)?,
             reconnect: self.reconnect,
-            key_interval: Duration::from_secs_f64(self.key_interval),
+            key_interval: self.key_interval.map(Duration::from_secs_f64),
             rate,
             ..Options::default()
         })
