@@ -40,6 +40,7 @@ mod codec;
 #[cfg(test)]
 mod ends_in_memory;
 mod error;
+mod frame_buffer;
 pub mod media;
 mod options;
 mod outage;
@@ -61,6 +62,7 @@ pub use wire::{bytes, rmpv};
 pub use client::{Client, ClientStream};
 pub use codec::{CodecTime, CodecTimes};
 pub use error::{Error, PeerStatus, Result, error_chain};
+pub use frame_buffer::FrameBuffer;
 pub use media::{MediaError, Source, SourceItem};
 pub use options::{
     DEFAULT_KEY_INTERVAL, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_CAPACITY,

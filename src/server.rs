@@ -18,6 +18,8 @@ use crate::rate::{Rate, RateControl, RateGauge};
 use crate::transport::{Link, Received, Role, Transport};
 use crate::wire::{self, Compression, Data, End, Frame, Outgoing, Reply, ReplyMessage};
 
+mod send_buffer;
+
 /// A frame on its way out: its data, capture time and frame part (maybe still being encoded).
 struct Upcoming {
     data: Option<Data>,

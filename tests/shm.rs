@@ -501,20 +501,20 @@ async fn the_files_are_the_users_only_and_the_pools_bounded() {
         assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}");
         seen += 1;
         if name.ends_with(".data") {
-            // Any test's pool (PUB/SUB's 17 slots of 32 MiB at most), and this one's.
+            // Any test's pool (PUB/SUB's 18 slots of 32 MiB at most), and this one's.
             assert!(
-                meta.len() <= 17 * (33 << 20),
+                meta.len() <= 18 * (33 << 20),
                 "{name}: {} bytes",
                 meta.len()
             );
-            let ours = 6 * ((1 << 20) + 253);
+            let ours = 7 * ((1 << 20) + 253);
             pools += usize::from((ours..ours + 65536).contains(&(meta.len() as usize)));
         }
     }
     assert!(seen > 0, "no shared memory file with the prefix {prefix}");
     assert_eq!(
         pools, 2,
-        "this stream's two pools (frames, answers) of 6 slots of 1 MiB"
+        "this stream's two pools (frames, answers) of 7 slots of 1 MiB"
     );
     let private = std::env::var_os("XDG_RUNTIME_DIR")
         .filter(|d| !d.is_empty())
@@ -523,4 +523,66 @@ async fn the_files_are_the_users_only_and_the_pools_bounded() {
     let mode = std::fs::metadata(&private).unwrap().mode() & 0o777;
     assert_eq!(mode, 0o700, "{}", private.display());
     assert!(private.join("iceoryx2").is_dir());
+}
+
+/// Frames written in place (`Server::frame_buffer`): over shm in lock-step (PAIR, REQ/REP) the
+/// buffer is a slot of shared memory, published as it is; in PUSH/PULL, where a full queue
+/// would discard a slot, it is on the heap and copied once. Every frame arrives intact, with
+/// its data, its bytes in shared memory at the receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_written_in_place_are_sent_without_a_copy() {
+    for (pattern, bidi, shared) in [
+        (Pattern::Pair, true, true),
+        (Pattern::ReqRep, false, true),
+        (Pattern::PushPull, false, false),
+    ] {
+        let n = 12;
+        let opts = shm(&format!("inplace{}", pattern.number()), pattern, bidi, 5000);
+        let client = Client::new(opts.clone()).expect("client opens");
+        let mut server = Server::new(opts).expect("server opens");
+        let sender = async {
+            for i in 0..n {
+                let mut buf = server
+                    .frame_buffer(Dtype::U8, &[360, 640, 3])
+                    .await
+                    .expect("a buffer");
+                assert_eq!(buf.is_shared(), shared, "{pattern:?}");
+                let at = buf.uninit_mut().as_ptr().cast::<u8>();
+                assert_eq!(
+                    in_shared_memory(at),
+                    shared,
+                    "{pattern:?}: the buffer's memory"
+                );
+                let frame = big_frame(i);
+                if i % 2 == 0 {
+                    buf.copy_from(frame.as_bytes());
+                } else {
+                    buf.bytes_mut().copy_from_slice(frame.as_bytes());
+                }
+                let data = Data::from(i as u64);
+                server
+                    .send_buffer(bidi.then_some(&data), buf)
+                    .await
+                    .expect("sent");
+            }
+            server.close().await.expect("ends");
+        };
+        let receiver = async {
+            let mut frames = std::pin::pin!(client.recv_generator());
+            let mut i = 0;
+            while let Some(item) = frames.next().await {
+                let (data, frame) = item.expect("a frame");
+                assert_eq!(frame, big_frame(i), "{pattern:?}: frame {i}");
+                assert!(in_shared_memory(frame.as_bytes().as_ptr()));
+                if bidi {
+                    let got: u64 = data.expect("data").deserialize().expect("u64");
+                    assert_eq!(got, i as u64);
+                }
+                i += 1;
+            }
+            i
+        };
+        let ((), received) = within(async { tokio::join!(sender, receiver) }).await;
+        assert_eq!(received, n, "{pattern:?}");
+    }
 }

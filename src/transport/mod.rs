@@ -29,6 +29,8 @@ use std::time::Duration;
 pub(crate) use interface::{Received, Role, Transport};
 #[cfg(test)]
 pub(crate) use memory::pair as memory_pair;
+#[cfg(feature = "shm")]
+pub(crate) use shm::ShmLoan;
 
 use crate::error::Result;
 use crate::options::Options;

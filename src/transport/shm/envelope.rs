@@ -2,19 +2,23 @@
 //! small table of our own that the receiver checks against the slice before it reads a part.
 //!
 //! ```text
-//! 0..4    b"NGS1"
+//! 0..4    b"NGS2"
 //! 4..8    part count, u32 little-endian (1 to MAX_PARTS)
 //! 8..40   each part's length, u64 little-endian (MAX_PARTS of them; unused ones 0)
-//! 40..64  zero
-//! 64..    the parts, each starting at a multiple of PART_ALIGN
+//! 40..56  each part's offset in the slice, u32 little-endian (unused ones 0)
+//! 56..64  zero
+//! 64..    the parts
 //! ```
 //!
-//! The parts start on 64-byte boundaries of the slice. iceoryx2 places a slice of bytes on an
-//! 8-byte boundary (in practice: `[u8]` asks for none, and asking for more would pad every
-//! byte), so a frame's elements, which the frame part lays out aligned, are aligned as in a
-//! message from libzmq. The slice's length is the envelope's
-//! exactly: a table that does not add up to it, or whose parts would run past it, is refused with
-//! [`DecodeError::Framing`], never read.
+//! A message copied in ([`write`]) has its parts in order, each on a 64-byte boundary of the
+//! slice. A frame written in place ([`Server::frame_buffer`](crate::Server::frame_buffer))
+//! comes first, placed so that its elements start on a 64-byte boundary, and the header part
+//! after it: the header is only known once the frame is written. iceoryx2 places a slice of
+//! bytes on an 8-byte boundary (in practice: `[u8]` asks for none, and asking for more would
+//! pad every byte), so a frame's elements are aligned as in a message from libzmq. Every part
+//! lies after the table and within the slice, and no two overlap; a table that says otherwise
+//! is refused with [`DecodeError::Framing`], never read. (A frame written in place leaves the
+//! rest of its slot unused after the header: the slice may be longer than its parts.)
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -22,7 +26,7 @@ use std::ops::Range;
 use crate::transport::interface::MAX_PARTS;
 use crate::wire::DecodeError;
 
-const MAGIC: [u8; 4] = *b"NGS1";
+const MAGIC: [u8; 4] = *b"NGS2";
 
 /// Bytes of the table in front of the parts.
 pub(super) const HEADER_LEN: usize = 64;
@@ -70,6 +74,22 @@ pub(super) fn encoded_len(parts: &[&[u8]]) -> usize {
     layout(parts.iter().map(|p| p.len())).map_or(usize::MAX, |(_, len)| len)
 }
 
+/// Writes the table of parts at `ranges` (at most [`MAX_PARTS`], each after the table) into
+/// `dst`'s first [`HEADER_LEN`] bytes.
+pub(super) fn write_table(dst: &mut [MaybeUninit<u8>], ranges: &[Range<usize>]) {
+    let mut header = [0u8; HEADER_LEN];
+    header[..4].copy_from_slice(&MAGIC);
+    header[4..8].copy_from_slice(&(ranges.len() as u32).to_le_bytes());
+    for (i, range) in ranges.iter().enumerate() {
+        let at = 8 + 8 * i;
+        header[at..at + 8].copy_from_slice(&(range.len() as u64).to_le_bytes());
+        let at = 40 + 4 * i;
+        let offset = u32::try_from(range.start).expect("a slot is under 4 GiB");
+        header[at..at + 4].copy_from_slice(&offset.to_le_bytes());
+    }
+    put(&mut dst[..HEADER_LEN], &header);
+}
+
 /// Copies `src` into `dst`, which is as long.
 fn put(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
     dst.write_copy_of_slice(src);
@@ -86,14 +106,7 @@ pub(super) fn write(dst: &mut [MaybeUninit<u8>], parts: &[&[u8]]) {
         len,
         "an envelope's slice is as long as the envelope"
     );
-    let mut header = [0u8; HEADER_LEN];
-    header[..4].copy_from_slice(&MAGIC);
-    header[4..8].copy_from_slice(&(table.count as u32).to_le_bytes());
-    for (i, part) in parts.iter().enumerate() {
-        let at = 8 + 8 * i;
-        header[at..at + 8].copy_from_slice(&(part.len() as u64).to_le_bytes());
-    }
-    put(&mut dst[..HEADER_LEN], &header);
+    write_table(dst, table.parts());
     let mut end = HEADER_LEN;
     for (range, part) in table.parts().iter().zip(parts) {
         // The padding before the part, zeroed: the whole slice is initialised.
@@ -110,8 +123,8 @@ fn framing(detail: String) -> DecodeError {
     }
 }
 
-/// Reads the table of an envelope received, checked against the slice's length: where each
-/// part is, all within `payload`.
+/// Reads the table of an envelope received, checked against the slice: where each part is, all
+/// after the table, within `payload`, and none overlapping another.
 pub(super) fn read(payload: &[u8]) -> Result<Table, DecodeError> {
     let Some(header) = payload.get(..HEADER_LEN) else {
         return Err(framing(format!(
@@ -140,15 +153,35 @@ pub(super) fn read(payload: &[u8]) -> Result<Table, DecodeError> {
             got: count,
         });
     }
-    let lens = (0..count).map(|i| usize::try_from(word(8 + 8 * i, 8)).unwrap_or(usize::MAX));
-    match layout(lens) {
-        Some((table, len)) if len == payload.len() => Ok(table),
-        Some((_, len)) => Err(framing(format!(
-            "the table of parts adds up to {len} bytes, the slice has {}",
-            payload.len()
-        ))),
-        None => Err(framing("the table of parts overflows".into())),
+    let mut table = Table {
+        count,
+        ..Table::default()
+    };
+    for i in 0..count {
+        let len = usize::try_from(word(8 + 8 * i, 8)).unwrap_or(usize::MAX);
+        let start = usize::try_from(word(40 + 4 * i, 4)).unwrap_or(usize::MAX);
+        let end = start
+            .checked_add(len)
+            .filter(|&end| start >= HEADER_LEN && end <= payload.len())
+            .ok_or_else(|| {
+                framing(format!(
+                    "part {i} at {start}, {len} bytes: not within the {}-byte slice after the \
+                     table",
+                    payload.len()
+                ))
+            })?;
+        table.ranges[i] = start..end;
     }
+    let parts = table.parts();
+    for (i, a) in parts.iter().enumerate() {
+        if let Some(b) = parts[i + 1..]
+            .iter()
+            .find(|b| a.start < b.end && b.start < a.end)
+        {
+            return Err(framing(format!("parts overlap ({a:?} and {b:?})")));
+        }
+    }
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -174,6 +207,16 @@ mod tests {
         let parts: Vec<&[u8]> = table.parts().iter().map(|r| &bytes[r.clone()]).collect();
         assert_eq!(parts, [head, frame.as_slice()]);
         assert!(table.parts().iter().all(|r| r.start % PART_ALIGN == 0));
+        // Parts anywhere after the table, in any order, with bytes to spare after them.
+        let mut placed = vec![MaybeUninit::new(0u8); 4096];
+        write_table(&mut placed, &[1200..1206, 128..1128]);
+        let placed: Vec<u8> = placed
+            .into_iter()
+            // SAFETY: every byte was initialised above.
+            .map(|b| unsafe { b.assume_init() })
+            .collect();
+        let table = read(&placed).unwrap();
+        assert_eq!(table.parts(), [1200..1206, 128..1128]);
         // The padding is zeroed, not left as it was.
         assert!(bytes[64 + 6..128].iter().all(|&b| b == 0));
         let one = envelope(&[b""]);
@@ -186,12 +229,19 @@ mod tests {
     fn a_table_that_does_not_fit_its_slice_is_refused() {
         let good = envelope(&[b"head", &[1u8; 100]]);
         let framing_err = |b: &[u8]| matches!(read(b), Err(DecodeError::Framing { .. }));
-        // Cut short, or with bytes to spare.
+        // Cut short (bytes to spare are fine: a frame written in place leaves its slot's rest).
         assert!(framing_err(&good[..good.len() - 1]));
         let mut long = good.clone();
         long.push(0);
-        assert!(framing_err(&long));
+        assert!(read(&long).is_ok());
         assert!(framing_err(&good[..10]));
+        // A part inside the table, or two parts overlapping.
+        let mut inside = good.clone();
+        inside[40..44].copy_from_slice(&10u32.to_le_bytes());
+        assert!(framing_err(&inside));
+        let mut overlap = good.clone();
+        overlap[44..48].copy_from_slice(&64u32.to_le_bytes());
+        assert!(framing_err(&overlap));
         assert!(framing_err(&[]));
         // A part longer than the slice, or so long the sum overflows.
         let mut big = good.clone();

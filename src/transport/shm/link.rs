@@ -61,14 +61,14 @@ struct Watch {
 pub(crate) struct ShmLink {
     // Declared first: deregistered from tokio before the ports (and the listener) go.
     wake: AsyncFd<Wake>,
-    ports: Box<Ports>,
+    pub(super) ports: Box<Ports>,
     watch: Mutex<Watch>,
     /// Received samples lent out as `Bytes` (see `received`).
     lent: Arc<AtomicUsize>,
-    endpoint: String,
+    pub(super) endpoint: String,
     /// The largest envelope this end sends (its slot) and accepts.
-    slot: usize,
-    pattern: Pattern,
+    pub(super) slot: usize,
+    pub(super) pattern: Pattern,
 }
 
 impl std::fmt::Debug for ShmLink {
@@ -121,7 +121,7 @@ impl ShmLink {
 
     /// Looks at the peer's ports (after removing those of dead processes, with `reap`, at most
     /// every [`REAP_EVERY`]), counts an arrival or a departure, and says whether it is there.
-    fn look(&self, reap: bool) -> bool {
+    pub(super) fn look(&self, reap: bool) -> bool {
         let mut watch = self.watch();
         if reap && watch.reaped.is_none_or(|t| t.elapsed() >= REAP_EVERY) {
             watch.reaped = Some(Instant::now());
@@ -165,7 +165,7 @@ impl ShmLink {
 
     /// Runs `attempt` until it gives a value, waking for the peer's notifications and every
     /// [`TICK`] (when the peer is looked at); [`Error::Timeout`] after `timeout`.
-    async fn wait<T>(
+    pub(super) async fn wait<T>(
         &self,
         timeout: Duration,
         what: &'static str,

@@ -7,7 +7,8 @@
 //! - `envelope.rs`: a message's parts in one slot, behind a table the receiver checks;
 //! - `received.rs`: a received slot as `Bytes` that borrow it;
 //! - `link.rs`: [`ShmLink`] and its [`Transport`](crate::transport::Transport) methods: bounded
-//!   waits woken through tokio, the peer watched.
+//!   waits woken through tokio, the peer watched;
+//! - `loan.rs`: a frame written in place, in a slot loaned before it exists ([`ShmLoan`]).
 //!
 //! In patterns 0 and 1 the ends go in lock-step: the answer wakes the sender. In pattern 3
 //! (PUSH/PULL) a receiver that takes a message wakes the sender too, which may be waiting for
@@ -18,7 +19,7 @@
 //! What it does not do yet is refused when the link opens ([`open`]): secure mode (there is
 //! no network to protect; the files are this user's) and [`Options::reconnect`].
 //!
-//! Memory: each end's publisher has a pool of [`pool_slots`](ports::pool_slots) slots (6; 17
+//! Memory: each end's publisher has a pool of [`pool_slots`](ports::pool_slots) slots (7; 18
 //! in PUB/SUB) of `min(max_message_size, 32 MiB)` bytes and a few hundred more (see
 //! [`ports::MAX_SLOT`]), fixed when it is created
 //! ([`AllocationStrategy::Static`](iceoryx2::prelude::AllocationStrategy)): mapped at once,
@@ -33,10 +34,12 @@
 
 mod envelope;
 mod link;
+mod loan;
 mod ports;
 mod received;
 
 pub(crate) use link::ShmLink;
+pub(crate) use loan::ShmLoan;
 
 use crate::error::{Error, Result};
 use crate::options::{DEFAULT_SHM_ADDRESS, Options};

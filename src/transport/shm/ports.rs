@@ -84,11 +84,15 @@ impl Qos {
     }
 }
 
-/// Slots in the pool of a publisher of frames in `pattern`: the one being written, and every
+/// Slots a publisher may have loaned at once: a frame being written in place
+/// ([`Server::frame_buffer`](crate::Server::frame_buffer)) and a message sent meanwhile.
+const LOANED: usize = 2;
+
+/// Slots in the pool of a publisher of frames in `pattern`: those being written, and every
 /// one each subscriber may hold (queued, or borrowed).
 pub(super) fn pool_slots(pattern: Pattern) -> usize {
     let qos = Qos::of(pattern);
-    1 + qos.subscribers * (qos.buffer + BORROWED)
+    LOANED + qos.subscribers * (qos.buffer + BORROWED)
 }
 
 /// The largest message shm carries by default: a slot is `min(max_message_size, MAX_SLOT)`
@@ -283,7 +287,7 @@ impl Ports {
             .publisher_builder()
             .initial_max_slice_len(publisher_slot(opts, role))
             .allocation_strategy(AllocationStrategy::Static)
-            .max_loaned_samples(1)
+            .max_loaned_samples(LOANED)
             // A full receiver never blocks a send: it fails, and the send waits for room
             // under its own timeout.
             .backpressure_strategy(BackpressureStrategy::DiscardData)

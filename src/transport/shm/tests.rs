@@ -33,13 +33,18 @@ fn publish(ports: &Ports, bytes: &[u8]) {
     ports.notifier.notify().unwrap();
 }
 
-/// A table of parts: `count` parts of `lens`, as the envelope writes it.
+/// A table of parts: `count` parts of `lens`, one after the other from the end of the table,
+/// each on a 64-byte boundary, as the envelope writes it.
 fn table(count: u32, lens: &[u64]) -> Vec<u8> {
     let mut t = vec![0u8; 64];
-    t[..4].copy_from_slice(b"NGS1");
+    t[..4].copy_from_slice(b"NGS2");
     t[4..8].copy_from_slice(&count.to_le_bytes());
+    let mut at = 64u64;
     for (i, len) in lens.iter().enumerate() {
         t[8 + 8 * i..16 + 8 * i].copy_from_slice(&len.to_le_bytes());
+        let offset = u32::try_from(at).unwrap_or(u32::MAX);
+        t[40 + 4 * i..44 + 4 * i].copy_from_slice(&offset.to_le_bytes());
+        at = at.saturating_add(*len).next_multiple_of(64);
     }
     t
 }
@@ -58,7 +63,7 @@ async fn a_table_of_parts_that_does_not_fit_the_slice_is_a_typed_error() {
     assert!(
         matches!(
             &err,
-            Error::Decode(DecodeError::Framing { detail, .. }) if detail.contains("overflows") || detail.contains("adds up")
+            Error::Decode(DecodeError::Framing { detail, .. }) if detail.contains("not within")
         ),
         "{err:?}"
     );
