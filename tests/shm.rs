@@ -501,9 +501,9 @@ async fn the_files_are_the_users_only_and_the_pools_bounded() {
         assert_eq!(mode & 0o077, 0, "{name} has mode {mode:o}");
         seen += 1;
         if name.ends_with(".data") {
-            // Any test's pool (PUB/SUB's 18 slots of 32 MiB at most), and this one's.
+            // Any test's pool (PUB/SUB's 22 slots of 32 MiB at most), and this one's.
             assert!(
-                meta.len() <= 18 * (33 << 20),
+                meta.len() <= 22 * (33 << 20),
                 "{name}: {} bytes",
                 meta.len()
             );

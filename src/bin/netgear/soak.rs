@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use futures::StreamExt;
 use netgear::media::TestPattern;
-use netgear::{Client, Data, Options, Pattern, Reply, Result, Server, SourceItem};
+use netgear::{Client, Data, Options, Pattern, Protocol, Reply, Result, Server, SourceItem};
 
 use crate::error::CliError;
 use crate::proc::rss_kb;
@@ -31,6 +31,9 @@ pub(crate) struct SoakArgs {
     /// Loopback port (0: any free port).
     #[arg(long, default_value_t = 5557)]
     pub(crate) port: u16,
+    /// The transport: tcp (loopback), ipc, or shm (shared memory).
+    #[arg(long, default_value = "tcp", conflicts_with = "chaos")]
+    pub(crate) protocol: String,
     /// Print each report as a JSON line.
     #[arg(long)]
     pub(crate) json: bool,
@@ -76,6 +79,8 @@ pub(crate) struct SoakOptions {
     pub(crate) height: usize,
     /// Loopback port (0: any free port).
     pub(crate) port: u16,
+    /// The transport.
+    pub(crate) protocol: Protocol,
     /// Frames before the first memory sample.
     pub(crate) warmup: u64,
 }
@@ -88,6 +93,7 @@ impl Default for SoakOptions {
             width: 320,
             height: 240,
             port: 5557,
+            protocol: Protocol::Tcp,
             warmup: 1000,
         }
     }
@@ -190,13 +196,18 @@ impl Progress {
 ///
 /// PUB/SUB drops what a subscriber has no room for, so its soak is in two parts: the first 80 %
 /// of the frames each sent once the one before has arrived (the subscriber keeps up: every
-/// frame must arrive, in order), the rest as fast as they go (it falls behind: frames are
+/// frame must arrive, in order, but the last, which the flood follows at once), the rest as fast as they go (it falls behind: frames are
 /// dropped, the ones that arrive in order), and then, once the subscriber is idle, one more,
 /// the newest, which must arrive.
 pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     let bidirectional = opts.pattern.has_replies();
     let options = Options {
-        address: Some("127.0.0.1".into()),
+        address: Some(match opts.protocol {
+            Protocol::Tcp => "127.0.0.1".into(),
+            // A stream of this process's own.
+            _ => format!("soak-{}-{}", std::process::id(), opts.pattern.number()),
+        }),
+        protocol: opts.protocol,
         port: opts.port,
         pattern: opts.pattern,
         bidirectional_mode: bidirectional,
@@ -250,14 +261,21 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         errors.push(format!("client: {e}"));
         (0, 0, 0.0, Vec::new())
     });
-    let kept_up = arrived.iter().filter(|&&n| n < flood_from).count() as u64;
+    // The last frame sent while keeping up is followed at once by the flood, which may take
+    // its place in a subscriber's queue before it is read (over shm, whose queues hold the
+    // newest two): it belongs to the flood.
+    let kept_up = arrived.iter().filter(|&&n| n + 1 < flood_from).count() as u64;
     Ok(SoakReport {
         pattern: opts.pattern.number(),
         sent,
         received,
         lost: sent.saturating_sub(received),
         out_of_order,
-        lost_keeping_up: if pubsub { flood_from - kept_up } else { 0 },
+        lost_keeping_up: if pubsub {
+            flood_from.saturating_sub(1) - kept_up
+        } else {
+            0
+        },
         newest_arrived: arrived.last() == Some(&(total - 1)),
         replies: answered,
         rss_start_kb: rss_start,
@@ -339,6 +357,10 @@ pub(crate) async fn soak(args: SoakArgs) -> Result<(), CliError> {
             width: args.width,
             height: args.height,
             port: args.port,
+            protocol: args
+                .protocol
+                .parse::<Protocol>()
+                .map_err(netgear::Error::from)?,
             warmup: (args.frames / 5).clamp(1, 20_000),
         };
         let r = run(&opts).await?;

@@ -14,12 +14,13 @@
 //! (PUSH/PULL) a receiver that takes a message wakes the sender too, which may be waiting for
 //! room in its queue ([`BUFFER`](ports::BUFFER) messages). In pattern 2 (PUB/SUB) up to
 //! [`SUBSCRIBERS`](ports::SUBSCRIBERS) receivers subscribe; the sender never waits for them, a
-//! subscriber's queue of one keeps the newest frame.
+//! subscriber's queue keeps the newest two messages (so that the end message never takes the
+//! last frame's place).
 //!
 //! What it does not do yet is refused when the link opens ([`open`]): secure mode (there is
 //! no network to protect; the files are this user's) and [`Options::reconnect`].
 //!
-//! Memory: each end's publisher has a pool of [`pool_slots`](ports::pool_slots) slots (7; 18
+//! Memory: each end's publisher has a pool of [`pool_slots`](ports::pool_slots) slots (7; 22
 //! in PUB/SUB) of `min(max_message_size, 32 MiB)` bytes and a few hundred more (see
 //! [`ports::MAX_SLOT`]), fixed when it is created
 //! ([`AllocationStrategy::Static`](iceoryx2::prelude::AllocationStrategy)): mapped at once,

@@ -13,8 +13,8 @@
 //! has one port of each kind: a second end of the same role is refused while the first is
 //! alive. In pattern 2 (PUB/SUB) up to [`SUBSCRIBERS`] receivers subscribe to the frames (and
 //! each publishes an `answers` that stays empty, its presence telling the sender it is there),
-//! each with a queue of one that the newest frame overwrites: a sender never waits for a slow
-//! subscriber.
+//! each with a queue of two whose oldest the newest message overwrites: a sender never waits for
+//! a slow subscriber, and the end message never takes the place of the last frame before it.
 
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ impl Qos {
             Pattern::PubSub => Qos {
                 answerers: SUBSCRIBERS,
                 subscribers: SUBSCRIBERS,
-                buffer: 1,
+                buffer: 2,
                 overflow: true,
             },
             _ => Qos {

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::options::Options;
 use crate::pattern::{Pattern, Protocol};
 use crate::transport::interface::{Role, Transport};
-use crate::wire::DecodeError;
+use crate::wire::{DecodeError, Outgoing};
 
 fn options(name: &str) -> Options {
     Options {
@@ -166,4 +166,28 @@ async fn peer_events_follow_the_peers_ports() {
         ),
         "{err:?}"
     );
+}
+
+/// PUB/SUB: a subscriber that has not read yet keeps the newest two messages, so the end
+/// message, sent right after the last frame, does not take that frame's place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pub_sub_keeps_the_last_frame_before_the_end() {
+    let opts = Options {
+        pattern: Pattern::PubSub,
+        ..options("pubsub-end")
+    };
+    let receiver = super::open(&opts, Role::Receive).expect("the receiver opens");
+    let sender = super::open(&opts, Role::Send).expect("the sender opens");
+    let wait = Duration::from_secs(5);
+    sender.await_subscriber(wait).await.expect("a subscriber");
+    for i in 0u8..5 {
+        let msg = Outgoing::frame(false, None, None, bytes::Bytes::from(vec![i; 100]));
+        sender.send(&msg, wait, "room").await.expect("sent");
+    }
+    sender.send(&Outgoing::terminate(), wait, "room").await.expect("sent");
+    let last = receiver.recv(wait, "a message").await.expect("the last frame");
+    assert_eq!(last.len(), 2, "a frame message: {last:?}");
+    assert_eq!(&last[1][..], &[4u8; 100][..]);
+    let end = receiver.recv(wait, "a message").await.expect("the end");
+    assert_eq!(&end[0][..], Outgoing::terminate().first());
 }
