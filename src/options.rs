@@ -38,8 +38,9 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 pub const DEFAULT_QUEUE_BYTES: usize = 256 << 20;
 
 /// The default [`Options::key_interval`] in PUB/SUB and PUSH/PULL: an H.264 key frame at least
-/// every 2 s. There a receiver may miss frames (a subscriber that does not keep up) or join
-/// unseen, and waits for the next key frame.
+/// every 2 s. There a receiver may join unseen, or miss frames unseen (a subscriber that does
+/// not keep up over shm; over tcp and ipc an H.264 publisher knows what it dropped and sends a
+/// key frame next), and waits for the next key frame.
 pub const DEFAULT_KEY_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The default [`Options::key_interval`] in the lock-step patterns (PAIR, REQ/REP): an H.264

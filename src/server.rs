@@ -121,6 +121,8 @@ pub struct Server {
     lost_seen: u32,
     /// Connections the link saw complete their handshake, as of the last look.
     arrivals_seen: u32,
+    /// Frames the link dropped for a subscriber without room (PUB/SUB), as of the last look.
+    dropped_seen: u64,
     /// A receiver has taken a frame (or subscribed) on some connection of this end.
     met_receiver: bool,
     /// When a wait for room that found the receiver connected but taking nothing was last
@@ -197,6 +199,7 @@ impl Server {
             outages: Outages::default(),
             lost_seen: 0,
             arrivals_seen: 0,
+            dropped_seen: 0,
             met_receiver: false,
             stall_logged: None,
             watched: None,
@@ -452,6 +455,7 @@ impl Server {
             let handed = Instant::now();
             match link.send(&msg, timeout, "room to send a frame").await {
                 Ok(()) => {
+                    self.take_in_drops(link.dropped());
                     self.sent.add(msg.len());
                     if lock_step {
                         self.handed = Some((handed, msg.len()));
@@ -467,6 +471,20 @@ impl Server {
                 Err(e) if self.rides_out(&e) => self.ride_out(e).await?,
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Takes in the link's count of frames `dropped` (PUB/SUB: for every subscriber, one having
+    /// had no room; see [`Transport::dropped`]). After a drop the receivers decode nothing
+    /// until a key frame comes: the next frame is one.
+    fn take_in_drops(&mut self, dropped: u64) {
+        if dropped != self.dropped_seen {
+            self.dropped_seen = dropped;
+            self.codec.want_key_frame();
+            debug!(
+                dropped,
+                "a subscriber had no room: the next frame is a key frame"
+            );
         }
     }
 
@@ -563,9 +581,10 @@ impl Server {
                 Err(e) => return Err(e),
             }
         }
-        // The connections lost meanwhile belong to this outage; the receiver back starts at a
-        // key frame.
-        self.lost_seen = self.link()?.peer_mark();
+        // The connections lost meanwhile belong to this outage; the receiver back (whose
+        // connection the arrivals count already) starts at a key frame.
+        let link = self.link()?;
+        (self.lost_seen, self.arrivals_seen) = (link.peer_mark(), link.arrivals());
         self.codec.want_key_frame();
         if let Some(lasted) = self.outages.end() {
             info!(
@@ -594,7 +613,7 @@ impl Server {
             let _ = old.set_linger(Duration::ZERO);
             let _ = tokio::task::spawn_blocking(move || drop(old)).await;
         }
-        self.lost_seen = 0;
+        (self.lost_seen, self.arrivals_seen, self.dropped_seen) = (0, 0, 0);
         Ok(())
     }
 

@@ -134,6 +134,12 @@ pub(crate) trait Transport: Send + Sync {
     /// PUB/SUB, send side: whether a subscriber says within `within` that it has left.
     fn subscriber_left(&self, within: Duration) -> impl Future<Output = Result<bool>> + Send;
 
+    /// PUB/SUB, send side: how many messages so far went to no subscriber because one had no
+    /// room for them (a send that never waits drops them), when the transport can tell — 0
+    /// otherwise. A sender of an inter-frame codec makes the frame after a drop a key frame:
+    /// a receiver that missed a frame can decode nothing before one.
+    fn dropped(&self) -> u64;
+
     /// PUB/SUB, receive side: tells the publisher that this end has left.
     fn unsubscribe(&self) -> Result<()>;
 

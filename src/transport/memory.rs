@@ -146,6 +146,11 @@ impl Transport for MemoryLink {
         Ok(true)
     }
 
+    /// Nothing is dropped: a send waits for room.
+    fn dropped(&self) -> u64 {
+        0
+    }
+
     fn unsubscribe(&self) -> Result<()> {
         Ok(())
     }

@@ -155,6 +155,10 @@ impl Transport for Link {
         dispatch!(self, t => t.subscriber_left(within).await)
     }
 
+    fn dropped(&self) -> u64 {
+        dispatch!(self, t => t.dropped())
+    }
+
     fn unsubscribe(&self) -> Result<()> {
         dispatch!(self, t => t.unsubscribe())
     }

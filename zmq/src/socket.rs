@@ -537,6 +537,9 @@ options! {
         set set_req_correlate;
     ZMQ_XPUB_VERBOSE as bool, "an XPUB passes on every subscription, repeated ones too.",
         set set_xpub_verbose;
+    ZMQ_XPUB_NODROP as bool, "an XPUB fails a send with `EAGAIN` (sending it to nobody) when \
+        a subscriber has no room for it, instead of dropping it for that subscriber alone.",
+        set set_xpub_nodrop;
     ZMQ_SUBSCRIBE as &[u8], "adds a subscription prefix (a SUB; empty: everything).",
         set set_subscribe;
     ZMQ_UNSUBSCRIBE as &[u8], "removes a subscription prefix added before.",

@@ -10,7 +10,7 @@ use crate::options::Options;
 use crate::pattern::Pattern;
 use crate::secure::SecureMode;
 use crate::transport::interface::Role;
-use crate::wire::End;
+use crate::wire::{Compression, End};
 
 /// Frames queued on the sending side of a PUSH/PULL pipe.
 const PIPELINE_HWM: i32 = 8;
@@ -114,7 +114,19 @@ pub(crate) fn open(opts: &Options, role: Role) -> Result<ZmqSocket> {
         local_endpoint,
         opts.pattern.number(),
         zap,
+        all_or_none(opts, role),
     )
+}
+
+/// Whether a PUB/SUB sender sends each frame to every subscriber or to none, knowing which it
+/// dropped (`ZMQ_XPUB_NODROP`): with an inter-frame codec (H.264). A frame dropped unseen for
+/// one subscriber (a lossy PUB's way with a subscriber that has no room) would leave it unable
+/// to decode anything until the next periodic key frame; a drop the sender knows of is
+/// followed by a key frame at once.
+fn all_or_none(opts: &Options, role: Role) -> bool {
+    opts.pattern == Pattern::PubSub
+        && role == Role::Send
+        && matches!(opts.compression, Compression::H264 { .. })
 }
 
 /// The libzmq socket type of `role` in `pattern`.
@@ -179,6 +191,9 @@ fn set_options(sock: &zmq::Socket, opts: &Options, role: Role) -> Result<()> {
                 // departure and return would not be told (XPUB reports a subscription when
                 // a pipe comes and goes, not when its connection does).
                 sock.set_immediate(true)?;
+                if all_or_none(opts, role) {
+                    sock.set_xpub_nodrop(true)?;
+                }
             }
             if role == Role::Receive {
                 sock.set_subscribe(b"")?;

@@ -14,6 +14,7 @@
 use std::future::{Future, poll_fn};
 use std::os::fd::RawFd;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -48,6 +49,9 @@ pub(crate) struct ZmqSocket {
     spare_timer: Mutex<Option<Pin<Box<Sleep>>>>,
     /// Secure mode's ZAP handler (an ironhouse receiver), stopped after the socket closes.
     _zap: Option<ZapHandler>,
+    /// An XPUB that sends each message to every subscriber or to none (`ZMQ_XPUB_NODROP`):
+    /// the messages that found a subscriber without room, dropped (see `publish`).
+    dropped: Option<AtomicU64>,
 }
 
 impl ZmqSocket {
@@ -59,6 +63,7 @@ impl ZmqSocket {
         local_endpoint: String,
         pattern: u8,
         zap: Option<ZapHandler>,
+        all_or_none: bool,
     ) -> Result<ZmqSocket> {
         let raw = sock.get_fd()?;
         // SAFETY: `raw` is the socket's `ZMQ_FD`, open for as long as the socket is; the socket
@@ -75,6 +80,7 @@ impl ZmqSocket {
             pattern,
             spare_timer: Mutex::new(None),
             _zap: zap,
+            dropped: all_or_none.then(AtomicU64::default),
         })
     }
 
@@ -222,6 +228,27 @@ impl ZmqSocket {
         })
         .await
     }
+
+    /// A send of an all-or-none XPUB (`ZMQ_XPUB_NODROP`): one attempt, never a wait. When a
+    /// subscriber has no room for the message its first part fails (`EAGAIN`), sent to
+    /// nobody: the message is dropped and counted. Its other parts cannot fail so: room is
+    /// counted in whole messages, and only grows while one is being sent.
+    fn publish(&self, msg: &Outgoing, dropped: &AtomicU64) -> Result<()> {
+        let mut sock = self.sock();
+        let frame = msg.frame_part().map(|f| Part::Share(f.clone()));
+        let more = if frame.is_some() { zmq::SNDMORE } else { 0 };
+        match send_part(&mut sock, &Part::Copy(msg.first()), zmq::DONTWAIT | more) {
+            Err(Error::Zmq(zmq::Error::EAGAIN)) => {
+                dropped.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            sent => sent?,
+        }
+        match frame {
+            Some(frame) => send_part(&mut sock, &frame, zmq::DONTWAIT),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Transport for ZmqSocket {
@@ -244,6 +271,9 @@ impl Transport for ZmqSocket {
             // 1, frames sent faster than that were dropped although the subscriber had taken
             // every one: reading the events takes every notice in first.
             self.sock().get_events()?;
+            if let Some(dropped) = &self.dropped {
+                return self.publish(msg, dropped);
+            }
         }
         let head = Part::Copy(msg.first());
         match msg.frame_part() {
@@ -398,6 +428,14 @@ impl Transport for ZmqSocket {
         }
     }
 
+    /// Counted by an all-or-none XPUB only: a lossy one drops a message for a subscriber
+    /// without room unseen.
+    fn dropped(&self) -> u64 {
+        self.dropped
+            .as_ref()
+            .map_or(0, |d| d.load(Ordering::Relaxed))
+    }
+
     /// Drops a SUB socket's subscription (its publisher hears of it).
     fn unsubscribe(&self) -> Result<()> {
         Ok(self.sock().set_unsubscribe(b"")?)
@@ -523,6 +561,74 @@ mod tests {
             took >= Duration::from_millis(200) && took < Duration::from_millis(1500),
             "{took:?}"
         );
+    }
+
+    /// A PUB/SUB sender of H.264 frames sends each message to every subscriber or to none,
+    /// and counts what it drops: a subscriber that reads nothing gets every message up to the
+    /// first dropped (none lost unseen), and after it the next one sent, whole.
+    #[tokio::test]
+    async fn an_all_or_none_publisher_counts_what_it_drops() {
+        let opts = Options {
+            address: Some("127.0.0.1".into()),
+            port: 0,
+            pattern: Pattern::PubSub,
+            compression: crate::wire::Compression::H264 { kbps: 1000 },
+            ..Options::default()
+        };
+        let receiver = open(&opts, Role::Receive).unwrap();
+        let port = receiver.local_endpoint().rsplit_once(':').unwrap().1;
+        let opts = Options {
+            port: port.parse().unwrap(),
+            ..opts
+        };
+        let sender = open(&opts, Role::Send).unwrap();
+        let wait = Duration::from_secs(5);
+        let numbered = |n: u32| {
+            let mut part = vec![0u8; 64 * 1024];
+            part[..4].copy_from_slice(&n.to_le_bytes());
+            Outgoing::frame(false, None, None, Bytes::from(part))
+        };
+        let number = |msg: &Received| {
+            assert_eq!((msg.len(), msg[1].len()), (2, 64 * 1024), "a whole message");
+            u32::from_le_bytes(msg[1][..4].try_into().unwrap())
+        };
+        // The subscriber subscribes as it takes its connection in: while it waits for a first
+        // message.
+        let (subscribed, hello) = tokio::join!(
+            async {
+                sender.await_subscriber(wait).await?;
+                sender.send(&numbered(u32::MAX), wait, "room").await
+            },
+            receiver.recv(wait, "a first message")
+        );
+        subscribed.unwrap();
+        assert_eq!(number(&hello.unwrap()), u32::MAX);
+        // Sent without a wait while the subscriber reads nothing, until its buffers are full.
+        let mut first_dropped = 0;
+        while sender.dropped() == 0 {
+            sender
+                .send(&numbered(first_dropped), wait, "room")
+                .await
+                .unwrap();
+            first_dropped += 1;
+            assert!(first_dropped < 10_000, "nothing was dropped, or not told");
+        }
+        let first_dropped = first_dropped - 1;
+        assert_eq!(sender.dropped(), 1);
+        for n in 0..first_dropped {
+            assert_eq!(number(&receiver.recv(wait, "a message").await.unwrap()), n);
+        }
+        // Room again: the next message goes, and nothing more was dropped.
+        sender
+            .send(&numbered(first_dropped + 1), wait, "room")
+            .await
+            .unwrap();
+        let next = receiver
+            .recv(wait, "the message after the drop")
+            .await
+            .unwrap();
+        assert_eq!(number(&next), first_dropped + 1);
+        assert_eq!(sender.dropped(), 1);
     }
 
     /// PUSH with a full pipe: sends that find no room wait for the receiver to drain it.

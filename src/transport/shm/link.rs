@@ -393,6 +393,12 @@ impl Transport for ShmLink {
         }
     }
 
+    /// Not told: a subscriber's full queue gives up its oldest sample to the newest
+    /// (iceoryx2's safe overflow), unseen by the publisher.
+    fn dropped(&self) -> u64 {
+        0
+    }
+
     /// Drops this end's subscriber, and tells the sender.
     fn unsubscribe(&self) -> Result<()> {
         let subscriber = self
