@@ -185,7 +185,7 @@ def test_a_peer_elsewhere_is_a_timeout_not_a_hang(peers, port, stream_name, peer
 
     message, took = asyncio.run(asyncio.wait_for(main(), GUARD))
     assert "timed out" in message, message
-    assert took < timeout + 3, took
+    assert took < timeout + 5, took  # within the timeout, with room for a loaded machine
     summary = sender.result()
     assert "TimeoutError" in summary.get("error", ""), summary
 
