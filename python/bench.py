@@ -2,16 +2,20 @@
 """netgear_rs against vidgear and the netgear command, side by side in one run.
 
     python python/bench.py [--sizes 640x480,1920x1080] [--frames 2000,300] [--repeat 5]
+                           [--impls vidgear,netgear_rs,cli,netgear_rs/shm,cli/shm]
                            [--netgear target/release/netgear] [--json FILE]
 
 Each case is lock-step Bidirectional Mode (pattern 0) with a text reply, two processes on tcp
-loopback: a receiver (binds) and a sender (connects). Three implementations run alternately,
+loopback: a receiver (binds) and a sender (connects). The implementations run alternately,
 round after round (vidgear, netgear_rs, the netgear command, vidgear, ...), so that the
 machine's noise hits them all, and the table gives the medians:
 
 - vidgear: vidgear 0.3.6's NetGear_Async, driven by tests/interop/vg_bench.py;
 - netgear_rs: the same script, on `from netgear_rs import NetGear_Async` (the one-line change);
-- cli: `netgear recv --bidirectional --reply ok` and `netgear serve --bidirectional`.
+- cli: `netgear recv --bidirectional --reply ok` and `netgear serve --bidirectional`;
+- netgear_rs/shm and cli/shm: the same two over shared memory (`protocol="shm"`, `--protocol
+  shm`) instead of tcp; vidgear has no shared memory, so their ×vidgear is against vidgear on
+  tcp, and their ×cli against cli/shm.
 
 fps is frames received per second, first frame to last (the receiver's count; the median of
 the rounds); RTT is the sender's time from handing a frame over to having its reply (p50);
@@ -82,16 +86,28 @@ def last_json(text):
     raise RuntimeError("no JSON line in the peer's output: {!r}".format(text[-500:]))
 
 
+def split(impl):
+    """An implementation's name and protocol: `cli/shm` is ("cli", "shm")."""
+    name, _, protocol = impl.partition("/")
+    return name, protocol or "tcp"
+
+
 def commands(impl, port, w, h, frames, netgear, timeout):
+    impl, protocol = split(impl)
     if impl == "cli":
         common = ["--port", str(port), "--bidirectional", "--json", "--no-hash",
                   "--timeout", str(timeout)]
+        if protocol != "tcp":
+            common += ["--protocol", protocol, "--address", "127.0.0.1"]
         recv = [netgear, "recv", "--reply", "ok"] + common
-        serve = [netgear, "serve", "--address", "127.0.0.1", "--data", "hi", "--width", str(w),
+        serve = [netgear, "serve", "--data", "hi", "--width", str(w),
                  "--height", str(h), "--frames", str(frames)] + common
+        if protocol == "tcp":
+            serve += ["--address", "127.0.0.1"]
         return recv, serve, None
     common = ["--port", str(port), "--pattern", "0", "--width", str(w), "--height", str(h),
-              "--frames", str(frames), "--reply", "text", "--timeout", str(timeout)]
+              "--frames", str(frames), "--reply", "text", "--timeout", str(timeout),
+              "--protocol", protocol]
     env = dict(os.environ, NETGEAR_BENCH_IMPL=impl)
     return ([sys.executable, VG_BENCH, "recv"] + common,
             [sys.executable, VG_BENCH, "serve"] + common, env)
@@ -102,7 +118,9 @@ def run_case(impl, port, w, h, frames, netgear, timeout):
     guard = timeout * 4 + frames * 0.05  # a hang guard only, far above any real run
     recv = subprocess.Popen(recv_cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     try:
-        wait_listening(recv, port, guard)
+        if split(impl)[1] == "tcp":
+            wait_listening(recv, port, guard)
+        # (over shm either end may start first: nothing to wait for)
         serve = subprocess.Popen(serve_cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                  env=env)
         serve_out, serve_rss = reap(serve, guard)
@@ -123,7 +141,7 @@ def main(argv=None):
     p.add_argument("--sizes", default="640x480,1920x1080")
     p.add_argument("--frames", default="2000,300", help="frames per round, one per size")
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--impls", default="vidgear,netgear_rs,cli")
+    p.add_argument("--impls", default="vidgear,netgear_rs,cli,netgear_rs/shm,cli/shm")
     p.add_argument("--netgear", default=os.path.join(ROOT, "target", "release", "netgear"))
     p.add_argument("--port", type=int, default=5791)
     p.add_argument("--timeout", type=float, default=15.0)
@@ -168,7 +186,8 @@ def main(argv=None):
     for r in rows:
         key = (r["width"], r["height"])
         r["x_vidgear"], r["x_vidgear_r"] = ratios(r, by.get(("vidgear",) + key))
-        r["x_cli"], r["x_cli_r"] = ratios(r, by.get(("cli",) + key))
+        cli = "cli" if split(r["impl"])[1] == "tcp" else "cli/" + split(r["impl"])[1]
+        r["x_cli"], r["x_cli_r"] = ratios(r, by.get((cli,) + key))
         print("| {} | {}×{} | {:,.0f} | {:,.0f} | {:.1f} / {:.1f} | {} | {} | {} | {} |".format(
             r["impl"], r["width"], r["height"], r["fps"], r["rtt_p50_us"], r["rss_tx_mib"],
             r["rss_rx_mib"], cell(r["x_vidgear"]), cell(r["x_vidgear_r"]), cell(r["x_cli"]),

@@ -169,6 +169,10 @@ class NetGear_Async:
       NetGear_Async does not have; peers without the keys get nothing through.
     - **Any free port**: ``receive_mode=True, port=0`` binds a port the kernel picks, at
       construction, and ``local_port`` says which (vidgear cannot say).
+    - **Shared memory** (``protocol="shm"``, a netgear-rs peer on the same host only): frames
+      are written once into memory both processes map, and a received frame is a read-only
+      numpy view of that memory; ``address`` and ``port`` only name the stream, and either
+      end may start first.
 
     netgear-rs options (keyword arguments, like ``bidirectional_mode``): see
     ``EXTRA_OPTIONS``. vidgear's capture parameters and options (VideoGear's, CamGear's
@@ -216,7 +220,7 @@ class NetGear_Async:
             self.__logging and logger.warning(
                 "Invalid pattern %r. Defaulting to `zmq.PAIR` (0)!", pattern
             )
-        if isinstance(protocol, str) and protocol in ("tcp", "ipc"):
+        if isinstance(protocol, str) and protocol in ("tcp", "ipc", "shm"):
             self.__protocol = protocol
         else:
             self.__protocol = "tcp"
@@ -345,7 +349,7 @@ class NetGear_Async:
         """The tcp port this receive-mode end listens on, for the sender to connect to (a
         netgear_rs extension; vidgear has none): with ``port=0`` the one the kernel picked,
         bound at construction; with another port, that port once ``recv_generator()`` has
-        bound it (``None`` before). ``None`` over ipc and in send mode."""
+        bound it (``None`` before). ``None`` over ipc and shm, and in send mode."""
         receiver = self.__receiver
         return None if receiver is None else receiver.local_port
 

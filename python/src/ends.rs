@@ -503,7 +503,7 @@ impl Receiver {
         &self.local_endpoint
     }
 
-    /// The tcp port bound (the kernel's pick for port 0); `None` over ipc.
+    /// The tcp port bound (the kernel's pick for port 0); `None` over ipc and shm.
     #[getter]
     fn local_port(&self) -> Option<u16> {
         self.local_port

@@ -1,15 +1,16 @@
 //! Frames both ways: numpy arrays ↔ [`Frame`]s.
 //!
 //! A received frame reaches Python without a copy: a read-only numpy array over the frame's
-//! bytes (inside the received ZeroMQ message), whose base object is a [`FrameBuffer`] holding
-//! the [`Frame`] — and with it the `Bytes` — alive for as long as the array or any view of it
-//! is. Read-only, as vidgear's frames are (msgpack_numpy's `frombuffer` over `bytes`), and
-//! because the bytes may be shared (a frame echoed back is the same buffer).
+//! bytes (inside the received ZeroMQ message, or over shm inside the shared-memory sample),
+//! whose base object is a [`FrameBuffer`] holding the [`Frame`] — and with it the `Bytes` —
+//! alive for as long as the array or any view of it is. Read-only, as vidgear's frames are
+//! (msgpack_numpy's `frombuffer` over `bytes`), and because the bytes may be shared (a frame
+//! echoed back is the same buffer; shared memory).
 //!
 //! A frame to send is copied once, into a buffer laid out for sending (behind room for its
-//! msgpack_numpy header: [`Frame::build`]), when it is handed over and with the GIL held (so
-//! that no Python code can free the array while it is read); an array that is (a full view of)
-//! a received frame is not copied at all.
+//! msgpack_numpy header: [`Frame::copy_from_slice`]), when it is handed over and with the GIL
+//! held (so that no Python code can free the array while it is read); an array that is (a
+//! full view of) a received frame is not copied at all.
 
 use std::ffi::c_void;
 
@@ -129,17 +130,14 @@ pub(crate) fn frame_from_array(obj: &Bound<'_, PyAny>) -> PyResult<Frame> {
     // SAFETY: `as_array_ptr` is a valid PyArrayObject for as long as `array` is alive;
     // reading its `data` field is how numpy's own C macros (PyArray_DATA) read it.
     let data = unsafe { (*array.as_array_ptr()).fields.data } as *const u8;
-    Frame::build(dtype, shape, |out| {
-        // SAFETY: `data` is the first of `len` bytes of the C-contiguous numpy array `array`
-        // (its shape times its itemsize), which this function holds a reference to. The GIL
-        // is held from reading `data` to the end of this copy, and nothing here calls into
-        // Python, so no Python code (on this thread or another) can resize, refill or free
-        // the array meanwhile. `Frame::build` gives `out` exactly the byte count of `dtype`
-        // and `shape`, which is `len`.
-        let src = unsafe { std::slice::from_raw_parts(data, len) };
-        out.copy_from_slice(src);
-    })
-    .map_err(|e| crate::errors::to_pyerr(e.into()))
+    // SAFETY: `data` is the first of `len` bytes of the C-contiguous numpy array `array` (its
+    // shape times its itemsize), which this function holds a reference to. The GIL is held
+    // from reading `data` to the end of the copy below, and nothing until then calls into
+    // Python, so no Python code (on this thread or another) can resize, refill or free the
+    // array meanwhile; `src` is not used after the copy.
+    let src = unsafe { std::slice::from_raw_parts(data, len) };
+    // One pass: a copy into memory laid out for sending (`Frame::build` would zero it first).
+    Frame::copy_from_slice(dtype, shape, src).map_err(|e| crate::errors::to_pyerr(e.into()))
 }
 
 /// The frame behind an array that is a full, unchanged view of a received frame (its base a

@@ -4,7 +4,8 @@ only the import differs), for the tests of python/tests.
 
     peer.py serve|recv --impl vidgear|netgear_rs --port P --pattern N [--bi] --frames N
             [--dtype uint8] [--shape 48,64,3] [--reply text|frame] [--stop-file PATH]
-            [--ready-file PATH] [--endless] [--timeout S]
+            [--ready-file PATH] [--endless] [--timeout S] [--protocol tcp|ipc|shm]
+            [--address A]
 
 serve: yields frame i = frames.make(i) (with data {"i": i, "text": "frame i"}, or --data values
 frames.VALUES[i], in bidirectional mode), takes the replies with transceive_data(), and closes (the end message). --stop-file:
@@ -50,6 +51,8 @@ def parse():
     p.add_argument("--ready-file")
     p.add_argument("--endless", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--protocol", choices=["tcp", "ipc", "shm"], default="tcp")
+    p.add_argument("--address", default="127.0.0.1")
     return p.parse_args()
 
 
@@ -60,8 +63,9 @@ def gear(args, receive_mode):
         from vidgear.gears.asyncio import NetGear_Async
     options = {"bidirectional_mode": True} if args.bi else {}
     return NetGear_Async(
-        address="127.0.0.1",
+        address=args.address,
         port=str(args.port),
+        protocol=args.protocol,
         pattern=args.pattern,
         receive_mode=receive_mode,
         timeout=args.timeout,

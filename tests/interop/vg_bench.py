@@ -3,11 +3,12 @@
 
 Drives vidgear 0.3.6's real ``NetGear_Async`` (nothing of the protocol is
 reimplemented here) as a sender (``serve``, connects) or a receiver (``recv``,
-binds), always on tcp://127.0.0.1:PORT, and prints ONE JSON line on stdout at the
+binds), on tcp://127.0.0.1:PORT (``--protocol shm``: the shared-memory stream
+shm://127.0.0.1:PORT, netgear_rs only), and prints ONE JSON line on stdout at the
 end (nothing else goes to stdout; vidgear's logs and ours go to stderr):
 
   vg_bench.py serve|recv --port P --pattern 0..3 --width W --height H --frames N
-              --reply none|text|frame --timeout SECONDS
+              --reply none|text|frame --timeout SECONDS [--protocol tcp|ipc|shm]
 
   {"impl": "vidgear", "role": "serve"|"recv", "frames": n, "bytes": frame bytes,
    "elapsed": s, "fps": f, "rtt_p50_us": x|null, "rtt_p99_us": x|null,
@@ -156,6 +157,8 @@ def gear(args, receive_mode, bi):
         port=str(args.port),
         timeout=args.timeout,
     )
+    if args.protocol != "tcp":
+        kw["protocol"] = args.protocol  # shm: netgear_rs only (vidgear has tcp and ipc)
     # vidgear raises ValueError for pattern 2/3 whenever the option is present
     if bi:
         kw["bidirectional_mode"] = True
@@ -363,6 +366,7 @@ def main(argv=None):
     p.add_argument("--frames", type=int, required=True)
     p.add_argument("--reply", choices=["none", "text", "frame"], default="none")
     p.add_argument("--timeout", type=float, default=15.0)
+    p.add_argument("--protocol", choices=["tcp", "ipc", "shm"], default="tcp")
     args = p.parse_args(argv)
     if args.timeout <= 0:
         args.timeout = 15.0  # vidgear: a falsy timeout means 15.0

@@ -130,6 +130,19 @@ impl Frame {
         ))
     }
 
+    /// A frame of `dtype` and `shape` whose bytes are a copy of `bytes` (C order, `dtype`'s
+    /// byte order), laid out as [`Frame::build`] lays them out (sending it copies nothing
+    /// more), in one pass over the bytes: no zeroing before the copy, as `build` needs.
+    ///
+    /// Fails when the byte count is not `product(shape) × itemsize`.
+    pub fn copy_from_slice(
+        dtype: Dtype,
+        shape: impl Into<Vec<usize>>,
+        bytes: &[u8],
+    ) -> Result<Frame> {
+        Frame::from_ne_bytes(dtype, shape.into(), bytes)
+    }
+
     /// A `height × width × 3` BGR `u8` image (OpenCV's layout) over `data`. The size is named
     /// field by field, so width and height cannot be swapped unnoticed:
     ///
