@@ -47,6 +47,53 @@ fn bench_runs_every_case_and_reports_numbers() {
     }
 }
 
+/// A brief run of the same-host cases: netgear-rs over shm and ipc, raw libzmq over ipc and
+/// the ceiling (a memset of each frame), at 64×64, one round of a few frames: every row there,
+/// ratios to the ceiling, hand-over times from the receivers that check every frame.
+#[test]
+fn bench_runs_the_same_host_cases_and_the_ceiling() {
+    let out = std::env::temp_dir().join(format!("netgear-bench-shm-{}.json", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_netgear"))
+        .args(["bench", "--frames", "30", "--sizes", "64x64"])
+        .args(["--cases", "shm,ipc,raw-ipc,ceil", "--case-timeout", "20"])
+        .arg("--json")
+        .arg(&out)
+        .output()
+        .expect("run netgear bench");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        run.status.success(),
+        "bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let text = std::fs::read_to_string(&out).expect("the JSON file");
+    let _ = std::fs::remove_file(&out);
+    let doc: Json = serde_json::from_str(&text).expect("valid JSON");
+    let rows = doc["rows"].as_array().expect("rows");
+    // 4 implementations × lock-step patterns 0 and 1 × text and frame replies.
+    assert_eq!(rows.len(), 16, "{text}");
+    for row in rows {
+        let num = |k: &str| row[k].as_f64().unwrap_or(0.0);
+        assert_eq!(row["ok"], Json::Bool(true), "{row}");
+        assert_eq!(num("frames_received"), 30.0, "{row}");
+        assert!(num("fps") > 0.0, "{row}");
+        if row["impl"] == "ceil" {
+            assert!(row["ratio_ceil"].is_null(), "{row}");
+        } else {
+            assert!(num("ratio_ceil") > 0.0, "{row}");
+            assert!(row["handover_p99_us"].as_f64().is_some(), "{row}");
+            assert!(row["rtt_p50_us"].as_f64().is_some(), "{row}");
+        }
+    }
+    let transports: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["transport"].as_str())
+        .collect();
+    for t in ["shm", "ipc", "none"] {
+        assert!(transports.contains(&t), "{transports:?}");
+    }
+}
+
 /// `netgear plot` on results with numbers no chart can scale to (an fps of 1.3e308, a frame age
 /// of 9e307 ms: it spun at 100 % CPU on them) refuses the file, naming the line and the field.
 #[test]

@@ -10,7 +10,9 @@ use netgear::Pattern;
 use super::case::{Impl, ReplyKind, Role};
 use crate::error::{CliError, FlagError};
 
-/// Frame sizes measured when `--sizes` is not given.
+/// Frame sizes measured when `--sizes` is not given (`--sizes` takes any WxH, 4K's
+/// 3840x2160 included: netgear's default `max_message_size`, 64 MiB, and the shm slot,
+/// `min(max_message_size, 32 MiB)`, both hold a 4K BGR frame).
 pub const DEFAULT_SIZES: [(usize, usize); 3] = [(64, 64), (640, 480), (1920, 1080)];
 
 /// `netgear bench`: the options of a run.
@@ -23,8 +25,10 @@ pub struct BenchArgs {
     /// run the lock-step cases only).
     #[arg(long)]
     pub sizes: Option<String>,
-    /// Implementations to measure, comma-separated: netgear,secure,raw,vidgear (default all;
-    /// `secure` is netgear-rs with CURVE encryption, keys made for the run).
+    /// Implementations to measure, comma-separated: netgear,secure,raw,vidgear (the default),
+    /// and ipc, shm, raw-ipc, ceil: `secure` is netgear-rs with CURVE encryption (keys made for
+    /// the run), `ipc`/`shm` netgear-rs over ipc and shared memory, `raw-ipc` raw libzmq over
+    /// ipc, `ceil` a memset of each frame alone (the ceiling, and every row's ratio to it).
     #[arg(long)]
     pub cases: Option<String>,
     /// Also write the results as JSON: to FILE, or as the last line of stdout without one.
@@ -117,7 +121,9 @@ fn parse_impls(spec: Option<&str>) -> Result<Vec<Impl>, FlagError> {
         let i = Impl::from_str(s, true).map_err(|_| {
             FlagError::value(
                 "--cases",
-                format!("{s:?}: valid cases are netgear, secure, raw, vidgear"),
+                format!(
+                    "{s:?}: valid cases are netgear, secure, ipc, shm, raw, raw-ipc, vidgear, ceil"
+                ),
             )
         })?;
         if !impls.contains(&i) {
@@ -126,10 +132,14 @@ fn parse_impls(spec: Option<&str>) -> Result<Vec<Impl>, FlagError> {
     }
     // Always in the same order, so that the table reads the same way.
     impls.sort_by_key(|i| match i {
-        Impl::Raw => 0,
-        Impl::Netgear => 1,
-        Impl::Secure => 2,
-        Impl::Vidgear => 3,
+        Impl::Ceil => 0,
+        Impl::Raw => 1,
+        Impl::RawIpc => 2,
+        Impl::Netgear => 3,
+        Impl::Secure => 4,
+        Impl::Ipc => 5,
+        Impl::Shm => 6,
+        Impl::Vidgear => 7,
     });
     Ok(impls)
 }
@@ -138,13 +148,14 @@ fn parse_impls(spec: Option<&str>) -> Result<Vec<Impl>, FlagError> {
 /// doc).
 #[derive(Debug, Clone, Args)]
 pub struct PeerArgs {
-    /// netgear, secure or raw (vidgear's peer is tests/interop/vg_bench.py).
+    /// netgear, secure, ipc, shm, raw or raw-ipc (vidgear's peer is
+    /// tests/interop/vg_bench.py; ceil runs in `bench` itself).
     #[arg(value_enum)]
     pub implementation: Impl,
     /// serve (send mode, connects) or recv (receive mode, binds).
     #[arg(value_enum)]
     pub role: Role,
-    /// Port on 127.0.0.1.
+    /// Port on 127.0.0.1 (ipc: `@netgear-bench:PORT`; shm: the stream `netgear-bench:PORT`).
     #[arg(long)]
     pub port: u16,
     /// 0 PAIR, 1 REQ/REP, 2 PUB/SUB, 3 PUSH/PULL.
@@ -178,6 +189,13 @@ impl PeerArgs {
 
     /// Checks every flag of a peer: its pattern and timeout, once valid.
     pub(super) fn check(&self) -> Result<(Pattern, Duration), CliError> {
+        if self.implementation == Impl::Ceil {
+            return Err(FlagError::value(
+                "bench-peer ceil",
+                "the ceiling is measured by netgear bench itself",
+            )
+            .into());
+        }
         if self.implementation == Impl::Vidgear {
             return Err(FlagError::value(
                 "bench-peer vidgear",
@@ -230,6 +248,10 @@ mod tests {
         assert_eq!(
             parse_impls(Some("vidgear,secure,netgear,raw,raw")).unwrap(),
             vec![Impl::Raw, Impl::Netgear, Impl::Secure, Impl::Vidgear]
+        );
+        assert_eq!(
+            parse_impls(Some("shm,ceil,raw-ipc,ipc")).unwrap(),
+            vec![Impl::Ceil, Impl::RawIpc, Impl::Ipc, Impl::Shm]
         );
         assert!(parse_impls(Some("zmq")).is_err());
     }

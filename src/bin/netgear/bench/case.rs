@@ -4,17 +4,50 @@
 
 use clap::ValueEnum;
 
-/// An implementation under test.
+/// An implementation under test (and the transport it runs over).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Impl {
-    /// netgear-rs: the library's `Server` and `Client`.
+    /// netgear-rs: the library's `Server` and `Client`, over tcp on loopback.
     Netgear,
     /// netgear-rs in secure mode (CURVE, stonehouse): the cost of encryption beside `Netgear`.
     Secure,
-    /// The raw-libzmq baseline: blocking sockets, the same message shapes, no serialisation.
+    /// netgear-rs over ipc (a Unix socket in the temp directory).
+    Ipc,
+    /// netgear-rs over shared memory (`Protocol::Shm`), each frame written in place into a
+    /// slot (`Server::frame_buffer`) where the pattern allows.
+    Shm,
+    /// The raw-libzmq baseline: blocking sockets, the same message shapes, no serialisation,
+    /// over tcp on loopback.
     Raw,
+    /// The raw-libzmq baseline over ipc.
+    RawIpc,
     /// vidgear's NetGear_Async (Python, `tests/interop/vg_bench.py`).
     Vidgear,
+    /// No transport: a memset of each frame alone, in the orchestrator's process (the cost of
+    /// producing a frame, which no transport can beat).
+    Ceil,
+}
+
+/// What carries a case's frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// tcp on 127.0.0.1.
+    Tcp,
+    /// ipc: a Unix socket, `$TMPDIR/netgear-bench:PORT`.
+    Ipc,
+    /// netgear-rs's shared memory.
+    Shm,
+    /// Nothing (the ceiling).
+    None,
+}
+
+/// The ipc endpoint's address (before `:PORT`): `netgear-bench` in the temp directory (libzmq
+/// removes the socket file when the receiver closes, and a stale one when it binds).
+pub fn ipc_address() -> String {
+    std::env::temp_dir()
+        .join("netgear-bench")
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl Impl {
@@ -23,9 +56,28 @@ impl Impl {
         match self {
             Impl::Netgear => "netgear",
             Impl::Secure => "secure",
+            Impl::Ipc => "ipc",
+            Impl::Shm => "shm",
             Impl::Raw => "raw",
+            Impl::RawIpc => "raw-ipc",
             Impl::Vidgear => "vidgear",
+            Impl::Ceil => "ceil",
         }
+    }
+
+    /// What carries its frames.
+    pub fn transport(self) -> Transport {
+        match self {
+            Impl::Netgear | Impl::Secure | Impl::Raw | Impl::Vidgear => Transport::Tcp,
+            Impl::Ipc | Impl::RawIpc => Transport::Ipc,
+            Impl::Shm => Transport::Shm,
+            Impl::Ceil => Transport::None,
+        }
+    }
+
+    /// Whether it is a raw-libzmq peer.
+    pub fn is_raw(self) -> bool {
+        matches!(self, Impl::Raw | Impl::RawIpc)
     }
 }
 

@@ -1,5 +1,9 @@
 //! `netgear bench`: netgear-rs, a raw-libzmq baseline and vidgear's NetGear_Async, measured
-//! side by side on tcp loopback, the two ends of every case in separate processes.
+//! side by side on tcp loopback, the two ends of every case in separate processes; on request
+//! (`--cases`) netgear-rs over ipc and shared memory, raw libzmq over ipc, and the ceiling (a
+//! memset of each frame alone, `produce.rs`). Every netgear-rs and raw sender produces every
+//! frame in full, numbered and stamped with its send time; the receivers check the number and
+//! report the hand-over time.
 //!
 //! [`run`] is the orchestrator: the flags checked (`args.rs`), the vidgear peer located
 //! (`vidgear.rs`: `--vidgear-peer` or `NETGEAR_VG_BENCH`, the venv's python; left out with a note
@@ -16,7 +20,8 @@
 //! --width W --height H --frames N --reply none|text|frame --timeout SECONDS`; bidirectional mode
 //! is on exactly when the pattern is 0 or 1 and the reply is `text` or `frame`. Each peer prints
 //! ONE JSON line on stdout at its end — `impl`, `role`, `frames`, `bytes`, `elapsed`, `fps`,
-//! `rtt_p50_us`, `rtt_p99_us`, `peak_rss_kb`, and `error` on failure (exit status 1).
+//! `rtt_p50_us`, `rtt_p99_us`, `peak_rss_kb`, and `error` on failure (exit status 1); netgear-rs's
+//! and the raw receive peers add `handover_p50_us` and `handover_p99_us`.
 
 mod args;
 mod case;
@@ -27,6 +32,7 @@ mod pin;
 mod plan;
 mod port;
 mod process;
+mod produce;
 mod raw;
 mod report;
 mod results;

@@ -27,6 +27,11 @@ pub struct PeerReport {
     pub rtt_p50_us: Option<f64>,
     /// 99th-percentile round trip in microseconds (send side, lock-step patterns).
     pub rtt_p99_us: Option<f64>,
+    /// Median hand-over time in microseconds (receive side: the sender's clock just before its
+    /// send to the receiver's when it woke up with the frame; netgear-rs's and raw peers).
+    pub handover_p50_us: Option<f64>,
+    /// 99th-percentile hand-over time in microseconds (receive side).
+    pub handover_p99_us: Option<f64>,
     /// Peak resident set size (VmHWM) in kB.
     pub peak_rss_kb: u64,
     /// What went wrong, on failure.
@@ -54,6 +59,8 @@ impl PeerReport {
             "fps": self.fps,
             "rtt_p50_us": self.rtt_p50_us,
             "rtt_p99_us": self.rtt_p99_us,
+            "handover_p50_us": self.handover_p50_us,
+            "handover_p99_us": self.handover_p99_us,
             "peak_rss_kb": self.peak_rss_kb,
         });
         if let (Some(e), Json::Object(m)) = (&self.error, &mut v) {
@@ -75,6 +82,8 @@ impl PeerReport {
             fps: num("fps").unwrap_or(0.0),
             rtt_p50_us: num("rtt_p50_us"),
             rtt_p99_us: num("rtt_p99_us"),
+            handover_p50_us: num("handover_p50_us"),
+            handover_p99_us: num("handover_p99_us"),
             peak_rss_kb: num("peak_rss_kb").unwrap_or(0.0) as u64,
             error: v.get("error").and_then(|e| match e {
                 Json::Null => None,
@@ -84,8 +93,14 @@ impl PeerReport {
         }
     }
 
-    /// Fills in the timing fields from the first and last frame and the round trips.
-    pub fn finish(&mut self, span: Option<(Instant, Instant)>, rtts: &mut [u64]) {
+    /// Fills in the timing fields from the first and last frame, the round trips and the
+    /// hand-over times (nanoseconds).
+    pub fn finish(
+        &mut self,
+        span: Option<(Instant, Instant)>,
+        rtts: &mut [u64],
+        handovers: &mut [u64],
+    ) {
         self.elapsed = span.map_or(0.0, |(a, b)| (b - a).as_secs_f64());
         self.fps = if self.elapsed > 0.0 {
             self.frames as f64 / self.elapsed
@@ -95,6 +110,9 @@ impl PeerReport {
         rtts.sort_unstable();
         self.rtt_p50_us = percentile_us(rtts, 0.50);
         self.rtt_p99_us = percentile_us(rtts, 0.99);
+        handovers.sort_unstable();
+        self.handover_p50_us = percentile_us(handovers, 0.50);
+        self.handover_p99_us = percentile_us(handovers, 0.99);
         self.peak_rss_kb = peak_rss_kb();
     }
 }
@@ -155,6 +173,8 @@ mod tests {
             fps: 6.0,
             rtt_p50_us: None,
             rtt_p99_us: Some(1.5),
+            handover_p50_us: Some(2.5),
+            handover_p99_us: None,
             peak_rss_kb: 1234,
             error: Some("boom".into()),
         };

@@ -1,5 +1,5 @@
-//! The port of a case: one a receive peer can bind (it binds it itself), and whether it
-//! listens yet, told without connecting to it.
+//! The port of a case: one a receive peer can bind (it binds it itself; ipc and shm peers name
+//! their endpoint after it), and whether it listens yet, told without connecting to it.
 
 /// Whether something listens on 127.0.0.1:`port` (or the wildcard) — read from
 /// `/proc/net/tcp`, so that no connection disturbs the peer.

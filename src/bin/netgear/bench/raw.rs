@@ -1,15 +1,16 @@
-//! The raw-libzmq baseline: blocking `zmq` sockets, netgear's message shapes built once,
-//! zero-copy sends, no serialisation.
+//! The raw-libzmq baseline: blocking `zmq` sockets, netgear's message shapes, each frame
+//! produced in full into the message it is sent in (zero-copy sends), no serialisation; over
+//! tcp on loopback or ipc.
 
 use std::time::{Duration, Instant};
 
-use netgear::media::TestPattern;
-use netgear::wire::{self, Data, Frame};
+use netgear::wire::{self, Data, Dtype};
 use netgear::{DecodeError, Error, Pattern, PeerStatus, Result};
 
 use super::args::PeerArgs;
-use super::case::ReplyKind;
+use super::case::{Impl, ReplyKind, ipc_address};
 use super::peer_report::{PeerReport, record_frame, stamp};
+use super::produce::{Checker, mark, stamp_sent};
 
 /// How long the raw PUB/SUB receiver waits after a frame before it takes the stream as ended.
 const RAW_SILENCE: Duration = Duration::from_secs(1);
@@ -62,29 +63,30 @@ impl RawSocket {
     }
 }
 
-fn endpoint(port: u16) -> String {
-    format!("tcp://127.0.0.1:{port}")
+/// The endpoint of a raw peer: tcp on 127.0.0.1, or ipc (`$TMPDIR/netgear-bench:PORT`).
+fn endpoint(args: &PeerArgs) -> String {
+    match args.implementation {
+        Impl::RawIpc => format!("ipc://{}:{}", ipc_address(), args.port),
+        _ => format!("tcp://127.0.0.1:{}", args.port),
+    }
 }
 
-/// The frame parts of the baseline: the test pattern's cycle, each frame's msgpack_numpy part
-/// (prefix + pixels, exactly netgear's frame part; the pattern renders its frames behind room
-/// for the prefix, so this is no copy), kept alive for the rest of the process.
-fn raw_frames(width: usize, height: usize) -> Vec<&'static [u8]> {
-    let source = TestPattern::new(width, height);
-    let first = source.frame(0);
-    let mut frames = vec![first.clone()];
-    // The pattern hands out clones of a short pre-rendered cycle: find its length.
-    for n in 1..=120 {
-        let f = source.frame(n);
-        if f.bytes().as_ptr() == first.bytes().as_ptr() {
-            break;
-        }
-        frames.push(f);
-    }
-    frames
-        .iter()
-        .map(|f| &Box::leak(Box::new(wire::frame_part(f)))[..])
-        .collect()
+/// netgear's frame part prefix (msgpack_numpy's) of a `width` × `height` BGR frame: the same
+/// for every frame of a size.
+fn frame_prefix(width: usize, height: usize) -> Result<Vec<u8>> {
+    let shape = [height, width, 3];
+    Ok(wire::frame_header(Dtype::U8, &shape, width * height * 3)?)
+}
+
+/// Frame `n`'s part, produced in full where it is sent from: the prefix, the pixels set to
+/// `n`'s low byte in the same pass that sizes them, its number and its send time.
+fn produce_part(prefix: &[u8], pixels: usize, n: u64) -> Result<zmq::Message> {
+    let mut part = Vec::with_capacity(prefix.len() + pixels);
+    part.extend_from_slice(prefix);
+    part.resize(prefix.len() + pixels, n as u8);
+    mark(&mut part[prefix.len()..], n);
+    stamp_sent(&mut part[prefix.len()..]);
+    Ok(zmq::Message::from_owner(part)?)
 }
 
 /// The 1-part end marker of the baseline's pipelined streams.
@@ -99,20 +101,21 @@ fn timed_out(after: Duration, waiting_for: &'static str) -> Error {
     }
 }
 
-/// Raw send side: 2-part messages (netgear's header bytes + the pre-encoded frame), zero-copy;
-/// lock-step in patterns 0 and 1 (the reply's parts received without a copy).
+/// Raw send side: 2-part messages (netgear's header bytes + the frame part, produced in full
+/// for every frame), zero-copy; lock-step in patterns 0 and 1 (the reply's parts received
+/// without a copy).
 pub(super) fn raw_serve(
     args: &PeerArgs,
     pattern: Pattern,
     timeout: Duration,
     report: &mut PeerReport,
 ) -> Result<()> {
-    let frames = raw_frames(args.width, args.height);
+    let prefix = frame_prefix(args.width, args.height)?;
     let mut header = Vec::new();
     let data = args.bidirectional().then(|| Data::from("hi"));
     wire::encode_header(&mut header, args.bidirectional(), data.as_ref());
     let header: &'static [u8] = Box::leak(header.into_boxed_slice());
-    let pixels = (args.width * args.height * 3) as u64;
+    let pixels = args.width * args.height * 3;
     let kind = match pattern {
         Pattern::Pair => zmq::PAIR,
         Pattern::ReqRep => zmq::REQ,
@@ -120,7 +123,7 @@ pub(super) fn raw_serve(
         Pattern::PushPull => zmq::PUSH,
     };
     let mut raw = RawSocket::open(kind, pattern, timeout)?;
-    raw.sock.connect(&endpoint(args.port))?;
+    raw.sock.connect(&endpoint(args))?;
     if pattern == Pattern::PubSub {
         wait_for_subscriber(&raw, timeout)?;
     }
@@ -128,17 +131,18 @@ pub(super) fn raw_serve(
     let mut rtts = Vec::with_capacity(if lock_step { args.frames as usize } else { 0 });
     let mut span = None;
     for n in 0..args.frames {
+        let part = produce_part(&prefix, pixels, n)?;
         let start = Instant::now();
         raw.send_static(header, zmq::SNDMORE)?;
-        raw.send_static(frames[(n % frames.len() as u64) as usize], 0)?;
+        raw.sock.send(part, 0)?;
         if lock_step && raw.recv_parts()?.is_none() {
             return Err(timed_out(timeout, "the reply"));
         }
         record_frame(&mut span, &mut rtts, start, Instant::now(), lock_step);
         report.frames += 1;
-        report.bytes += pixels;
+        report.bytes += pixels as u64;
     }
-    report.finish(span, &mut rtts);
+    report.finish(span, &mut rtts, &mut []);
     end_stream(&mut raw, pattern, timeout)
 }
 
@@ -176,16 +180,6 @@ fn end_stream(raw: &mut RawSocket, pattern: Pattern, timeout: Duration) -> Resul
     Ok(())
 }
 
-/// The bytes of netgear's frame part for a `width` × `height` BGR frame: the prefix is the same
-/// for every frame of a size.
-fn frame_part_len(width: usize, height: usize) -> Result<usize> {
-    let probe = Frame::from_bgr(
-        netgear::Size { width, height },
-        vec![0u8; width * height * 3],
-    )?;
-    Ok(wire::frame_part(&probe).len())
-}
-
 /// The answer of the raw receive side to each frame: netgear's reply with `"ok"`, the head of
 /// a frame reply (the frame part follows it), or vidgear's plain confirmation.
 fn reply_bytes(reply: ReplyKind) -> Vec<u8> {
@@ -198,8 +192,9 @@ fn reply_bytes(reply: ReplyKind) -> Vec<u8> {
     bytes
 }
 
-/// Raw receive side: receives the parts without a copy, answers in patterns 0 and 1 with a
-/// small reply of netgear's size or with the received frame part itself (zero-copy echo).
+/// Raw receive side: receives the parts without a copy, checks each frame (its number, its
+/// hand-over time), answers in patterns 0 and 1 with a small reply of netgear's size or with
+/// the received frame part itself (zero-copy echo).
 pub(super) fn raw_recv(
     args: &PeerArgs,
     pattern: Pattern,
@@ -207,7 +202,9 @@ pub(super) fn raw_recv(
     report: &mut PeerReport,
 ) -> Result<()> {
     let pixels = args.width * args.height * 3;
-    let frame_part_len = frame_part_len(args.width, args.height)?;
+    let prefix_len = frame_prefix(args.width, args.height)?.len();
+    let frame_part_len = prefix_len + pixels;
+    let mut checker = Checker::default();
     let reply = reply_bytes(args.reply);
     let kind = match pattern {
         Pattern::Pair => zmq::PAIR,
@@ -219,14 +216,14 @@ pub(super) fn raw_recv(
     if pattern == Pattern::PubSub {
         raw.sock.set_subscribe(b"")?;
     }
-    raw.sock.bind(&endpoint(args.port))?;
+    raw.sock.bind(&endpoint(args))?;
     let mut span = None;
     while report.frames < args.frames {
         let Some(mut parts) = raw.recv_parts()? else {
             if pattern == Pattern::PubSub && report.frames > 0 {
                 break; // silence: the rest of the stream, end markers included, was dropped
             }
-            report.finish(span, &mut []);
+            report.finish(span, &mut [], &mut checker.handovers);
             return Err(timed_out(timeout, "a frame"));
         };
         if parts.len() == 1 && &parts[0][..] == RAW_END {
@@ -238,6 +235,7 @@ pub(super) fn raw_recv(
                 "parts of {sizes:?} bytes, expected a header and {frame_part_len}"
             ))));
         }
+        checker.check(&parts[1][prefix_len..], pattern != Pattern::PubSub)?;
         stamp(&mut span, Instant::now());
         report.frames += 1;
         report.bytes += pixels as u64;
@@ -254,7 +252,7 @@ pub(super) fn raw_recv(
             }
         }
     }
-    report.finish(span, &mut []);
+    report.finish(span, &mut [], &mut checker.handovers);
     if pattern == Pattern::PubSub {
         // Tell the publisher at once that nobody listens any more.
         raw.sock.set_unsubscribe(b"")?;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
-use super::case::{Case, Impl, ReplyKind};
+use super::case::{Case, Impl, ReplyKind, Transport};
 use super::crypto;
 use super::peer_report::PeerReport;
 
@@ -129,6 +129,29 @@ impl Row {
         }))
     }
 
+    /// Median over the rounds of the receive side's hand-over p50 (`p = 50`) or p99, in
+    /// microseconds.
+    pub fn handover_us(&self, p: u8) -> Option<f64> {
+        median(self.rounds.iter().filter(|r| r.ok()).map(|r| {
+            let s = r.recv.as_ref()?;
+            if p == 50 {
+                s.handover_p50_us
+            } else {
+                s.handover_p99_us
+            }
+        }))
+    }
+
+    /// This row's ratio to another implementation's row of its case, where it means something:
+    /// no row to itself, the ceiling to none.
+    fn ratio_to(&self, rows: &[Row], to: Impl) -> Option<f64> {
+        let me = self.case.implementation;
+        if me == to || me == Impl::Ceil {
+            return None;
+        }
+        self.ratio(rows, to)
+    }
+
     /// The largest peak RSS of a side over the rounds, in MiB.
     fn rss_mib(&self, side: impl Fn(&Round) -> Option<&PeerReport>) -> Option<f64> {
         self.rounds
@@ -204,13 +227,22 @@ impl Row {
 
     pub(super) fn to_json(&self, rows: &[Row]) -> Json {
         let mb = |v: Option<f64>| v.map(|v| (v * 10.0).round() / 10.0);
-        let netgear = matches!(self.case.implementation, Impl::Netgear | Impl::Secure);
+        let netgear = !matches!(
+            self.case.implementation,
+            Impl::Raw | Impl::Vidgear | Impl::Ceil
+        );
         let secure = self.case.implementation == Impl::Secure;
         let (received, sent) = self.frame_counts();
-        let ratio = |to| netgear.then(|| self.ratio(rows, to)).flatten();
+        let ratio = |to| netgear.then(|| self.ratio_to(rows, to)).flatten();
         let round_ratio = |to| netgear.then(|| self.round_ratio(rows, to)).flatten();
         json!({
             "impl": self.case.implementation.name(),
+            "transport": match self.case.implementation.transport() {
+                Transport::Tcp => "tcp",
+                Transport::Ipc => "ipc",
+                Transport::Shm => "shm",
+                Transport::None => "none",
+            },
             "pattern": self.case.pattern,
             "reply": self.case.reply.name(),
             "bidirectional": self.case.pattern <= 1 && self.case.reply != ReplyKind::None,
@@ -224,9 +256,13 @@ impl Row {
             "mb_per_s": self.mbps(),
             "rtt_p50_us": self.rtt_us(50),
             "rtt_p99_us": self.rtt_us(99),
+            "handover_p50_us": self.handover_us(50),
+            "handover_p99_us": self.handover_us(99),
             "rss_serve_mb": mb(self.rss_mib(|r| r.serve.as_ref())),
             "rss_recv_mb": mb(self.rss_mib(|r| r.recv.as_ref())),
             "ratio_raw": ratio(Impl::Raw),
+            "ratio_raw_ipc": ratio(Impl::RawIpc),
+            "ratio_ceil": self.ratio_to(rows, Impl::Ceil),
             "ratio_vidgear": ratio(Impl::Vidgear),
             "ratio_raw_rounds_median": round_ratio(Impl::Raw),
             "ratio_vidgear_rounds_median": round_ratio(Impl::Vidgear),
@@ -253,25 +289,40 @@ what the numbers mean:
            high-water mark 1)
   RTT      send side, lock-step patterns 0 and 1: from the start of sending a frame to its
            reply received, p50 and p99, in microseconds
+  hand-over  receive side (netgear-rs's and raw peers): from the sender's clock just before it
+           sends a frame (written into the frame) to the receiver's when it wakes up with it,
+           p50 and p99, in microseconds (same host, CLOCK_REALTIME); the first frame, which
+           may wait for the connection, left out
   RSS      peak resident set size (VmHWM from /proc/<pid>/status, read by each peer at its
            end), MiB, of the send (tx) and receive (rx) process
   rnd      rounds per case: the implementations of a case run alternately (raw, netgear, raw,
            netgear, ...); fps, MB/s and RTT are the medians over the rounds, RSS the largest
-  xraw     netgear fps / raw-libzmq fps in the same case and size, of the medians (1.00 = as
-           fast as libzmq)
+  xraw     netgear fps / raw-libzmq (tcp) fps in the same case and size, of the medians (1.00 =
+           as fast as libzmq; netgear-rs's rows, over any transport, and raw-ipc's)
   xraw/r   the median of the per-round ratios (each netgear round over the raw round next to it)
+  xripc    netgear fps / raw-libzmq over ipc fps in the same case and size, of the medians
+  xceil    fps / the ceiling's fps in the same case and size, of the medians: how close to
+           producing the frames alone (every row but the ceiling's)
   xvg      netgear fps / vidgear fps in the same case and size, of the medians
   xplain   secure rows: the median of the per-round ratios secure fps / netgear fps (each
            secure round over the plain netgear round next to it): the cost of encryption
-  ceil     secure rows: the best xplain the cipher allows here. libsodium's XSalsa20-Poly1305
+  xpmax    secure rows: the best xplain the cipher allows here. libsodium's XSalsa20-Poly1305
            (CURVE's cipher) is timed boxing one frame in this process (box ms); lock-step, a
            frame's time grows by its boxes in turn (2; 4 with a frame reply), pipelined it is at
            least one box
   secure   netgear-rs in secure mode (CURVE stonehouse: every message encrypted and
            authenticated, keys made for the run)
+  ipc, shm netgear-rs over ipc ($TMPDIR/netgear-bench:PORT) and over shared memory (each frame written
+           in place into a slot with Server::frame_buffer in patterns 0, 1 and 2; copied once
+           into one in pattern 3)
   raw      blocking libzmq via the zmq crate, the same message shapes and sizes as netgear
-           (netgear's header bytes + the test pattern's msgpack_numpy frame parts, built once),
-           zero-copy sends (zmq_msg_init_data), receives (recv_msg) and frame echo
+           (netgear's header bytes + msgpack_numpy frame parts), zero-copy sends
+           (zmq_msg_init_data), receives (recv_msg) and frame echo; raw-ipc over ipc
+  ceil     a memset of each frame alone, in the bench's own process, each timed alone, at the
+           rate of the median one: the cost of producing a frame, which no transport can beat
+  every sender (netgear-rs's and raw) produces every frame in full: a memset of the whole frame
+  to its own value, its number in its first and last 8 bytes (checked by the receiver), its
+  send time after it; vidgear's peer sends its test pattern's frames
 ";
 
 fn opt(v: Option<f64>, decimals: usize) -> String {
@@ -279,7 +330,7 @@ fn opt(v: Option<f64>, decimals: usize) -> String {
 }
 
 /// The table's columns: heading and width.
-const LAYOUT: [(&str, usize); 17] = [
+const LAYOUT: [(&str, usize); 21] = [
     ("impl", 8),
     ("pat", 3),
     ("reply", 5),
@@ -290,13 +341,17 @@ const LAYOUT: [(&str, usize); 17] = [
     ("MB/s", 8),
     ("p50 us", 9),
     ("p99 us", 9),
+    ("ho p50", 7),
+    ("ho p99", 7),
     ("rss tx", 7),
     ("rss rx", 7),
     ("xraw", 6),
     ("xraw/r", 6),
+    ("xripc", 6),
+    ("xceil", 6),
     ("xvg", 6),
     ("xplain", 6),
-    ("ceil", 5),
+    ("xpmax", 5),
 ];
 
 /// One line of the table, each cell in its column.
@@ -318,12 +373,15 @@ fn line(cells: &[String]) -> String {
 }
 
 /// The cells of `r`'s line (its ratios to the other rows of its case).
-fn cells(r: &Row, rows: &[Row]) -> [String; 17] {
+fn cells(r: &Row, rows: &[Row]) -> [String; 21] {
     let (got, sent) = r.frame_counts();
     let count = |n: Option<u64>| n.map_or("?".into(), |n| n.to_string());
-    let netgear = matches!(r.case.implementation, Impl::Netgear | Impl::Secure);
+    let netgear = !matches!(
+        r.case.implementation,
+        Impl::Raw | Impl::Vidgear | Impl::Ceil
+    );
     let secure = r.case.implementation == Impl::Secure;
-    let ratio = |to| opt(netgear.then(|| r.ratio(rows, to)).flatten(), 2);
+    let ratio = |to| opt(netgear.then(|| r.ratio_to(rows, to)).flatten(), 2);
     [
         r.case.implementation.name().into(),
         r.case.pattern.to_string(),
@@ -335,10 +393,14 @@ fn cells(r: &Row, rows: &[Row]) -> [String; 17] {
         opt(r.mbps(), 0),
         opt(r.rtt_us(50), 0),
         opt(r.rtt_us(99), 0),
+        opt(r.handover_us(50), 0),
+        opt(r.handover_us(99), 0),
         opt(r.rss_mib(|r| r.serve.as_ref()), 1),
         opt(r.rss_mib(|r| r.recv.as_ref()), 1),
         ratio(Impl::Raw),
         opt(netgear.then(|| r.round_ratio(rows, Impl::Raw)).flatten(), 2),
+        ratio(Impl::RawIpc),
+        opt(r.ratio_to(rows, Impl::Ceil), 2),
         ratio(Impl::Vidgear),
         opt(
             secure.then(|| r.round_ratio(rows, Impl::Netgear)).flatten(),
