@@ -243,6 +243,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     let mut rss_start = 0;
     let receiver = receive(
         &client,
+        flood_from,
         bidirectional,
         opts.warmup,
         &mut rss_start,
@@ -259,12 +260,9 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     });
     let (received, out_of_order, secs, arrived) = got.unwrap_or_else(|e| {
         errors.push(format!("client: {e}"));
-        (0, 0, 0.0, Vec::new())
+        (0, 0, 0.0, Arrived::default())
     });
-    // The last frame sent while keeping up is followed at once by the flood, which may take
-    // its place in a subscriber's queue before it is read (over shm, whose queues hold the
-    // newest two): it belongs to the flood.
-    let kept_up = arrived.iter().filter(|&&n| n + 1 < flood_from).count() as u64;
+    let kept_up = arrived.kept_up;
     Ok(SoakReport {
         pattern: opts.pattern.number(),
         sent,
@@ -276,7 +274,7 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
         } else {
             0
         },
-        newest_arrived: arrived.last() == Some(&(total - 1)),
+        newest_arrived: arrived.last == Some(total - 1),
         replies: answered,
         rss_start_kb: rss_start,
         rss_end_kb: rss_kb(),
@@ -289,19 +287,33 @@ pub(crate) async fn run(opts: &SoakOptions) -> Result<SoakReport> {
     })
 }
 
+/// What arrived in order of a PUB/SUB soak (which may drop frames), counted as it comes (a
+/// list of the numbers would grow with the stream).
+#[derive(Debug, Default)]
+struct Arrived {
+    /// Frames sent while the subscriber kept up that arrived. The last frame sent while
+    /// keeping up is followed at once by the flood, which may take its place in a subscriber's
+    /// queue before it is read (over shm, whose queues hold the newest two): it belongs to the
+    /// flood, and is not counted.
+    kept_up: u64,
+    /// The last number that arrived.
+    last: Option<u64>,
+}
+
 /// The receiving end of a soak: every frame's sequence number checked, each answered in the
 /// lock-step patterns, the RSS sampled after the warm-up into `rss_start`, each arrival told
 /// to `progress`. What it counted: frames, frames out of order, seconds from the first frame
-/// to the end, and the numbers that arrived in order (PUB/SUB only, which may drop some).
+/// to the end, and what arrived in order (PUB/SUB only, whose flood starts at `flood_from`).
 async fn receive(
     client: &Client,
+    flood_from: u64,
     bidirectional: bool,
     warmup: u64,
     rss_start: &mut u64,
     progress: &Progress,
-) -> std::result::Result<(u64, u64, f64, Vec<u64>), String> {
+) -> std::result::Result<(u64, u64, f64, Arrived), String> {
     let pubsub = client.options().pattern == Pattern::PubSub;
-    let mut arrived = Vec::new();
+    let mut arrived = Arrived::default();
     let mut received = 0u64;
     let mut out_of_order = 0u64;
     let mut next = 0u64;
@@ -318,7 +330,8 @@ async fn receive(
         } else {
             next = n + 1;
             if pubsub {
-                arrived.push(n);
+                arrived.kept_up += u64::from(n + 1 < flood_from);
+                arrived.last = Some(n);
             }
         }
         received += 1;

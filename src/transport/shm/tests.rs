@@ -184,8 +184,14 @@ async fn pub_sub_keeps_the_last_frame_before_the_end() {
         let msg = Outgoing::frame(false, None, None, bytes::Bytes::from(vec![i; 100]));
         sender.send(&msg, wait, "room").await.expect("sent");
     }
-    sender.send(&Outgoing::terminate(), wait, "room").await.expect("sent");
-    let last = receiver.recv(wait, "a message").await.expect("the last frame");
+    sender
+        .send(&Outgoing::terminate(), wait, "room")
+        .await
+        .expect("sent");
+    let last = receiver
+        .recv(wait, "a message")
+        .await
+        .expect("the last frame");
     assert_eq!(last.len(), 2, "a frame message: {last:?}");
     assert_eq!(&last[1][..], &[4u8; 100][..]);
     let end = receiver.recv(wait, "a message").await.expect("the end");
