@@ -10,31 +10,40 @@ use common::proc::Proc;
 
 use serde_json::Value as Json;
 
-#[test]
-fn bench_runs_every_case_and_reports_numbers() {
-    let out = std::env::temp_dir().join(format!("netgear-bench-{}.json", std::process::id()));
+/// Runs `netgear bench` with `args` (split at spaces; its JSON written to a file of its own,
+/// `name`), asserts it succeeded, and gives its stdout and its rows.
+fn bench(name: &str, args: &str) -> (String, Vec<Json>) {
+    let out = std::env::temp_dir().join(format!("netgear-{name}-{}.json", std::process::id()));
     let run = Command::new(env!("CARGO_BIN_EXE_netgear"))
-        .args([
-            "bench", "--frames", "50", "--sizes", "64x64", "--repeat", "2",
-        ])
-        .args(["--cases", "netgear,raw", "--case-timeout", "15", "--json"])
+        .arg("bench")
+        .args(args.split_whitespace())
+        .arg("--json")
         .arg(&out)
         .output()
         .expect("run netgear bench");
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         run.status.success(),
         "bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    assert!(stdout.contains("what the numbers mean"), "{stdout}");
     let text = std::fs::read_to_string(&out).expect("the JSON file");
     let _ = std::fs::remove_file(&out);
     let doc: Json = serde_json::from_str(&text).expect("valid JSON");
-    let rows = doc["rows"].as_array().expect("rows");
+    let rows = doc["rows"].as_array().expect("rows").clone();
+    (stdout, rows)
+}
+
+#[test]
+fn bench_runs_every_case_and_reports_numbers() {
+    let (stdout, rows) = bench(
+        "bench",
+        "--frames 50 --sizes 64x64 --repeat 2 --cases netgear,raw --case-timeout 15",
+    );
+    assert!(stdout.contains("what the numbers mean"), "{stdout}");
     // 2 implementations × lock-step patterns 0 and 1 × text and frame replies.
-    assert_eq!(rows.len(), 8, "{text}");
-    for row in rows {
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    for row in &rows {
         let num = |k: &str| row[k].as_f64().unwrap_or(0.0);
         assert_eq!(row["ok"], Json::Bool(true), "{row}");
         assert!(num("frames_received") > 0.0, "{row}");
@@ -52,27 +61,13 @@ fn bench_runs_every_case_and_reports_numbers() {
 /// ratios to the ceiling, hand-over times from the receivers that check every frame.
 #[test]
 fn bench_runs_the_same_host_cases_and_the_ceiling() {
-    let out = std::env::temp_dir().join(format!("netgear-bench-shm-{}.json", std::process::id()));
-    let run = Command::new(env!("CARGO_BIN_EXE_netgear"))
-        .args(["bench", "--frames", "30", "--sizes", "64x64"])
-        .args(["--cases", "shm,ipc,raw-ipc,ceil", "--case-timeout", "20"])
-        .arg("--json")
-        .arg(&out)
-        .output()
-        .expect("run netgear bench");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        run.status.success(),
-        "bench failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    let (_, rows) = bench(
+        "bench-shm",
+        "--frames 30 --sizes 64x64 --cases shm,ipc,raw-ipc,ceil --case-timeout 20",
     );
-    let text = std::fs::read_to_string(&out).expect("the JSON file");
-    let _ = std::fs::remove_file(&out);
-    let doc: Json = serde_json::from_str(&text).expect("valid JSON");
-    let rows = doc["rows"].as_array().expect("rows");
     // 4 implementations × lock-step patterns 0 and 1 × text and frame replies.
-    assert_eq!(rows.len(), 16, "{text}");
-    for row in rows {
+    assert_eq!(rows.len(), 16, "{rows:?}");
+    for row in &rows {
         let num = |k: &str| row[k].as_f64().unwrap_or(0.0);
         assert_eq!(row["ok"], Json::Bool(true), "{row}");
         assert_eq!(num("frames_received"), 30.0, "{row}");

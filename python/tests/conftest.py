@@ -203,6 +203,28 @@ async def close_in_loop(gear):
     await gear._NetGear_Async__close_task
 
 
+async def serve_numbered(server, n, bidirectional):
+    """Streams `n` numbered 30×40 uint16 frames from `server` (with `{"i": i}` in bidirectional
+    mode) to the end; returns the answers `transceive_data()` gave before each frame."""
+    import frames
+
+    replies = []
+
+    async def source():
+        for i in range(n):
+            if bidirectional:
+                replies.append(await server.transceive_data())
+                yield ({"i": i}, frames.make(i, (30, 40), "uint16"))
+            else:
+                yield frames.make(i, (30, 40), "uint16")
+
+    server.config["generator"] = source()
+    server.launch()
+    await server.task
+    await close_in_loop(server)
+    return replies
+
+
 async def run_both(client, server, generator, receiving):
     """Runs a stream to its end in this loop: `receiving` (a coroutine iterating the client's
     recv_generator()) alongside `server` launched on `generator`, then closes the server (its

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, bound_port, close_in_loop, end
+from conftest import GUARD, bound_port, close_in_loop, end, serve_numbered
 
 
 def run_json(proc):
@@ -70,22 +70,7 @@ def test_netgear_rs_to_netgear_recv(netgear_bin, pattern, bi):
         port = bound_port(proc)
 
         async def main():
-            server = end(port, pattern, True if bi else None)
-            replies = []
-
-            async def source():
-                for i in range(n):
-                    if bi:
-                        replies.append(await server.transceive_data())
-                        yield ({"i": i}, frames.make(i, (30, 40), "uint16"))
-                    else:
-                        yield frames.make(i, (30, 40), "uint16")
-
-            server.config["generator"] = source()
-            server.launch()
-            await server.task
-            await close_in_loop(server)
-            return replies
+            return await serve_numbered(end(port, pattern, True if bi else None), n, bi)
 
         replies = asyncio.run(asyncio.wait_for(main(), GUARD))
         summary = run_json(proc)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop
+from conftest import GUARD, close_in_loop, serve_numbered
 from netgear_rs import NetGear_Async
 
 SHAPE = (48, 64, 3)  # 9 KiB: above the size under which shm messages are copied out
@@ -245,22 +245,7 @@ def test_netgear_rs_over_shm_to_netgear_recv(netgear_bin, stream_name, pattern, 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         async def main():
-            server = shm_end(stream_name, pattern, bi)
-            replies = []
-
-            async def source():
-                for i in range(n):
-                    if bi:
-                        replies.append(await server.transceive_data())
-                        yield ({"i": i}, frames.make(i, (30, 40), "uint16"))
-                    else:
-                        yield frames.make(i, (30, 40), "uint16")
-
-            server.config["generator"] = source()
-            server.launch()
-            await server.task
-            await close_in_loop(server)
-            return replies
+            return await serve_numbered(shm_end(stream_name, pattern, bi), n, bi)
 
         replies = asyncio.run(asyncio.wait_for(main(), GUARD))
         summary = run_json(proc)
