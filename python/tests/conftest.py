@@ -225,6 +225,37 @@ async def serve_numbered(server, n, bidirectional):
     return replies
 
 
+def run_json(proc):
+    """The last line of a `netgear` command's stdout, as JSON, once it has ended cleanly."""
+    out, err = proc.communicate(timeout=GUARD)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def serve_numbered_to_recv(cmd, make_server, n, bidirectional):
+    """Starts `netgear recv` (`cmd`; answering "ok" in bidirectional mode), streams it `n`
+    numbered frames (`serve_numbered`) from `make_server(proc)`, and checks what it received."""
+    if bidirectional:
+        cmd = cmd + ["--bidirectional", "--reply", "ok"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        async def main():
+            return await serve_numbered(make_server(proc), n, bidirectional)
+
+        replies = asyncio.run(asyncio.wait_for(main(), GUARD))
+        summary = run_json(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert summary["frames"] == n
+    assert summary["shape"] == [30, 40] and summary["dtype"] == "uint16"
+    if bidirectional:
+        assert summary["data"][:2] == [{"i": 0}, {"i": 1}]
+        # Each answer is queued for the next frame.
+        assert replies == [None, None] + ["ok"] * (n - 2)
+
+
 async def run_both(client, server, generator, receiving):
     """Runs a stream to its end in this loop: `receiving` (a coroutine iterating the client's
     recv_generator()) alongside `server` launched on `generator`, then closes the server (its

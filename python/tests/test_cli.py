@@ -1,21 +1,13 @@
 """netgear_rs against the netgear command (`netgear serve`, `netgear recv`), both ways."""
 
 import asyncio
-import json
 import subprocess
 
 import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, bound_port, close_in_loop, end, serve_numbered
-
-
-def run_json(proc):
-    out, err = proc.communicate(timeout=GUARD)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
-
+from conftest import GUARD, bound_port, close_in_loop, end, run_json, serve_numbered_to_recv
 
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, True), (3, False)])
@@ -60,29 +52,10 @@ def test_netgear_serve_to_netgear_rs(netgear_bin, pattern, bi):
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, False), (3, False)])
 def test_netgear_rs_to_netgear_recv(netgear_bin, pattern, bi):
-    n = 20
     cmd = [netgear_bin, "recv", "--address", "127.0.0.1", "--port", "0",
            "--pattern", str(pattern), "--json", "--no-hash"]
-    if bi:
-        cmd += ["--bidirectional", "--reply", "ok"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        port = bound_port(proc)
-
-        async def main():
-            return await serve_numbered(end(port, pattern, True if bi else None), n, bi)
-
-        replies = asyncio.run(asyncio.wait_for(main(), GUARD))
-        summary = run_json(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert summary["frames"] == n
-    assert summary["shape"] == [30, 40] and summary["dtype"] == "uint16"
-    if bi:
-        assert summary["data"][:2] == [{"i": 0}, {"i": 1}]
-        assert replies == [None, None] + ["ok"] * (n - 2)  # each queued for the next frame
+    serve_numbered_to_recv(
+        cmd, lambda proc: end(bound_port(proc), pattern, True if bi else None), 20, bi)
 
 
 @pytest.mark.parametrize("pattern", [0, 3])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import frames
-from conftest import GUARD, close_in_loop, serve_numbered
+from conftest import GUARD, close_in_loop, run_json, serve_numbered_to_recv
 from netgear_rs import NetGear_Async
 
 SHAPE = (48, 64, 3)  # 9 KiB: above the size under which shm messages are copied out
@@ -190,13 +190,6 @@ def test_a_peer_elsewhere_is_a_timeout_not_a_hang(peers, port, stream_name, peer
     assert "TimeoutError" in summary.get("error", ""), summary
 
 
-def run_json(proc):
-    import json
-    out, err = proc.communicate(timeout=GUARD)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
-
-
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, False), (3, False)])
 def test_netgear_serve_over_shm_to_netgear_rs(netgear_bin, stream_name, pattern, bi):
     n = 20
@@ -236,25 +229,7 @@ def test_netgear_serve_over_shm_to_netgear_rs(netgear_bin, stream_name, pattern,
 
 @pytest.mark.parametrize("pattern,bi", [(0, True), (1, False), (3, False)])
 def test_netgear_rs_over_shm_to_netgear_recv(netgear_bin, stream_name, pattern, bi):
-    n = 20
     address, port = stream_name
     cmd = [netgear_bin, "recv", "--protocol", "shm", "--address", address, "--port", str(port),
            "--pattern", str(pattern), "--json", "--no-hash"]
-    if bi:
-        cmd += ["--bidirectional", "--reply", "ok"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        async def main():
-            return await serve_numbered(shm_end(stream_name, pattern, bi), n, bi)
-
-        replies = asyncio.run(asyncio.wait_for(main(), GUARD))
-        summary = run_json(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert summary["frames"] == n
-    assert summary["shape"] == [30, 40] and summary["dtype"] == "uint16"
-    if bi:
-        assert summary["data"][:2] == [{"i": 0}, {"i": 1}]
-        assert replies == [None, None] + ["ok"] * (n - 2)
+    serve_numbered_to_recv(cmd, lambda _proc: shm_end(stream_name, pattern, bi), 20, bi)
