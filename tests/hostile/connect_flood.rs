@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::common::net::{connect_as_attacker, is_listening, reset_on_close};
+use crate::common::net::{connect_as_attacker, is_listening, port_below_ephemeral, reset_on_close};
 use crate::common::proc::Proc;
 use crate::common::{drain, frame, tcp, towards, within};
 use crate::shared;
@@ -123,7 +123,12 @@ fn assert_accepted(scan: &Scan, what: &str) {
 /// goes on, until the stream ends. Every frame arrives (PUB/SUB may drop some by design: at
 /// least one, and the stream ends cleanly).
 fn the_command_serves_through_a_flood(pattern: u8, keys: Option<PathBuf>) {
-    let mut recv_args = vec!["recv".to_owned(), "--port".to_owned(), "0".to_owned()];
+    // A port of this test's own, never handed out again in this run: once the receiver's stream
+    // has ended and it has closed its port, a refused connection finds the port not listening
+    // (an ephemeral port could be another test's listener by then, and the end of the stream
+    // taken for a receiver that stopped accepting).
+    let own_port = port_below_ephemeral().to_string();
+    let mut recv_args = vec!["recv".to_owned(), "--port".to_owned(), own_port];
     recv_args.extend(common_args(pattern, keys.as_ref()));
     recv_args.push("--json".to_owned());
     let mut recv = Proc::netgear("recv", &recv_args);
