@@ -413,6 +413,19 @@ impl Server {
         result
     }
 
+    /// Accounts for a frame message of `size` bytes handed to the link at `handed`: its bytes,
+    /// the delivery time to learn from in lock-step (the wait for room otherwise), and its
+    /// answer's mark.
+    fn handed_over(&mut self, handed: Instant, size: usize, mark: Option<u32>) {
+        self.sent.add(size);
+        if self.opts.pattern.has_replies() && self.opts.max_in_flight == 1 {
+            self.handed = Some((handed, size));
+        } else {
+            lock(&self.rate).sent(handed.elapsed());
+        }
+        self.in_flight.extend(mark);
+    }
+
     async fn send_frame(&mut self, data: Option<&Data>, frame: &Frame) -> Result<()> {
         let plan = lock(&self.rate).plan_frame(frame);
         let part = Encoding::planned(frame, plan, &self.codec);
@@ -441,7 +454,6 @@ impl Server {
         if !took.is_zero() {
             lock(&self.rate).made(part.len(), took);
         }
-        let lock_step = self.opts.pattern.has_replies() && self.opts.max_in_flight == 1;
         let stamp = self
             .opts
             .timestamps
@@ -456,15 +468,7 @@ impl Server {
             match link.send(&msg, timeout, "room to send a frame").await {
                 Ok(()) => {
                     self.take_in_drops(link.dropped());
-                    self.sent.add(msg.len());
-                    if lock_step {
-                        self.handed = Some((handed, msg.len()));
-                    } else {
-                        lock(&self.rate).sent(handed.elapsed());
-                    }
-                    if let Some(mark) = mark {
-                        self.in_flight.push_back(mark);
-                    }
+                    self.handed_over(handed, msg.len(), mark);
                     return Ok(());
                 }
                 // The frame waits out the outage, and goes to the receiver that comes back.

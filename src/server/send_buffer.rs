@@ -110,7 +110,6 @@ impl Server {
             self.met_receiver = true;
         }
         self.watch_receiver().await?;
-        let lock_step = self.opts.pattern.has_replies() && self.opts.max_in_flight == 1;
         let link = self.link()?;
         let mark = self.opts.pattern.has_replies().then(|| link.peer_mark());
         let Link::Shm(shm) = link else {
@@ -121,13 +120,7 @@ impl Server {
         // SAFETY: every byte of the elements is written (zeroed above if the application had
         // not said so).
         unsafe { shm.send_loan(loan, head, timeout, "room to send a frame") }.await?;
-        self.sent.add(size);
-        if lock_step {
-            self.handed = Some((handed, size));
-        }
-        if let Some(mark) = mark {
-            self.in_flight.push_back(mark);
-        }
+        self.handed_over(handed, size, mark);
         self.settle().await?;
         Ok(None)
     }
